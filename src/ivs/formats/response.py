@@ -1,0 +1,36 @@
+"""The response file (formats.md §3): exactly these columns, in the records' order."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pyarrow as pa
+
+from ivs.domain.schema import RESPONSE_COLUMNS
+from ivs.formats.tabular import csv_bytes, read_string_table
+
+__all__ = ["read_response", "response_bytes", "write_response"]
+
+
+def response_bytes(table: pa.Table) -> bytes:
+    """The response CSV's bytes: header, then one row per record; empty where null."""
+    return csv_bytes(table, RESPONSE_COLUMNS)
+
+
+def write_response(path: Path, table: pa.Table) -> str:
+    """Write the response atomically (temp file, fsync, rename); returns its SHA-256."""
+    data = response_bytes(table)
+    tmp = path.with_name(path.name + ".partial")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_response(path: Path) -> pa.Table:
+    """Read a response file back (for requesters' tooling and tests)."""
+    return read_string_table(path, RESPONSE_COLUMNS, frozenset(RESPONSE_COLUMNS))

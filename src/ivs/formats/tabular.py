@@ -1,0 +1,417 @@
+"""Reading tables (CSV, JSONL, Parquet) into Arrow with every problem located by file, line, field.
+
+The fast path is Arrow's C++ readers. When they fail, a slower diagnostic pass over the file
+finds exactly which lines are wrong and why, so the person fixing the file gets all of it at
+once; the diagnostic pass runs only on files that are already known to be bad.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ivs.domain.errors import FormatError, FormatErrors, Problem
+
+__all__ = [
+    "CONTAINERS",
+    "ROW_COLUMN",
+    "container_of",
+    "csv_bytes",
+    "load_json_object",
+    "read_string_table",
+    "read_text",
+    "read_typed_table",
+]
+
+CONTAINERS = (".csv", ".jsonl", ".parquet")
+# 1-based data-row number, added to every table read, so later stages can name the row.
+ROW_COLUMN = "_row"
+MAX_REPORTED = 50
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def container_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in CONTAINERS:
+        raise FormatError(
+            str(path),
+            f"unknown container '{suffix or '(none)'}'; use one of {', '.join(CONTAINERS)}",
+        )
+    return suffix
+
+
+def _check_exists(path: Path) -> None:
+    if not path.is_file():
+        raise FormatError(str(path), "file not found (or not a regular file)")
+    if path.stat().st_size == 0:
+        raise FormatError(str(path), "the file is empty; a header row and data were expected")
+
+
+def _check_header(
+    path: Path, header: list[str], known: Mapping[str, str], required: frozenset[str]
+) -> None:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(str(path), "column appears twice in the header", 1, name))
+        seen.add(name)
+        if name not in known and name.strip().lower() in known:
+            problems.append(
+                Problem(
+                    str(path),
+                    f"column name must be exactly '{name.strip().lower()}' (lower case, no spaces)",
+                    1,
+                    name,
+                )
+            )
+    for name in sorted(required - seen):
+        problems.append(Problem(str(path), "required column is missing", 1, name))
+    if problems:
+        raise FormatErrors(problems)
+
+
+# --------------------------------------------------------------------------------------- CSV
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as f:
+        first = f.readline(1 << 20)
+    if first.startswith(_UTF8_BOM):
+        first = first[len(_UTF8_BOM) :]
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise FormatError(str(path), f"header is not UTF-8 (byte {e.start + 1})", line=1) from e
+    if not text.strip():
+        raise FormatError(str(path), "the header row is empty", line=1)
+    return next(csv.reader([text]))
+
+
+def _diagnose_csv(path: Path, width: int) -> list[Problem]:
+    """Find every non-UTF-8 line and every row of the wrong width (error path only)."""
+    problems: list[Problem] = []
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                problems.append(
+                    Problem(str(path), f"not valid UTF-8 (byte {e.start + 1} of the line)", number)
+                )
+                if len(problems) >= MAX_REPORTED:
+                    return problems
+    if problems:
+        return problems
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        reader = csv.reader(text, strict=True)
+        try:
+            header = next(reader)
+            for row in reader:
+                if len(row) != len(header) and row:
+                    problems.append(
+                        Problem(
+                            str(path),
+                            f"row has {len(row)} fields, the header has {width}",
+                            reader.line_num,
+                        )
+                    )
+                    if len(problems) >= MAX_REPORTED:
+                        break
+        except csv.Error as e:
+            problems.append(Problem(str(path), f"malformed CSV ({e})", reader.line_num))
+    return problems
+
+
+def _read_csv(path: Path, known: Mapping[str, str]) -> tuple[pa.Table, list[str]]:
+    header = _csv_header(path)
+    present = [c for c in header if c in known]
+    bad_rows: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                include_columns=present,
+                strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as e:
+        problems = _diagnose_csv(path, len(header))
+        if problems:
+            raise FormatErrors(problems) from e
+        raise FormatError(str(path), f"unreadable CSV ({e})") from e
+    if bad_rows:
+        raise FormatErrors(_diagnose_csv(path, len(header)) or [Problem(str(path), "ragged rows")])
+    return table, header
+
+
+# ------------------------------------------------------------------------------------- JSONL
+
+
+def _iter_jsonl(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            line = raw[len(_UTF8_BOM) :] if number == 1 and raw.startswith(_UTF8_BOM) else raw
+            if line.strip():
+                yield number, line
+
+
+def _read_jsonl(path: Path, known: Mapping[str, str]) -> tuple[pa.Table, list[str]]:
+    """JSON Lines: each line one object whose known fields are strings or null."""
+    columns: dict[str, list[str | None]] = {name: [] for name in known}
+    lines: list[int] = []
+    seen: set[str] = set()
+    problems: list[Problem] = []
+    for number, raw in _iter_jsonl(path):
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            problems.append(Problem(str(path), f"not valid UTF-8 (byte {e.start + 1})", number))
+            continue
+        except json.JSONDecodeError as e:
+            problems.append(
+                Problem(str(path), f"not valid JSON ({e.msg}, column {e.colno})", number)
+            )
+            continue
+        if not isinstance(obj, dict):
+            problems.append(Problem(str(path), "each line must be a JSON object", number))
+            continue
+        seen.update(obj)
+        for name, values in columns.items():
+            value = obj.get(name)
+            if value is not None and not isinstance(value, str):
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"must be a string or null, got {type(value).__name__}",
+                        number,
+                        name,
+                    )
+                )
+                value = None
+            values.append(value)
+        lines.append(number)
+        if len(problems) >= MAX_REPORTED:
+            break
+    if problems:
+        raise FormatErrors(problems)
+    if not lines:
+        raise FormatError(str(path), "no records: the file holds no JSON objects")
+    table = pa.table(
+        {name: pa.array(values, pa.string()) for name, values in columns.items() if name in seen}
+    )
+    return table, sorted(seen)
+
+
+# ----------------------------------------------------------------------------------- Parquet
+
+
+def _read_parquet(path: Path, known: Mapping[str, str]) -> tuple[pa.Table, list[str]]:
+    try:
+        schema = pq.read_schema(path)
+        header = list(schema.names)
+        table = pq.read_table(path, columns=[c for c in header if c in known])
+    except (pa.ArrowException, OSError) as e:
+        raise FormatError(str(path), f"not a readable Parquet file ({e})") from e
+    return table, header
+
+
+# ------------------------------------------------------------------------------------ public
+
+
+def _read_any(path: Path, known: Mapping[str, str], required: frozenset[str]) -> pa.Table:
+    _check_exists(path)
+    kind = container_of(path)
+    if kind == ".csv":
+        table, header = _read_csv(path, known)
+    elif kind == ".jsonl":
+        table, header = _read_jsonl(path, known)
+    else:
+        table, header = _read_parquet(path, known)
+    _check_header(path, header, known, required)
+    return table
+
+
+def read_string_table(path: Path, columns: tuple[str, ...], required: frozenset[str]) -> pa.Table:
+    """A table of the named string columns (absent optional ones as nulls), plus ``_row``.
+
+    Empty strings and strings of spaces become null, so "missing" means one thing downstream.
+    """
+    known = dict.fromkeys(columns, "string")
+    table = _read_any(path, known, required)
+    out: dict[str, pa.Array | pa.ChunkedArray] = {}
+    problems: list[Problem] = []
+    for name in columns:
+        if name not in table.column_names:
+            out[name] = pa.nulls(table.num_rows, pa.string())
+            continue
+        column = table.column(name)
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            if pa.types.is_null(column.type):
+                column = column.cast(pa.string())
+            else:
+                problems.append(
+                    Problem(str(path), f"must be a string column, not {column.type}", None, name)
+                )
+                continue
+        column = column.cast(pa.string())
+        blank = pc.match_substring_regex(column, r"^\s*$")
+        out[name] = pc.if_else(blank, pa.scalar(None, pa.string()), column)
+    if problems:
+        raise FormatErrors(problems)
+    out[ROW_COLUMN] = pa.array(range(1, table.num_rows + 1), pa.int64())
+    return pa.table(out)
+
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "int": pa.int64(),
+}
+
+
+def _first_bad(
+    path: Path, column: pa.ChunkedArray, ok: pa.ChunkedArray, name: str, what: str
+) -> Problem:
+    bad = pc.and_(pc.invert(ok.fill_null(True)), pc.is_valid(column))
+    index = pc.index(bad, True).as_py()
+    value = column[index].as_py()
+    count = pc.sum(bad).as_py()
+    more = f" ({count} rows in all)" if count > 1 else ""
+    return Problem(str(path), f"{what}, got {str(value)[:60]!r}{more}", index + 2, name)
+
+
+def read_typed_table(
+    path: Path, columns: Mapping[str, str], nullable: frozenset[str], *, name: str
+) -> pa.Table:
+    """A master-file table with each column converted to its logical type and checked.
+
+    ``columns`` maps column name to ``string``, ``date`` or ``int``. Line numbers in problems
+    are CSV lines (the header is line 1) or, for Parquet, the data row number plus one.
+    """
+    table = _read_any(path, columns, frozenset(columns) - nullable)
+    problems: list[Problem] = []
+    out: dict[str, pa.ChunkedArray] = {}
+    for col, logical in columns.items():
+        if col not in table.column_names:
+            out[col] = pa.chunked_array([pa.nulls(table.num_rows, _ARROW_TYPES[logical])])
+            continue
+        column = table.column(col)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = column.cast(pa.string())
+            blank = pc.match_substring_regex(column, r"^\s*$")
+            column = pc.if_else(blank, pa.scalar(None, pa.string()), column)
+        target = _ARROW_TYPES[logical]
+        if column.type != target:
+            if logical == "date" and pa.types.is_string(column.type):
+                ok = pc.match_substring_regex(column, r"^\d{4}-\d{2}-\d{2}$")
+                if not pc.all(ok.fill_null(True)).as_py():
+                    problems.append(_first_bad(path, column, ok, col, "expected a date YYYY-MM-DD"))
+                    continue
+                try:
+                    column = column.cast(pa.timestamp("s")).cast(pa.date32())
+                except pa.ArrowInvalid:
+                    problems.append(
+                        Problem(
+                            str(path), "holds an impossible date (such as 2023-02-30)", None, col
+                        )
+                    )
+                    continue
+            elif logical == "date" and pa.types.is_timestamp(column.type):
+                column = column.cast(pa.date32())
+            elif logical == "int" and pa.types.is_string(column.type):
+                ok = pc.match_substring_regex(column, r"^-?\d{1,18}$")
+                if not pc.all(ok.fill_null(True)).as_py():
+                    problems.append(_first_bad(path, column, ok, col, "expected a whole number"))
+                    continue
+                column = column.cast(pa.int64())
+            elif logical == "int" and pa.types.is_integer(column.type):
+                column = column.cast(pa.int64())
+            elif logical == "string" and (
+                pa.types.is_integer(column.type) or pa.types.is_dictionary(column.type)
+            ):
+                problems.append(
+                    Problem(str(path), f"must be a string column, not {column.type}", None, col)
+                )
+                continue
+            else:
+                problems.append(
+                    Problem(str(path), f"has type {column.type}; expected {logical}", None, col)
+                )
+                continue
+        if col not in nullable and column.null_count:
+            index = pc.index(pc.is_null(column), True).as_py()
+            problems.append(
+                Problem(
+                    str(path),
+                    f"is empty in {column.null_count} row(s); it is required",
+                    index + 2,
+                    col,
+                )
+            )
+            continue
+        out[col] = column
+    if problems:
+        raise FormatErrors(problems)
+    if table.num_rows == 0:
+        raise FormatError(str(path), f"the {name} table has no rows")
+    return pa.table(out)
+
+
+def read_text(path: Path) -> str:
+    """A whole small text file (manifest, roster) as UTF-8, with a located error if it is not."""
+    _check_exists(path)
+    data = path.read_bytes()
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise FormatError(str(path), f"not valid UTF-8 (byte {e.start + 1})", line=line) from e
+
+
+def load_json_object(path: Path) -> dict[str, object]:
+    """A JSON file that must hold one object; syntax errors name the line."""
+    text = read_text(path)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FormatError(
+            str(path), f"not valid JSON: {e.msg} (column {e.colno})", line=e.lineno
+        ) from e
+    except RecursionError as e:
+        raise FormatError(str(path), "JSON nested too deeply") from e
+    if not isinstance(value, dict):
+        raise FormatError(str(path), "must hold a JSON object at the top level", line=1)
+    return value
+
+
+def csv_bytes(table: pa.Table, columns: tuple[str, ...]) -> bytes:
+    """RFC 4180 CSV of ``columns`` (nulls written empty), quoted only where needed."""
+    sink = io.BytesIO()
+    filled = pa.table({c: pc.fill_null(table.column(c).cast(pa.string()), "") for c in columns})
+    pacsv.write_csv(
+        filled,
+        sink,
+        write_options=pacsv.WriteOptions(quoting_style="needed", eol="\r\n"),
+    )
+    return sink.getvalue()

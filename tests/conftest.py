@@ -1,0 +1,18 @@
+"""Shared fixtures: an isolated $IVS_HOME for every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def ivs_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "ivs-home"
+    monkeypatch.setenv("IVS_HOME", str(home))
+    for key in list(__import__("os").environ):
+        if key.startswith("IVS_") and key != "IVS_HOME":
+            monkeypatch.delenv(key)
+    yield home
