@@ -17,6 +17,9 @@ __all__ = ["app", "main"]
 
 _COMMAND_MODULES = (
     "ivs.cli.synth",
+    "ivs.cli.intake",
+    "ivs.cli.pilot",
+    "ivs.cli.docs",
 )
 
 for _name in _COMMAND_MODULES:

@@ -1,0 +1,161 @@
+"""Intake of one batch: read the files, check authority, standardize, check every record.
+
+This is where intake's pure checks meet the files. A batch that fails as a whole raises
+``BatchRejected`` with every problem found; a batch with too many deficient records comes back
+``quarantined`` (the caller holds it for legal review and discloses nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from ivs.standardize.address import standardize_addresses
+from ivs.standardize.name import standardize_names
+
+from ivs.domain.errors import BatchRejected, FormatError, FormatErrors
+from ivs.domain.pilot import PilotChange, pilot_in_force
+from ivs.domain.settings import Settings
+from ivs.formats.manifest import Manifest, file_sha256, manifest_from_raw, read_manifest_json
+from ivs.formats.records import read_records
+from ivs.formats.signers import Signer
+from ivs.intake.authority import RecordsFileFacts, authority_problems, records_file_problems
+from ivs.intake.record_checks import RecordContext, record_verdicts
+
+__all__ = ["IntakeOutcome", "intake_batch", "standardize_records"]
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeOutcome:
+    """A batch that passed authority checks, with every record's verdict."""
+
+    manifest: Manifest
+    records: pa.Table
+    standardized: pa.Table
+    verdicts: pa.Table
+    counts: dict[str, int]
+    quarantine_reason: str | None
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def accepted(self) -> int:
+        return self.records.num_rows - self.rejected
+
+    @property
+    def quarantined(self) -> bool:
+        return self.quarantine_reason is not None
+
+
+def _records_path(manifest_path: Path, raw: dict[str, object]) -> Path | None:
+    records = raw.get("records")
+    name = records.get("file") if isinstance(records, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        return None
+    relative = PurePosixPath(name.replace("\\", "/"))
+    if relative.is_absolute() or ".." in relative.parts:
+        return None
+    return manifest_path.parent / relative
+
+
+def standardize_records(records: pa.Table) -> pa.Table:
+    """Standardized name and address columns, row-aligned with ``records``."""
+    names = standardize_names(
+        records.select(["last_name", "first_name", "middle_name", "name_suffix"])
+    )
+    addresses = standardize_addresses(
+        records.select(["street_address", "unit", "city", "state", "zip"])
+    )
+    columns = {name: names.column(name) for name in names.column_names}
+    columns.update({name: addresses.column(name) for name in addresses.column_names})
+    return pa.table(columns)
+
+
+def intake_batch(
+    manifest_path: Path,
+    roster: Mapping[str, Signer],
+    settings: Settings,
+    pilot_changes: list[PilotChange],
+    *,
+    now: datetime,
+    step: Step | None = None,
+) -> IntakeOutcome:
+    """Check a batch's authority and every record; ``BatchRejected`` lists all batch problems."""
+    announce = step or (lambda _label: None)
+    announce("reading manifest")
+    try:
+        raw = read_manifest_json(manifest_path)
+    except FormatError as e:
+        raise BatchRejected(None, [f"manifest unreadable: {e}"]) from e
+    batch_id = raw.get("batch_id") if isinstance(raw.get("batch_id"), str) else None
+    problems = authority_problems(raw, str(manifest_path), roster, settings, now=now)
+
+    records_path = _records_path(manifest_path, raw)
+    records: pa.Table | None = None
+    if records_path is None:
+        if isinstance(raw.get("records"), dict):
+            problems.append("records.file must be a relative path inside the manifest's folder")
+    else:
+        exists = records_path.is_file()
+        facts = RecordsFileFacts(exists=exists)
+        if exists:
+            announce("hashing records")
+            digest = file_sha256(records_path)
+            declared = raw["records"].get("sha256") if isinstance(raw["records"], dict) else None
+            facts = RecordsFileFacts(exists=True, sha256=digest)
+            # Parse only a file that is the one signed: an unsigned file may be anything.
+            if isinstance(declared, str) and declared.lower() == digest and not problems:
+                announce("reading records")
+                try:
+                    records = read_records(records_path)
+                except FormatErrors as e:
+                    problems.extend(f"records file: {p}" for p in e.problems)
+                except FormatError as e:
+                    problems.append(f"records file: {e}")
+                else:
+                    facts = RecordsFileFacts(exists=True, sha256=digest, count=records.num_rows)
+        problems.extend(records_file_problems(raw, facts, settings))
+    if problems:
+        raise BatchRejected(batch_id, problems)
+    if records is None:  # only when hashing passed but parsing was skipped: cannot happen
+        raise BatchRejected(batch_id, ["records file could not be read"])
+
+    manifest = manifest_from_raw(raw, manifest_path)
+    announce("standardizing names and addresses")
+    standardized = standardize_records(records)
+    announce("checking records")
+    context = RecordContext(
+        submitted_on=manifest.submitted_at.date(),
+        reason_policy=settings.reason_policy,
+        manifest_reason=manifest.reason,
+        min_order_age_days=settings.min_order_age_days,
+        reject_custody_facility=settings.reject_custody_facility_addresses,
+        pilot=pilot_in_force(pilot_changes, manifest.submitted_at.date()),
+    )
+    verdicts = record_verdicts(records, standardized, context)
+    tally = pc.value_counts(pc.drop_null(verdicts.column("rejection_code")))
+    counts = {str(item["values"]): int(item["counts"]) for item in tally.to_pylist()}
+    share = sum(counts.values()) / max(records.num_rows, 1)
+    quarantine = None
+    if share > settings.quarantine_defect_rate:
+        quarantine = (
+            f"{share:.1%} of the batch's records are deficient, above the quarantine threshold of "
+            f"{settings.quarantine_defect_rate:.0%} (setting quarantine_defect_rate): the batch is "
+            "held for legal review and nothing is disclosed"
+        )
+    return IntakeOutcome(
+        manifest=manifest,
+        records=records,
+        standardized=standardized,
+        verdicts=verdicts,
+        counts=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        quarantine_reason=quarantine,
+    )

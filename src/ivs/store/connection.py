@@ -1,0 +1,51 @@
+"""Opening the store: a SQLite file under $IVS_HOME by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+
+from ivs.domain.errors import StoreError
+from ivs.domain.settings import Settings
+from ivs.store.schema import metadata
+
+__all__ = ["open_store", "store_url"]
+
+
+def store_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{Path(settings.home) / 'ivs.sqlite3'}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL with synchronous=FULL: a committed decision survives a crash or power loss.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def open_store(settings: Settings) -> sa.Engine:
+    """An engine on the store with every table created."""
+    url = store_url(settings)
+    try:
+        if url.startswith("sqlite"):
+            Path(settings.home).mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True)
+        metadata.create_all(engine)
+    except SQLAlchemyError as e:
+        raise StoreError(
+            f"cannot open the store at {url.split('@')[-1]}: {e.__class__.__name__}: {e}. "
+            "Check IVS_DATABASE_URL, or unset it to use the SQLite file under $IVS_HOME."
+        ) from e
+    return engine
