@@ -1,0 +1,88 @@
+"""Vectorized cleaning shared by the fast and slow paths: one text form before any parsing.
+
+Both paths parse the output of these functions, so anything they disagree on is parsing, never
+cleaning. Every step is a pyarrow.compute kernel (RE2 regexes, utf8 functions) over a column.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ivs.standardize.address_tables import UNIT_DESIGNATORS
+
+__all__ = ["MAX_FIELD_CHARS", "clean_text", "compact", "merge_unit", "unit_designator_pattern"]
+
+# Intake rejects fields over 1,000 characters; cutting earlier bounds the parser's work on
+# hostile input (a 1 MB string) without changing any real address.
+MAX_FIELD_CHARS = 300
+
+
+def _alternation(words: list[str]) -> str:
+    # Longest first so a prefix never shadows a longer variant in leftmost-first matching.
+    return "|".join(sorted((w.replace("#", "\\#") for w in words), key=lambda w: (-len(w), w)))
+
+
+def unit_designator_pattern() -> str:
+    """RE2 alternation of every unit designator variant (and ``#``)."""
+    return _alternation(list(UNIT_DESIGNATORS))
+
+
+def clean_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Upper case, diacritics folded, Pub 28 punctuation removed, single spaces; never null."""
+    s = pc.fill_null(pc.cast(values, pa.string()), "")
+    s = pc.utf8_slice_codeunits(s, 0, MAX_FIELD_CHARS * 2)
+    # Control characters (NUL included) and the unit separator used for dedupe keys are blanks.
+    s = pc.replace_substring_regex(s, r"[\x00-\x1f\x7f]", " ")
+    s = pc.utf8_normalize(s, form="NFKD")
+    s = pc.replace_substring_regex(s, r"\p{M}+", "")
+    s = pc.utf8_upper(s)
+    # NFKD writes "½" as "1⁄2" with a fraction slash; make it an ordinary one.
+    s = pc.replace_substring_regex(s, "⁄", "/")
+    # Letters that NFKD does not decompose into ASCII.
+    s = pc.replace_substring_regex(s, "[ßẞ]", "SS")
+    s = pc.replace_substring_regex(s, "[ØŒÆ]", "O")
+    # Apostrophes and periods join ("O'CONNOR" -> "OCONNOR", "P.O." -> "PO") except a period
+    # between two words ("ST.JAMES" -> "ST JAMES").
+    s = pc.replace_substring_regex(s, r"['’`´]", "")
+    s = pc.replace_substring_regex(s, r"([A-Z]{2,})\.([A-Z0-9])", r"\1 \2")
+    s = pc.replace_substring_regex(s, r"\.", "")
+    # A pound sign always stands apart: "#4B" -> "# 4B".
+    s = pc.replace_substring_regex(s, "#", " # ")
+    # Slash survives only in fractions ("1/2") and "C/O"; elsewhere it separates words. The
+    # two kept forms are parked on control characters (blanked above, so free) meanwhile.
+    s = pc.replace_substring_regex(s, r"(\d) */ *(\d)", "\\1\x01\\2")
+    s = pc.replace_substring_regex(s, r"(^|[^A-Z])C */ *O([^A-Z]|$)", "\\1C\x02O\\2")
+    s = pc.replace_substring_regex(s, "/", " ")
+    s = pc.replace_substring_regex(s, "[\x01\x02]", "/")
+    # Hyphens survive only inside a token ("123-45", "4-B"); runs and free-standing ones blank.
+    s = pc.replace_substring_regex(s, r"-{2,}", " ")
+    s = pc.replace_substring_regex(s, r"(^| )-+|-+( |$)", " ")
+    # Everything else that is not a letter, digit, or one of # / - & is a blank.
+    s = pc.replace_substring_regex(s, r"[^A-Z0-9#/&\- ]+", " ")
+    s = pc.replace_substring_regex(s, r" {2,}", " ")
+    s = pc.utf8_trim_whitespace(s)
+    return pc.utf8_slice_codeunits(s, 0, MAX_FIELD_CHARS)
+
+
+def compact(cleaned: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Letters and digits only: the form placeholder and country lists are compared in."""
+    return pc.replace_substring_regex(cleaned, r"[^A-Z0-9]+", "")
+
+
+def merge_unit(
+    street: pa.Array | pa.ChunkedArray, unit: pa.Array | pa.ChunkedArray
+) -> pa.Array | pa.ChunkedArray:
+    """Append a cleaned unit column to a cleaned street line.
+
+    A unit given as a bare id ("4B") is written "# 4B", so ``unit="4B"`` and a street line
+    ending "# 4B" become the same text, and parse the same.
+    """
+    has_designator = pc.match_substring_regex(unit, rf"^(?:{unit_designator_pattern()})( |$)")
+    unit_part = pc.if_else(
+        pc.equal(unit, ""),
+        "",
+        pc.if_else(has_designator, unit, pc.binary_join_element_wise("#", unit, " ")),
+    )
+    joined = pc.binary_join_element_wise(street, unit_part, " ")
+    return pc.utf8_trim_whitespace(joined)

@@ -1,0 +1,139 @@
+"""The vectorized fast path: the common street shape parsed by one RE2 regex over a column.
+
+Shape: ``NUMBER [PREDIR] NAME SUFFIX [POSTDIR] [UNIT ID]`` where every NAME word is a plain
+word or an ordinal ("5TH") that the slow path would read the same way: a NAME word that is a
+directional, a suffix, a unit designator, a spelled ordinal or a highway or box keyword sends
+the row to the slow path, which is where those ambiguities are resolved. PO boxes and rural
+routes written in their standard form are taken here too. Whatever the regex does not
+accept goes to :mod:`ivs.standardize.address_parse`; a test forces a large generated corpus
+through both and requires identical output.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ivs.standardize.address_tables import (
+    DIRECTIONALS,
+    HIGHWAY_PREFIXES,
+    NUMBER_WORDS,
+    STREET_SUFFIXES,
+    UNIT_DESIGNATORS,
+    UNIT_WITHOUT_ID,
+)
+
+__all__ = ["FAST_COLUMNS", "fast_parse"]
+
+FAST_COLUMNS = (
+    "kind",
+    "house_number",
+    "predir",
+    "street_name",
+    "suffix",
+    "postdir",
+    "unit_type",
+    "unit_id",
+    "po_box",
+    "route",
+)
+
+
+def _alt(words: object) -> str:
+    return "|".join(sorted((str(w) for w in words), key=lambda w: (-len(w), w)))
+
+
+_ONE_WORD_DIRS = [d for d in DIRECTIONALS if " " not in d]
+_ID_UNITS = [u for u, std in UNIT_DESIGNATORS.items() if std not in UNIT_WITHOUT_ID and u != "#"]
+_STREET = (
+    r"^(?P<house>[1-9][0-9]{0,7}) "
+    rf"(?:(?P<predir>{_alt(_ONE_WORD_DIRS)}) )?"
+    r"(?P<name>[A-Z]+(?: [A-Z]+){0,3}|[1-9][0-9]{0,3}(?:ST|ND|RD|TH)) "
+    rf"(?P<suffix>{_alt(STREET_SUFFIXES)})"
+    rf"(?: (?P<postdir>{_alt(_ONE_WORD_DIRS)}))?"
+    rf"(?: (?P<unit_type>{_alt(_ID_UNITS)}|\#) (?P<unit_id>[A-Z0-9]{{1,8}}))?$"
+)
+_PO_BOX = r"^PO BOX (?P<box>[1-9][0-9]{0,9})$"
+_RURAL = r"^(?P<kind>RR|HC) (?P<route>[1-9][0-9]{0,3}) BOX (?P<box>[1-9][0-9]{0,9})$"
+
+# Any of these as a NAME word means the slow path must read the line.
+_KEYWORDS = (
+    set(DIRECTIONALS)
+    | set(STREET_SUFFIXES)
+    | set(UNIT_DESIGNATORS)
+    | {w for phrase in NUMBER_WORDS for w in phrase.split()}
+    | {w for phrase in HIGHWAY_PREFIXES for w in phrase.split()}
+    | {"BOX", "BX", "PO", "POB", "RR", "HC", "HCR", "RFD", "URB", "URBANIZACION", "GENERAL"}
+    | {"GEN", "DELIVERY", "PSC", "CMR", "APO", "FPO", "DPO", "DRAWER", "ROUTE", "STAR"}
+)
+_NAME_HAS_KEYWORD = rf"(?:^| )(?:{_alt(w for w in _KEYWORDS if w != '#')})(?: |$)"
+
+
+def _unit_designator_std(values: pa.Array) -> pa.Array:
+    keys = pa.array(list(UNIT_DESIGNATORS))
+    std = pa.array(list(UNIT_DESIGNATORS.values()))
+    return pc.take(std, pc.index_in(values, value_set=keys))
+
+
+def _lookup(values: pa.Array, table: dict[str, str] | object) -> pa.Array:
+    mapping = dict(table)  # type: ignore[call-overload]
+    keys = pa.array(list(mapping))
+    std = pa.array(list(mapping.values()))
+    return pc.take(std, pc.index_in(values, value_set=keys))
+
+
+def fast_parse(full: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
+    """Parse the rows of ``full`` (cleaned line with unit merged) that have a common shape.
+
+    Returns a boolean mask of the rows parsed here and their component columns (values at
+    rows outside the mask are meaningless and replaced by the caller).
+    """
+    street = pc.extract_regex(full, _STREET)
+    street_ok = pc.is_valid(street)
+    name = pc.struct_field(street, "name")
+    street_ok = pc.and_(
+        street_ok,
+        pc.invert(pc.fill_null(pc.match_substring_regex(name, _NAME_HAS_KEYWORD), False)),
+    )
+    po = pc.extract_regex(full, _PO_BOX)
+    po_ok = pc.is_valid(po)
+    rural = pc.extract_regex(full, _RURAL)
+    rural_ok = pc.is_valid(rural)
+
+    def field(struct: pa.Array, key: str) -> pa.Array:
+        values = pc.struct_field(struct, key)
+        # An optional group that did not take part comes back as "".
+        return pc.if_else(pc.equal(values, ""), None, values)
+
+    def only(mask: pa.Array, values: pa.Array) -> pa.Array:
+        return pc.if_else(mask, values, pa.scalar(None, pa.string()))
+
+    unit_raw = field(street, "unit_type")
+    unit_id = pc.replace_substring_regex(field(street, "unit_id"), r"^0+([0-9])", r"\1")
+    rural_kind = pc.struct_field(rural, "kind")
+    kind = pc.case_when(
+        pc.make_struct(street_ok, po_ok, pc.and_(rural_ok, pc.equal(rural_kind, "RR")), rural_ok),
+        "street",
+        "po_box",
+        "rural_route",
+        "highway_contract",
+    )
+    columns = {
+        "kind": kind,
+        "house_number": only(street_ok, field(street, "house")),
+        "predir": only(street_ok, _lookup(field(street, "predir"), DIRECTIONALS)),
+        "street_name": only(street_ok, name),
+        "suffix": only(street_ok, _lookup(field(street, "suffix"), STREET_SUFFIXES)),
+        "postdir": only(street_ok, _lookup(field(street, "postdir"), DIRECTIONALS)),
+        "unit_type": only(street_ok, _unit_designator_std(unit_raw)),
+        "unit_id": only(street_ok, unit_id),
+        "po_box": pc.if_else(
+            po_ok, pc.struct_field(po, "box"), only(rural_ok, pc.struct_field(rural, "box"))
+        ),
+        "route": only(
+            rural_ok,
+            pc.binary_join_element_wise(rural_kind, pc.struct_field(rural, "route"), " "),
+        ),
+    }
+    handled = pc.or_(pc.or_(street_ok, po_ok), rural_ok)
+    return handled, columns
