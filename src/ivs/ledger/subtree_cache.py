@@ -10,7 +10,7 @@ that already holds the leaf hashes in a table passes a reader and a higher ``min
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ivs.domain.errors import LedgerError
 from ivs.ledger.merkle import (
@@ -101,6 +101,10 @@ class SubtreeCache:
             if index == len(levels):
                 levels.append(bytearray())
             levels[index] += completed[height]
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
+        for value in leaf_hashes:
+            self.append(value)
 
     def root(self) -> bytes:
         return self._frontier.root()
