@@ -4,6 +4,11 @@ These follow RFC 9162 §2.1.3.2 (inclusion) and §2.1.4.2 (consistency) step by 
 auditor can check them against the RFC, and they pass every test vector of the
 transparency-dev/merkle project. Each raises :class:`~ivs.domain.errors.LedgerError` saying
 what failed; returning means the proof holds.
+
+A proof binds the leaf and its position to the root, but not the tree size on its own: a
+proof for one size can also verify against the same root under another size with the same
+path shape. Take the size and root from one signed tree head (``verify_tree_head``), never
+from two sources.
 """
 
 from __future__ import annotations
