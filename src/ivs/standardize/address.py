@@ -104,7 +104,9 @@ def _render_fast(parts: dict[str, pa.Array]) -> tuple[pa.Array, pa.Array]:
     return line, unit
 
 
-def _slow_parse(full: list[str | None], city: list[str | None], state: list[str | None]) -> dict[str, pa.Array]:
+def _slow_parse(
+    full: list[str | None], city: list[str | None], state: list[str | None]
+) -> dict[str, pa.Array]:
     values: dict[str, list[str | None]] = {name: [] for name in _PART_COLUMNS}
     for text, city_text, state_code in zip(full, city, state, strict=True):
         parts = parse_delivery_line(text or "", city_text or "", state_code or "")
@@ -162,7 +164,10 @@ def _facility_keys() -> tuple[pa.Array, pa.Array]:
     by_city = pc.binary_join_element_wise(
         columns["addr_line"], columns["addr_city"], columns["addr_state"], "|"
     )
-    return pc.unique(pc.filter(by_zip, located)), pc.unique(pc.filter(by_city, located))
+    return (
+        pc.drop_null(pc.unique(pc.filter(by_zip, located))),
+        pc.drop_null(pc.unique(pc.filter(by_city, located))),
+    )
 
 
 def _standardize_distinct(
@@ -212,11 +217,14 @@ def _standardize_distinct(
         by_zip, by_city = _facility_keys()
         listed = pc.or_(
             pc.is_in(
-                pc.binary_join_element_wise(out["addr_line"], zip5, "|"), value_set=by_zip
+                pc.binary_join_element_wise(out["addr_line"], zip5, "|"),
+                value_set=by_zip,
+                skip_nulls=True,
             ),
             pc.is_in(
                 pc.binary_join_element_wise(out["addr_line"], city, state, "|"),
                 value_set=by_city,
+                skip_nulls=True,
             ),
         )
         out["addr_defect"] = classify_defects(
@@ -275,7 +283,7 @@ def standardize_address(
     unit: str | None = None,
     city: str | None = None,
     state: str | None = None,
-    zip: str | None = None,  # noqa: A002 - the data contract's column name
+    zip: str | None = None,  # the data contract's column name
     *,
     force_slow_path: bool = False,
 ) -> dict[str, Any]:
@@ -286,7 +294,10 @@ def standardize_address(
             for name, value in _zip_columns(street, unit, city, state, zip)
         }
     )
-    return standardize_addresses(table, force_slow_path=force_slow_path).to_pylist()[0]
+    row: dict[str, Any] = standardize_addresses(table, force_slow_path=force_slow_path).to_pylist()[
+        0
+    ]
+    return row
 
 
 def _zip_columns(

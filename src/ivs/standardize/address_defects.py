@@ -120,7 +120,12 @@ def classify_defects(inp: DefectInputs) -> pa.Array:
     has_house = pc.is_valid(inp.house_number)
     has_name = pc.is_valid(inp.street_name)
     has_box = pc.is_valid(inp.po_box)
-    located = pc.or_(pc.and_(has_house, has_name), has_box)
+    # A facility name before its street ("HARRIS COUNTY JAIL 1200 BAKER ST") defeats the
+    # parser, so a number followed by a word, or a box number, anywhere counts as a location.
+    located = pc.or_(
+        pc.or_(pc.and_(has_house, has_name), has_box),
+        pc.match_substring_regex(inp.full, r"(?:^| )[0-9]+[A-Z]? [A-Z]{2,}|BOX [0-9]"),
+    )
     named_facility = pc.or_(
         pc.match_substring_regex(inp.full, FACILITY_NAME_PATTERN),
         _is_in(full_compact, facility_names()),
@@ -149,7 +154,9 @@ def classify_defects(inp: DefectInputs) -> pa.Array:
 
     exact, known, prefix = _zip_state_pairs()
     zip_state = pc.binary_join_element_wise(inp.zip5, inp.state, "|")
-    prefix_state = pc.binary_join_element_wise(pc.utf8_slice_codeunits(inp.zip5, 0, 3), inp.state, "|")
+    prefix_state = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(inp.zip5, 0, 3), inp.state, "|"
+    )
     zip_known = pc.is_in(inp.zip5, value_set=known)
     prefix_known = pc.is_in(
         pc.utf8_slice_codeunits(inp.zip5, 0, 3), value_set=pa.array(sorted(zip_prefix_states()))

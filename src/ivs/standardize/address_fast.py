@@ -11,6 +11,8 @@ through both and requires identical output.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -39,7 +41,7 @@ FAST_COLUMNS = (
 )
 
 
-def _alt(words: object) -> str:
+def _alt(words: Iterable[str]) -> str:
     return "|".join(sorted((str(w) for w in words), key=lambda w: (-len(w), w)))
 
 
@@ -75,8 +77,7 @@ def _unit_designator_std(values: pa.Array) -> pa.Array:
     return pc.take(std, pc.index_in(values, value_set=keys))
 
 
-def _lookup(values: pa.Array, table: dict[str, str] | object) -> pa.Array:
-    mapping = dict(table)  # type: ignore[call-overload]
+def _lookup(values: pa.Array, mapping: Mapping[str, str]) -> pa.Array:
     keys = pa.array(list(mapping))
     std = pa.array(list(mapping.values()))
     return pc.take(std, pc.index_in(values, value_set=keys))

@@ -85,16 +85,14 @@ _URB_LAST = re.compile(rf"^([0-9].*?) (?:{_URB_WORDS}) (.+)$")
 _HOUSE_NUMBER = re.compile(r"^(?:[0-9]+(?:-[0-9]+)?[A-Z]?|[0-9]+-[A-Z]|[NSEW][0-9]+[NSEW][0-9]+)$")
 _FRACTION = re.compile(r"^[0-9]/[0-9]{1,2}$")
 _HIGHWAY = re.compile(
-    "^(?:("
-    + "|".join(sorted(HIGHWAY_PREFIXES, key=lambda w: (-len(w), w)))
-    + r") ([0-9]+[A-Z]?))$"
+    "^(?:(" + "|".join(sorted(HIGHWAY_PREFIXES, key=lambda w: (-len(w), w))) + r") ([0-9]+[A-Z]?))$"
 )
 _UNIT_ID = re.compile(r"^(?:[A-Z0-9]*[0-9][A-Z0-9-]*|[A-Z]{1,2}|[A-Z]-?[0-9]+)$")
 _MILITARY_CITIES = frozenset({"APO", "FPO", "DPO"})
 
 
 def normalize_unit_id(unit_id: str) -> str:
-    """"4-B" -> "4B", "B-4" -> "B4", "04B" -> "4B"; "12-3" keeps its hyphen (it may be a
+    """ "4-B" -> "4B", "B-4" -> "B4", "04B" -> "4B"; "12-3" keeps its hyphen (it may be a
     building and a unit, so joining would be unsafe)."""
     out = re.sub(r"(?<=[0-9])-(?=[A-Z])|(?<=[A-Z])-(?=[0-9])", "", unit_id)
     return re.sub(r"^0+(?=[0-9])", "", out)
@@ -108,7 +106,9 @@ def _render(parts: AddressParts) -> AddressParts:
     if parts.kind == "po_box":
         line = f"PO BOX {parts.po_box}" if parts.po_box else "PO BOX"
     elif parts.kind in ("rural_route", "highway_contract", "military"):
-        line = " ".join(p for p in (parts.route, "BOX" if parts.po_box else None, parts.po_box) if p)
+        line = " ".join(
+            p for p in (parts.route, "BOX" if parts.po_box else None, parts.po_box) if p
+        )
     elif parts.kind == "general_delivery":
         line = "GENERAL DELIVERY"
     else:
@@ -127,14 +127,18 @@ def _split_units(tokens: list[str]) -> tuple[list[str], str | None, str | None]:
         std = UNIT_DESIGNATORS.get(last)
         if std in UNIT_WITHOUT_ID and len(tokens) >= 2:
             tokens = tokens[:-1]
-            unit_type, unit_id = unit_type or std, unit_id
+            unit_type = unit_type or std
             continue
         if len(tokens) >= 2 and _UNIT_ID.match(last):
             designator = UNIT_DESIGNATORS.get(tokens[-2])
             if designator is not None and designator not in UNIT_WITHOUT_ID:
                 tokens = tokens[:-2]
                 # "APT # 4B": the named designator wins over the pound sign.
-                if len(tokens) >= 1 and designator == "#" and tokens[-1] in UNIT_DESIGNATORS:
+                if (
+                    tokens
+                    and designator == "#"
+                    and UNIT_DESIGNATORS.get(tokens[-1], "REAR") not in UNIT_WITHOUT_ID
+                ):
                     designator = UNIT_DESIGNATORS[tokens[-1]]
                     tokens = tokens[:-1]
                 if unit_type is None:
@@ -231,7 +235,7 @@ def _tagged_street(words: list[str]) -> AddressParts:
     """Tag an ordinary street line with usaddress and normalise its components."""
     try:
         tokens = usaddress.parse(" ".join(words))
-    except Exception:  # noqa: BLE001 - the tagger's failures are all one fact: no tagging
+    except Exception:  # the tagger's failures all mean one thing: no tagging
         tokens = []
     groups: dict[str, list[str]] = {"house": [], "predir": [], "name": [], "suffix": []}
     groups["postdir"] = []
@@ -259,10 +263,15 @@ def _tagged_street(words: list[str]) -> AddressParts:
         or (postdir_words and postdir_words[0] not in DIRECTIONALS)
     ):
         return _rules_on_words(words)
+    name_words = groups["name"]
+    if not suffix_words and len(name_words) >= 2 and name_words[-1] in STREET_SUFFIXES:
+        # The tagger reads "EL CAMINO ROAD" as one name; Pub 28 reads the last word as the
+        # suffix, as the right-to-left rules and the fast path do.
+        suffix_words, name_words = [name_words[-1]], name_words[:-1]
     return _finish_street(
         _house(house) if house else None,
         predir_words[0] if predir_words else None,
-        groups["name"],
+        name_words,
         suffix_words[0] if suffix_words else None,
         postdir_words[0] if postdir_words else None,
     )
@@ -363,6 +372,4 @@ def parse_delivery_line(text: str, city: str = "", state: str = "") -> AddressPa
     parts = _street(words) if words else AddressParts()
     if not words and unit_type is None:
         parts = AddressParts()
-    return _render(
-        replace(parts, unit_type=unit_type, unit_id=unit_id, urbanization=urbanization)
-    )
+    return _render(replace(parts, unit_type=unit_type, unit_id=unit_id, urbanization=urbanization))

@@ -36,7 +36,7 @@ __all__ = [
 # --- directionals (Pub 28 Appendix B) ---------------------------------------------------------
 DIRECTIONALS: Final = MappingProxyType(
     {
-        **{k: v for k, v in _scourgify.DIRECTIONAL_REPLACEMENTS.items()},
+        **dict(_scourgify.DIRECTIONAL_REPLACEMENTS),
         **{v: v for v in _scourgify.DIRECTIONAL_REPLACEMENTS.values()},
         "NORTH EAST": "NE",
         "NORTH WEST": "NW",
@@ -65,7 +65,6 @@ _units.update(
         "SUIT": "STE",
         "SPACE": "SPC",
         "SP": "SPC",
-        "TRL": "TRLR",
         "TRAILOR": "TRLR",
         "RM": "RM",
         "FLR": "FL",
@@ -85,7 +84,9 @@ _units.update(
 )
 UNIT_DESIGNATORS: Final = MappingProxyType(dict(sorted(_units.items())))
 # Pub 28 C2 designators that do not take a secondary number.
-UNIT_WITHOUT_ID: Final = frozenset({"BSMT", "FRNT", "LBBY", "LOWR", "OFC", "PH", "REAR", "SIDE", "UPPR"})
+UNIT_WITHOUT_ID: Final = frozenset(
+    {"BSMT", "FRNT", "LBBY", "LOWR", "OFC", "PH", "REAR", "SIDE", "UPPR"}
+)
 
 # --- highways (Pub 28 section 234, highway-style addresses) -----------------------------------
 # Variant prefix -> the spelled-out form Pub 28 prints before the highway number.
@@ -222,7 +223,7 @@ STATE_NAMES: Final = MappingProxyType(_state_names())
 def zip_states() -> dict[str, frozenset[str]]:
     """ZIP5 -> the state(s) it belongs to, from the ``zipcodes`` package (loaded once)."""
     out: dict[str, set[str]] = {}
-    for row in zipcodes.list_all():
+    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
         out.setdefault(row["zip_code"], set()).add(row["state"])
     return {k: frozenset(v) for k, v in out.items()}
 

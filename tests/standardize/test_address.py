@@ -1,0 +1,173 @@
+"""Address standardization: conformance corpus, path agreement, idempotence, robustness."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ivs.domain.codes import REJECTION_CODES
+from ivs.standardize.address import (
+    ADDRESS_OUTPUT_SCHEMA,
+    standardize_address,
+    standardize_addresses,
+)
+from ivs.standardize.address_defects import DEFECT_PRECEDENCE
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = ROOT / "tests" / "data" / "address_cases.csv"
+INPUTS = ("street_address", "unit", "city", "state", "zip")
+
+
+def _value(text: str) -> str | None:
+    return None if text == "<null>" else text
+
+
+def _cases() -> list[dict[str, str]]:
+    with CASES.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _generator() -> Any:
+    path = ROOT / "benchmarks" / "bench_standardize_addresses.py"
+    spec = importlib.util.spec_from_file_location("bench_standardize_addresses", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_corpus_is_large_and_sourced() -> None:
+    cases = _cases()
+    assert len(cases) >= 300
+    assert all(case["source"].strip() for case in cases)
+    defects = {case["addr_defect"] for case in cases} - {"<null>"}
+    assert defects == set(DEFECT_PRECEDENCE)
+    kinds = {case["addr_kind"] for case in cases}
+    assert kinds >= {"street", "po_box", "rural_route", "highway_contract", "military"}
+    assert kinds >= {"general_delivery", "unknown"}
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: f"{c['street_address']}|{c['unit']}")
+def test_conformance_case(case: dict[str, str]) -> None:
+    got = standardize_address(*(_value(case[name]) for name in INPUTS))
+    expected = {k: _value(v) for k, v in case.items() if k.startswith("addr_")}
+    assert {k: got[k] for k in expected} == expected, case["source"]
+
+
+def test_defect_codes_are_the_domain_codes() -> None:
+    assert set(DEFECT_PRECEDENCE) <= set(REJECTION_CODES)
+    assert {c for c in REJECTION_CODES if c.startswith("ADDRESS_")} == set(DEFECT_PRECEDENCE)
+
+
+def test_columnar_output_shape_order_and_dedupe() -> None:
+    rows = [
+        ("123 Main St", None, "Houston", "TX", "77002"),
+        ("PO Box 5", None, "Austin", "TX", "78701"),
+    ]
+    table = pa.table({name: [r[i] for r in rows * 3] for i, name in enumerate(INPUTS)})
+    out = standardize_addresses(table)
+    assert out.schema == ADDRESS_OUTPUT_SCHEMA
+    assert out.column("addr_line").to_pylist() == ["123 MAIN ST", "PO BOX 5"] * 3
+    assert standardize_addresses(table.slice(0, 0)).num_rows == 0
+
+
+def test_unit_in_street_or_unit_column_is_the_same() -> None:
+    a = standardize_address("123 Main St Apt 4", None, "Houston", "TX", "77002")
+    b = standardize_address("123 Main St", "Apt 4", "Houston", "TX", "77002")
+    assert a == b
+    assert a["addr_unit"] == "APT 4"
+
+
+def test_fast_and_slow_paths_agree_on_a_generated_corpus() -> None:
+    table = _generator().generate_address_rows(40_000, seed=7)
+    fast = standardize_addresses(table)
+    slow = standardize_addresses(table, force_slow_path=True)
+    fast_share = 1 - sum(1 for v in fast.column("addr_slow_path").to_pylist() if v) / len(fast)
+    assert fast_share > 0.5  # the fast path must actually carry the common shapes
+    assert all(slow.column("addr_slow_path").to_pylist())
+    left = fast.drop_columns(["addr_slow_path"]).to_pylist()
+    right = slow.drop_columns(["addr_slow_path"]).to_pylist()
+    disagreements = [(i, a, b) for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b]
+    assert disagreements == []
+
+
+def _rendered(result: dict[str, Any]) -> tuple[str | None, ...]:
+    street = result["addr_line"]
+    if result["addr_urbanization"]:
+        street = f"{result['addr_urbanization']} {street}"
+    zip_code = result["addr_zip5"]
+    if zip_code and result["addr_zip4"]:
+        zip_code = f"{zip_code}-{result['addr_zip4']}"
+    return (street, result["addr_unit"], result["addr_city"], result["addr_state"], zip_code)
+
+
+_PARTS = ("addr_line", "addr_unit", "addr_city", "addr_state", "addr_zip5", "addr_zip4")
+
+
+@pytest.mark.parametrize("case", _cases()[::3], ids=lambda c: c["street_address"])
+def test_corpus_forms_are_idempotent(case: dict[str, str]) -> None:
+    first = standardize_address(*(_value(case[name]) for name in INPUTS))
+    if first["addr_line"] is None:
+        return
+    second = standardize_address(*_rendered(first))
+    assert {k: second[k] for k in _PARTS} == {k: first[k] for k in _PARTS}
+
+
+_address_text = st.one_of(
+    st.text(max_size=40),
+    st.builds(
+        lambda n, d, w, s, u: f"{n} {d} {w} {s} {u}",
+        st.integers(1, 99999),
+        st.sampled_from(["", "N", "SOUTH", "NE"]),
+        st.sampled_from(["MAIN", "OAK PARK", "FIFTH", "STATE HIGHWAY 71", "500"]),
+        st.sampled_from(["ST", "AVENUE", "Rd.", "", "E"]),
+        st.sampled_from(["", "APT 4", "#4-B", "LOT 12", "REAR"]),
+    ),
+    st.sampled_from(["PO BOX 12", "RR 2 BOX 5", "HC 1 BOX 3", "URB LAS GLADIOLAS 150 CALLE A"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(street=_address_text, unit=st.one_of(st.none(), st.text(max_size=10)))
+def test_standardization_is_idempotent(street: str, unit: str | None) -> None:
+    first = standardize_address(street, unit, "Houston", "TX", "77002")
+    if first["addr_line"] is None:
+        return
+    second = standardize_address(*_rendered(first))
+    assert {k: second[k] for k in _PARTS} == {k: first[k] for k in _PARTS}
+
+
+@settings(max_examples=150, deadline=None)
+@given(fields=st.lists(st.one_of(st.none(), st.text()), min_size=5, max_size=5))
+def test_never_raises_on_any_text(fields: list[str | None]) -> None:
+    result = standardize_address(*fields)
+    assert result["addr_kind"] in {
+        "street", "po_box", "rural_route", "highway_contract", "military", "general_delivery",
+        "unknown",
+    }  # fmt: skip
+
+
+def test_never_raises_on_nul_bytes_and_huge_strings() -> None:
+    huge = "123 MAIN ST " * 90_000  # about 1 MB
+    table = pa.table(
+        {
+            "street_address": ["\x00123\x00 MAIN ST", huge, "\ud7ff\U0010ffff", "\x1f"],
+            "unit": [None, huge, "#\x00", "\x1f"],
+            "city": ["\x00", huge, None, "X"],
+            "state": ["TX\x00", huge, "", "TX"],
+            "zip": ["77002\x00", huge, "", "77002"],
+        }
+    )
+    out = standardize_addresses(table)
+    assert out.num_rows == 4
+    assert out.column("addr_line")[0].as_py() == "123 MAIN ST"
