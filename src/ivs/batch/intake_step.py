@@ -48,7 +48,7 @@ class IntakeOutcome:
 
     @property
     def accepted(self) -> int:
-        return self.records.num_rows - self.rejected
+        return int(self.records.num_rows) - self.rejected
 
     @property
     def quarantined(self) -> bool:

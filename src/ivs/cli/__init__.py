@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "ivs.cli.intake",
     "ivs.cli.pilot",
     "ivs.cli.docs",
+    "ivs.cli.run",
 )
 
 for _name in _COMMAND_MODULES:

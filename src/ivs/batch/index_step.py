@@ -1,0 +1,217 @@
+"""The master index: the master file standardized once per snapshot, reused by every batch.
+
+Layout under ``$IVS_HOME/index/<fingerprint>/``:
+
+- ``taxpayers.parquet``   tin, tin_type, date_of_birth and the standardized name columns
+- ``address_forms.parquet`` one row per distinct address as filed, with standardized columns
+- ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record)
+- ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
+- ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty)
+- ``zip_phonetic.parquet`` (ZIP code, surname sound, tin): a blocking key table
+- ``index.json``          the fingerprint of the master files and counts
+
+The fingerprint hashes the master files' bytes, so an index is rebuilt whenever they change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ivs import __version__
+from ivs.domain.schema import RESTRICTION_COLUMNS
+from ivs.domain.settings import Settings
+from ivs.engines.duckdb_engine import DuckDBEngine
+from ivs.formats.manifest import file_sha256
+from ivs.formats.master import MasterFiles, locate_master, read_master_table
+from ivs.standardize.address import standardize_addresses
+from ivs.standardize.name import standardize_names
+
+__all__ = ["IndexInfo", "build_index", "ensure_index", "master_fingerprint"]
+
+INDEX_VERSION = 1
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexInfo:
+    """A built index: where it is and what it was built from."""
+
+    folder: Path
+    fingerprint: str
+    taxpayers: int
+    addresses: int
+    address_forms: int
+    restrictions: int
+    seconds: float
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.parquet"
+
+
+def master_fingerprint(files: MasterFiles) -> str:
+    """SHA-256 over the master files' names and contents, and the index layout version."""
+    digest = hashlib.sha256(f"ivs-index/{INDEX_VERSION}/{__version__}".encode())
+    for path in files.paths():
+        digest.update(path.name.encode() + b"\0" + file_sha256(path).encode())
+    return digest.hexdigest()
+
+
+def _read_info(folder: Path) -> IndexInfo | None:
+    meta = folder / "index.json"
+    if not meta.is_file():
+        return None
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    return IndexInfo(
+        folder=folder,
+        **{
+            k: data[k]
+            for k in (
+                "fingerprint",
+                "taxpayers",
+                "addresses",
+                "address_forms",
+                "restrictions",
+                "seconds",
+            )
+        },
+    )
+
+
+def ensure_index(master: Path, settings: Settings, *, step: Step | None = None) -> IndexInfo:
+    """The index of ``master``, built now if it is missing or the master files changed."""
+    files = locate_master(master)
+    (step or (lambda _s: None))("fingerprinting master files")
+    fingerprint = master_fingerprint(files)
+    existing = _read_info(Path(settings.home) / "index" / fingerprint[:24])
+    if existing is not None and existing.fingerprint == fingerprint:
+        return existing
+    return build_index(master, settings, step=step, fingerprint=fingerprint)
+
+
+def build_index(
+    master: Path, settings: Settings, *, step: Step | None = None, fingerprint: str | None = None
+) -> IndexInfo:
+    """Standardize the master file and write the index; replaces an index of the same files."""
+    announce = step or (lambda _s: None)
+    started = time.perf_counter()
+    files = locate_master(master)
+    fingerprint = fingerprint or master_fingerprint(files)
+    final = Path(settings.home) / "index" / fingerprint[:24]
+    work = final.with_name(final.name + ".building")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    announce("reading taxpayers")
+    taxpayers = read_master_table(files.taxpayers, "taxpayers")
+    announce(f"standardizing {taxpayers.num_rows:,} taxpayer names")
+    names = standardize_names(
+        taxpayers.select(["last_name", "first_name", "middle_name", "name_suffix"])
+    )
+    columns = {c: taxpayers.column(c) for c in ("tin", "tin_type", "date_of_birth")}
+    columns.update({c: names.column(c) for c in names.column_names})
+    pq.write_table(pa.table(columns), work / "taxpayers.parquet", compression="zstd")
+    del names, columns
+
+    announce("reading addresses of record")
+    addresses = read_master_table(files.addresses, "addresses")
+    if files.restrictions is not None:
+        restrictions = read_master_table(files.restrictions, "restrictions")
+    else:
+        restrictions = pa.table({c: pa.array([], pa.string()) for c in RESTRICTION_COLUMNS})
+    pq.write_table(restrictions, work / "restrictions.parquet")
+
+    with DuckDBEngine() as engine:
+        engine.register("raw_addresses", addresses)
+        del addresses
+        announce("finding distinct address forms")
+        forms = engine.arrow(
+            """
+            SELECT row_number() OVER () - 1 AS form_id, street_address, unit, city, state, zip
+            FROM (SELECT DISTINCT street_address, unit, city, state, zip FROM raw_addresses)
+            """
+        )
+        announce(f"standardizing {forms.num_rows:,} distinct addresses")
+        standardized = standardize_addresses(
+            forms.select(["street_address", "unit", "city", "state", "zip"])
+        )
+        form_columns = {"form_id": forms.column("form_id")}
+        form_columns.update({c: standardized.column(c) for c in standardized.column_names})
+        engine.register("address_forms", pa.table(form_columns))
+        engine.register("form_keys", forms)
+        del standardized, form_columns
+        engine.to_parquet("SELECT * FROM address_forms", work / "address_forms.parquet")
+        announce("linking addresses of record")
+        engine.to_parquet(
+            """
+            SELECT a.tin, a.tax_year, a.received_date, f.form_id
+            FROM raw_addresses a JOIN form_keys f
+              ON a.street_address = f.street_address AND a.city = f.city AND a.state = f.state
+             AND a.zip = f.zip AND a.unit IS NOT DISTINCT FROM f.unit
+            ORDER BY a.tin, a.received_date, a.tax_year
+            """,
+            work / "addresses.parquet",
+        )
+        announce("choosing last known addresses")
+        # formats.md §2: latest received_date, ties broken by the latest tax_year.
+        engine.to_parquet(
+            """
+            SELECT tin, street_address, unit, city, state, zip, received_date, tax_year
+            FROM raw_addresses
+            QUALIFY row_number() OVER (
+                PARTITION BY tin ORDER BY received_date DESC, tax_year DESC,
+                street_address, unit NULLS FIRST) = 1
+            ORDER BY tin
+            """,
+            work / "last_known.parquet",
+        )
+        announce("indexing surname sounds by ZIP code")
+        engine.load_parquet("tp_names", work / "taxpayers.parquet")
+        engine.load_parquet("addr_links", work / "addresses.parquet")
+        engine.to_parquet(
+            """
+            SELECT DISTINCT f.addr_zip5, p.phonetic, a.tin
+            FROM addr_links a
+            JOIN address_forms f ON f.form_id = a.form_id
+            JOIN (SELECT tin, unnest(name_phonetic) AS phonetic FROM tp_names) p ON p.tin = a.tin
+            WHERE f.addr_zip5 IS NOT NULL
+            ORDER BY f.addr_zip5, p.phonetic
+            """,
+            work / "zip_phonetic.parquet",
+        )
+        counts = {
+            "addresses": int(str(engine.scalar("SELECT count(*) FROM raw_addresses"))),
+            "address_forms": int(str(engine.scalar("SELECT count(*) FROM address_forms"))),
+        }
+
+    info = IndexInfo(
+        folder=final,
+        fingerprint=fingerprint,
+        taxpayers=taxpayers.num_rows,
+        addresses=counts["addresses"],
+        address_forms=counts["address_forms"],
+        restrictions=restrictions.num_rows,
+        seconds=round(time.perf_counter() - started, 2),
+    )
+    meta = {
+        "fingerprint": info.fingerprint,
+        "taxpayers": info.taxpayers,
+        "addresses": info.addresses,
+        "address_forms": info.address_forms,
+        "restrictions": info.restrictions,
+        "seconds": info.seconds,
+        "master": str(master),
+        "software_version": __version__,
+    }
+    (work / "index.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(final, ignore_errors=True)
+    work.replace(final)
+    return info

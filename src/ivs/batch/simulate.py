@@ -1,0 +1,152 @@
+"""``ivs simulate``: what a policy would have disclosed, without disclosing or recording anything.
+
+Policies:
+
+- ``lawful``   this system's rules (intake, name and address to the unit, uniqueness, vetoes,
+               thresholds), exactly as ``ivs run`` decides;
+- ``tin-only`` the 2025 process: disclose the last known address whenever the request's name
+               and TIN match a taxpayer, whatever the request's address says, deficient or not;
+- ``name-only`` disclose whenever exactly one candidate's name matches, ignoring the address.
+
+With a truth file (from ``ivs synth``), each policy's disclosures are scored: wrong-person
+disclosures and disclosures on deficient requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ivs.batch.index_step import IndexInfo, ensure_index
+from ivs.batch.intake_step import IntakeOutcome, intake_batch
+from ivs.batch.run import load_inputs, match_batch, rule_set_for
+from ivs.domain.errors import ConfigError
+from ivs.domain.settings import Settings
+from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
+from ivs.formats.signers import Signer
+from ivs.match.comparisons import NAME, NAME_MATCH_LEVELS
+from ivs.match.model import load_model
+from ivs.match.pipeline import blocking_step, comparison_steps
+
+__all__ = ["POLICIES", "PolicyResult", "score_against_truth", "simulate"]
+
+POLICIES = ("lawful", "tin-only", "name-only")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    policy: str
+    records: int
+    disclosures: pa.Table  # request_id, tin: what the policy would disclose
+    wrong_person: int | None = None
+    on_deficient: int | None = None
+    lawfully_matchable: int | None = None
+    recalled: int | None = None
+
+    @property
+    def disclosed(self) -> int:
+        return int(self.disclosures.num_rows)
+
+
+def _name_ok_sql() -> str:
+    levels = ", ".join(str(NAME.labels().index(label)) for label in sorted(NAME_MATCH_LEVELS))
+    return f"name_level IN ({levels})"
+
+
+def _all_requests(intake: IntakeOutcome) -> IntakeOutcome:
+    """The same batch with every record treated as accepted (the 2025 process had no intake)."""
+    verdicts = intake.verdicts.set_column(
+        intake.verdicts.column_names.index("rejection_code"),
+        "rejection_code",
+        pa.nulls(intake.verdicts.num_rows, pa.string()),
+    )
+    # Impossible TINs were still "matched" in 2025 if they named a taxpayer: keep the raw TIN.
+    raw_tin = pc.replace_substring_regex(intake.records.column("tin"), r"[\s-]", "")
+    verdicts = verdicts.set_column(verdicts.column_names.index("tin_norm"), "tin_norm", raw_tin)
+    return IntakeOutcome(intake.manifest, intake.records, intake.standardized, verdicts, {}, None)
+
+
+def _engine_policy(intake: IntakeOutcome, index: IndexInfo, policy: str) -> pa.Table:
+    with DuckDBEngine() as engine:
+        load_inputs(engine, intake, index)
+        on = intake.manifest.submitted_at.date()
+        if policy == "tin-only":
+            pairs = SqlStep(
+                "pairs", "SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin"
+            )
+            engine.run([pairs, *comparison_steps(on=on)])
+            return engine.arrow(f"SELECT request_id, tin FROM compared WHERE {_name_ok_sql()}")
+        engine.run([blocking_step(), *comparison_steps(on=on)])
+        return engine.arrow(
+            f"""SELECT request_id, any_value(tin) AS tin FROM compared WHERE {_name_ok_sql()}
+                GROUP BY request_id HAVING count(*) = 1"""
+        )
+
+
+def simulate(
+    manifest: Path,
+    master: Path,
+    roster: Mapping[str, Signer],
+    settings: Settings,
+    policy: str,
+    *,
+    now: datetime,
+    truth: Path | None = None,
+    step: Callable[[str], None] | None = None,
+) -> PolicyResult:
+    """Run ``policy`` over a batch; nothing is recorded and no response is written."""
+    if policy not in POLICIES:
+        raise ConfigError(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
+    announce = step or (lambda _s: None)
+    intake = intake_batch(manifest, roster, settings, [], now=now, step=announce)
+    index = ensure_index(master, settings, step=announce)
+    if policy == "lawful":
+        model = load_model()
+        decisions, _, _ = match_batch(
+            intake, index, model, rule_set_for(settings, model), step=announce
+        )
+        disclosed = decisions.filter(pc.is_valid(decisions.column("matched_tin")))
+        table = pa.table(
+            {"request_id": disclosed.column("request_id"), "tin": disclosed.column("matched_tin")}
+        )
+    else:
+        everything = _all_requests(intake)
+        table = _engine_policy(everything, index, policy)
+    result = PolicyResult(policy, intake.records.num_rows, table)
+    return score_against_truth(result, truth) if truth is not None else result
+
+
+def score_against_truth(result: PolicyResult, truth_path: Path) -> PolicyResult:
+    """Count wrong-person and deficient-request disclosures, and recall, against the truth."""
+    truth = pq.read_table(truth_path)
+    joined = result.disclosures.join(
+        truth.select(["request_id", "tin", "category", "lawfully_matchable"]).rename_columns(
+            ["request_id", "true_tin", "category", "lawfully_matchable"]
+        ),
+        keys="request_id",
+        join_type="left outer",
+    )
+    wrong = pc.invert(
+        pc.fill_null(pc.equal(joined.column("tin"), joined.column("true_tin")), False)
+    )
+    deficient = pc.fill_null(pc.equal(joined.column("category"), "deficient"), False)
+    matchable = pc.fill_null(truth.column("lawfully_matchable"), False)
+    recalled = pc.and_(
+        pc.fill_null(joined.column("lawfully_matchable"), False),
+        pc.invert(wrong),
+    )
+    return PolicyResult(
+        policy=result.policy,
+        records=result.records,
+        disclosures=result.disclosures,
+        wrong_person=int(pc.sum(wrong).as_py() or 0),
+        on_deficient=int(pc.sum(deficient).as_py() or 0),
+        lawfully_matchable=int(pc.sum(matchable).as_py() or 0),
+        recalled=int(pc.sum(recalled).as_py() or 0),
+    )

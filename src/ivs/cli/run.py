@@ -1,0 +1,142 @@
+"""``ivs index``, ``ivs run`` and ``ivs model train``: the main job."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ivs.batch.index_step import build_index, ensure_index
+from ivs.batch.run import RunResult, run_batch
+from ivs.batch.training import train_from_batch
+from ivs.cli.common import console, err_console, handle_errors
+from ivs.domain.settings import load_settings
+from ivs.formats.signers import read_signers
+
+__all__ = ["print_run_summary", "register"]
+
+model_app = typer.Typer(help="The match model: estimate its parameters.", no_args_is_help=True)
+
+
+def print_run_summary(result: RunResult) -> None:
+    """Outcomes, codes, stage times and the files written."""
+    total = sum(result.outcomes.values())
+    table = Table(title=f"Batch {result.batch_id}: {total:,} records")
+    table.add_column("outcome")
+    table.add_column("records", justify="right")
+    for outcome in ("DISCLOSED", "NOT_DISCLOSED", "REJECTED"):
+        table.add_row(outcome, f"{result.outcomes.get(outcome, 0):,}")
+    console.print(table)
+    codes = Table(title="Decisions by internal code (never sent to the requester)")
+    codes.add_column("code")
+    codes.add_column("records", justify="right")
+    for code, count in sorted(result.codes.items(), key=lambda kv: -kv[1]):
+        codes.add_row(code, f"{count:,}")
+    console.print(codes)
+    if result.pair_counts:
+        console.print(
+            "candidate pairs by blocking rule: "
+            + ", ".join(f"{k} {v:,}" for k, v in result.pair_counts.items())
+        )
+    if result.blocking_recall is not None:
+        console.print(
+            f"blocking recall on TIN-verified pairs (found without the TIN rule): "
+            f"{result.blocking_recall:.2%}"
+        )
+    console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.stage_seconds.items()))
+    if result.repeated:
+        console.print("this batch was already processed: the recorded decisions were reused")
+    console.print(f"rule set {result.rule_set[:16]}")
+    console.print(f"response:  {result.response}")
+    console.print(f"decisions: {result.decisions}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @handle_errors
+    def index(
+        master: Path = typer.Argument(
+            ..., help="Master folder (taxpayers, addresses, restrictions)."
+        ),
+        rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even if up to date."),
+        engine: str = typer.Option("duckdb", "--engine", help="Engine: duckdb."),
+    ) -> None:
+        """Standardize the master file and build what matching needs, once per snapshot.
+
+        The index lives under $IVS_HOME/index and is rebuilt automatically when the master
+        files change; `ivs run` builds it when missing.
+        """
+        if engine != "duckdb":
+            raise typer.BadParameter("only the duckdb engine is available", param_hint="--engine")
+        settings = load_settings()
+        with err_console.status("indexing") as status:
+            build = build_index if rebuild else ensure_index
+            info = build(master, settings, step=status.update)
+        console.print(
+            f"index {info.folder}: {info.taxpayers:,} taxpayers, {info.addresses:,} addresses of "
+            f"record ({info.address_forms:,} distinct), {info.restrictions:,} restrictions; "
+            f"built in {info.seconds:.1f}s"
+        )
+
+    @app.command()
+    @handle_errors
+    def run(
+        manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
+        master: Path = typer.Option(..., "--master", help="Master folder."),
+        out: Path = typer.Option(..., "--out", help="Folder for the response and decisions."),
+        signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
+        model: Path | None = typer.Option(
+            None, "--model", help="Match model JSON (default: shipped)."
+        ),
+    ) -> None:
+        """Run a batch end to end: intake, matching, decision, response.
+
+        Writes OUT/BATCH_ID.response.csv (for the requester) and OUT/BATCH_ID.decisions.parquet
+        (internal). Exits non-zero, writing no response, when the batch fails as a whole.
+        """
+        settings = load_settings()
+        roster = read_signers(signers)
+        with err_console.status("running batch") as status:
+            result = run_batch(
+                manifest,
+                master,
+                roster,
+                settings,
+                out,
+                now=datetime.now(UTC),
+                model_path=model,
+                step=status.update,
+            )
+        print_run_summary(result)
+
+    @model_app.command("train")
+    @handle_errors
+    def train(
+        manifest: Path = typer.Argument(..., help="A batch whose TIN-carrying requests label m."),
+        master: Path = typer.Option(..., "--master", help="Master folder."),
+        signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
+        out: Path = typer.Option(..., "--out", help="Where to write the model JSON."),
+    ) -> None:
+        """Estimate m (from TIN-verified pairs) and u (from random pairs); write versioned JSON."""
+        settings = load_settings()
+        with err_console.status("training") as status:
+            model = train_from_batch(
+                manifest,
+                master,
+                read_signers(signers),
+                settings,
+                now=datetime.now(UTC),
+                step=status.update,
+            )
+        out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+        console.print(f"model {model.digest[:16]} written to {out}")
+        for name, levels in model.levels.items():
+            console.print(
+                f"  {name}: "
+                + ", ".join(f"{label} {lw.weight:+.2f}" for label, lw in levels.items())
+            )
+
+    app.add_typer(model_app, name="model")

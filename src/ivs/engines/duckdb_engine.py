@@ -1,0 +1,116 @@
+"""The embedded engine: DuckDB over Arrow tables and Parquet files.
+
+The rest of the project hands this module SQL steps (``SqlStep``) and Arrow tables; only here
+is ``duckdb`` imported. Memory and threads are bounded so that a 10 M-taxpayer master fits the
+machine, spilling to a temporary directory beyond the limit.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pyarrow as pa
+
+from ivs.domain.errors import IvsError
+
+__all__ = ["DuckDBEngine", "EngineError", "SqlStep"]
+
+
+class EngineError(IvsError):
+    """The engine failed to run a step; the message names the step."""
+
+    exit_code = 11
+
+
+@dataclass(frozen=True, slots=True)
+class SqlStep:
+    """One named SQL statement producing table ``name`` (``CREATE OR REPLACE TABLE``)."""
+
+    name: str
+    sql: str
+
+
+def _quote_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class DuckDBEngine:
+    """One DuckDB connection with bounded memory; a context manager."""
+
+    dialect = "duckdb"
+
+    def __init__(self, *, memory_limit: str | None = None, threads: int | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="ivs-duckdb-")
+        self.connection = duckdb.connect(":memory:")
+        limit = memory_limit or os.environ.get("IVS_ENGINE_MEMORY", "12GB")
+        self.connection.execute(f"SET memory_limit = '{limit}'")
+        self.connection.execute(f"SET temp_directory = {_quote_path(Path(self._tmp.name))}")
+        self.connection.execute("SET preserve_insertion_order = true")
+        if threads:
+            self.connection.execute(f"SET threads = {int(threads)}")
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+        self._tmp.cleanup()
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable as ``name`` (materialized, so it can be indexed)."""
+        self.connection.register(f"_arrow_{name}", table)
+        self.connection.execute(
+            f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "_arrow_{name}"'
+        )
+        self.connection.unregister(f"_arrow_{name}")
+
+    def load_parquet(self, name: str, path: Path) -> None:
+        """Load a Parquet file as table ``name``."""
+        self.run([SqlStep(name, f"SELECT * FROM read_parquet({_quote_path(path)})")])
+
+    def run(self, steps: Sequence[SqlStep]) -> None:
+        """Create each step's table in order."""
+        for step in steps:
+            try:
+                self.connection.execute(f'CREATE OR REPLACE TABLE "{step.name}" AS {step.sql}')
+            except duckdb.Error as e:
+                raise EngineError(f"engine step '{step.name}' failed: {e}") from e
+
+    def arrow(self, sql: str) -> pa.Table:
+        """The result of a query as an Arrow table."""
+        try:
+            return self.connection.sql(sql).to_arrow_table()
+        except duckdb.Error as e:
+            raise EngineError(f"query failed: {e}\n{sql[:500]}") from e
+
+    def scalar(self, sql: str) -> object:
+        try:
+            rows = self.connection.execute(sql).fetchall()
+        except duckdb.Error as e:
+            raise EngineError(f"query failed: {e}\n{sql[:500]}") from e
+        return rows[0][0] if rows else None
+
+    def to_parquet(self, sql: str, path: Path) -> None:
+        """Write a query's result to Parquet (zstd), atomically."""
+        partial = path.with_name(path.name + ".partial")
+        try:
+            self.connection.execute(
+                f"COPY ({sql}) TO {_quote_path(partial)} (FORMAT parquet, COMPRESSION zstd)"
+            )
+        except duckdb.Error as e:
+            raise EngineError(f"writing {path.name} failed: {e}") from e
+        partial.replace(path)

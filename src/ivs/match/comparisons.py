@@ -1,0 +1,213 @@
+"""Comparisons between a request and a candidate taxpayer, as ordered levels in engine SQL.
+
+Each comparison is a list of levels, best first; a pair takes the first level whose condition
+holds. Conditions are written with a handful of functions whose names differ by engine (see
+``FUNCTIONS``), so the same comparison runs on DuckDB and on Spark. Columns come from
+standardization: ``r`` is the request, ``t`` the taxpayer, ``f`` an address of record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ivs.domain.errors import ConfigError
+
+__all__ = [
+    "ADDRESS",
+    "ADDRESS_MATCH_LEVELS",
+    "COMPARISONS",
+    "DOB",
+    "FUNCTIONS",
+    "NAME",
+    "NAME_MATCH_LEVELS",
+    "SUFFIX",
+    "TIN",
+    "Comparison",
+    "Level",
+    "level_sql",
+]
+
+# Engine function names: the only place the dialects differ.
+FUNCTIONS: dict[str, dict[str, str]] = {
+    "duckdb": {
+        "overlap": "list_has_any",
+        "sort": "list_sort",
+        "jw": "jaro_winkler_similarity",
+    },
+    "spark": {
+        "overlap": "arrays_overlap",
+        "sort": "array_sort",
+        "jw": "ivs_jaro_winkler",
+    },
+}
+
+STREET_JW = 0.90
+SURNAME_JW = 0.92
+GIVEN_JW = 0.90
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    label: str
+    condition: str  # SQL template with {overlap}, {sort}, {jw}; "" for the final else-level
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    name: str
+    description: str
+    levels: tuple[Level, ...]
+
+    def labels(self) -> tuple[str, ...]:
+        return tuple(level.label for level in self.levels)
+
+
+NAME = Comparison(
+    "name",
+    "The request's name against the taxpayer's, order-free over standardized tokens.",
+    (
+        Level(
+            "exact",
+            "r.name_last = t.name_last AND r.name_first = t.name_first",
+            "same surname and first name after standardization",
+        ),
+        Level(
+            "reordered",
+            "{sort}(r.name_tokens) = {sort}(t.name_tokens)",
+            "the same name tokens in another order (family-first or swapped fields)",
+        ),
+        Level(
+            "given_and_surname",
+            "{overlap}(r.name_surname_tokens, t.name_surname_tokens) "
+            "AND {overlap}(r.name_given_tokens, t.name_given_tokens)",
+            "a given name and a surname agree (e.g. one surname of a compound dropped)",
+        ),
+        Level(
+            "swapped",
+            "{overlap}(r.name_given_keys, t.name_surname_keys) "
+            "AND {overlap}(r.name_surname_keys, t.name_given_keys)",
+            "given name and surname exchanged between fields (keys also join particles, "
+            "so VAN ANH matches VANANH)",
+        ),
+        Level(
+            "variant",
+            "{overlap}(r.name_surname_keys, t.name_surname_keys) "
+            "AND {overlap}(r.name_given_keys, t.name_given_keys)",
+            "agreement through a nickname or transliteration variant",
+        ),
+        Level(
+            "typo",
+            f"{{jw}}(r.name_last, t.name_last) >= {SURNAME_JW} AND "
+            f"({{jw}}(r.name_first, t.name_first) >= {GIVEN_JW} "
+            "OR {overlap}(r.name_given_keys, t.name_given_keys))",
+            "surname and given name within typing-error similarity",
+        ),
+        Level(
+            "surname_only",
+            "{overlap}(r.name_surname_keys, t.name_surname_keys)",
+            "only the surname agrees: a different person of the same family name",
+        ),
+        Level("other", "", "the names disagree"),
+    ),
+)
+
+_UNIT_AGREES = "r.addr_unit_id IS NOT DISTINCT FROM f.addr_unit_id"
+ADDRESS = Comparison(
+    "address",
+    "The request's address against the taxpayer's best-agreeing address of record (any year).",
+    (
+        Level(
+            "exact",
+            f"r.addr_line = f.addr_line AND r.addr_zip5 = f.addr_zip5 AND {_UNIT_AGREES}",
+            "same delivery line, unit and ZIP code",
+        ),
+        Level(
+            "exact_city",
+            f"r.addr_line = f.addr_line AND r.addr_city = f.addr_city "
+            f"AND r.addr_state = f.addr_state AND {_UNIT_AGREES}",
+            "same delivery line and unit in the same city, the ZIP code differs",
+        ),
+        Level(
+            "street_typo",
+            f"r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5 "
+            f"AND {{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
+            f"AND {_UNIT_AGREES}",
+            "same house number, unit and ZIP; street name within typing-error similarity",
+        ),
+        Level(
+            "unit_differs",
+            "r.addr_line = f.addr_line AND r.addr_zip5 = f.addr_zip5",
+            "same delivery line and ZIP but the unit differs or only one side has one",
+        ),
+        Level("same_zip", "r.addr_zip5 = f.addr_zip5", "only the ZIP code agrees"),
+        Level("other", "", "no address of record agrees"),
+    ),
+)
+
+TIN = Comparison(
+    "tin",
+    "The request's TIN, where given, against the taxpayer's.",
+    (
+        Level("agree", "r.tin_norm = t.tin", "same TIN"),
+        Level("disagree", "r.tin_norm IS NOT NULL", "the request gives another TIN"),
+        Level("missing", "", "the request gives no TIN"),
+    ),
+)
+
+DOB = Comparison(
+    "dob",
+    "The request's date of birth, where both sides have one, against the taxpayer's.",
+    (
+        Level("agree", "r.dob = t.date_of_birth", "same date of birth"),
+        Level(
+            "disagree",
+            "r.dob IS NOT NULL AND t.date_of_birth IS NOT NULL",
+            "the dates of birth differ",
+        ),
+        Level("missing", "", "one side has no date of birth"),
+    ),
+)
+
+SUFFIX = Comparison(
+    "suffix",
+    "Generational suffix (JR, SR, II, III ...): tells a father from a son of the same name.",
+    (
+        Level("agree", "r.name_suffix = t.name_suffix", "same suffix"),
+        Level(
+            "conflict",
+            "r.name_suffix IS NOT NULL AND t.name_suffix IS NOT NULL",
+            "both have a suffix and they differ",
+        ),
+        Level(
+            "one_missing",
+            "r.name_suffix IS NOT NULL OR t.name_suffix IS NOT NULL",
+            "only one side has a suffix",
+        ),
+        Level("neither", "", "neither side has a suffix"),
+    ),
+)
+
+COMPARISONS: tuple[Comparison, ...] = (NAME, ADDRESS, TIN, DOB, SUFFIX)
+
+# Levels at which the law's conditions 2 and 3 hold (name matches; address matches to the unit).
+NAME_MATCH_LEVELS = frozenset(
+    {"exact", "reordered", "given_and_surname", "swapped", "variant", "typo"}
+)
+ADDRESS_MATCH_LEVELS = frozenset({"exact", "exact_city", "street_typo"})
+
+
+def level_sql(comparison: Comparison, dialect: str) -> str:
+    """A SQL CASE giving the index of the first level that holds (0 = best)."""
+    try:
+        names = FUNCTIONS[dialect]
+    except KeyError as e:
+        raise ConfigError(
+            f"unknown engine dialect {dialect!r}; known: {', '.join(FUNCTIONS)}"
+        ) from e
+    whens = [
+        f"WHEN {level.condition.format(**names)} THEN {i}"
+        for i, level in enumerate(comparison.levels)
+        if level.condition
+    ]
+    return f"CASE {' '.join(whens)} ELSE {len(comparison.levels) - 1} END"

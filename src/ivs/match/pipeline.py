@@ -1,0 +1,174 @@
+"""Candidate generation, comparison and scoring as engine-neutral SQL steps.
+
+Input tables the engine must hold:
+
+- ``req``   accepted requests: request_id, standardized name/address columns, tin_norm, dob
+- ``tp``    index taxpayers (tin, date_of_birth, standardized name columns)
+- ``forms`` distinct address forms (form_id, standardized address columns)
+- ``addr``  addresses of record (tin, tax_year, received_date, form_id)
+- ``zip_phonetic`` (addr_zip5, phonetic, tin): surname sounds by ZIP, from the index
+- ``restr`` restrictions (tin, kind, since, until)
+
+Output: ``pairs`` (one row per request and candidate, with the blocking rules that found it),
+``scored`` (levels, weight and probability per pair) and ``request_evidence`` (one row per
+request: what the decision needs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ivs.engines.duckdb_engine import SqlStep
+from ivs.match.comparisons import (
+    ADDRESS,
+    ADDRESS_MATCH_LEVELS,
+    COMPARISONS,
+    NAME,
+    NAME_MATCH_LEVELS,
+    level_sql,
+)
+from ivs.match.model import MatchModel
+
+__all__ = ["BLOCKING_RULES", "BlockingRule", "blocking_step", "comparison_steps", "match_steps"]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingRule:
+    name: str
+    description: str
+    sql: str  # yields (request_id, tin)
+
+
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule(
+        "tin",
+        "the request's TIN",
+        "SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin",
+    ),
+    BlockingRule(
+        "number_zip",
+        "house number and ZIP code of any address of record",
+        """SELECT DISTINCT r.request_id, a.tin FROM req r
+           JOIN forms f ON r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5
+           JOIN addr a ON a.form_id = f.form_id""",
+    ),
+    BlockingRule(
+        "box_zip",
+        "PO box or rural route and box, and ZIP code",
+        """SELECT DISTINCT r.request_id, a.tin FROM req r
+           JOIN forms f ON r.addr_zip5 = f.addr_zip5
+            AND ((r.addr_po_box IS NOT NULL AND r.addr_po_box = f.addr_po_box)
+             OR (r.addr_route IS NOT NULL AND r.addr_route = f.addr_route))
+           JOIN addr a ON a.form_id = f.form_id""",
+    ),
+    BlockingRule(
+        "surname_sound_zip",
+        "a surname's sound (Spanish-folded NYSIIS) and the ZIP code",
+        """SELECT DISTINCT r.request_id, z.tin
+           FROM (SELECT request_id, addr_zip5, unnest(name_phonetic) AS phonetic FROM req) r
+           JOIN zip_phonetic z ON r.addr_zip5 = z.addr_zip5 AND r.phonetic = z.phonetic""",
+    ),
+    BlockingRule(
+        "dob_initial",
+        "date of birth and first initial",
+        """SELECT r.request_id, t.tin FROM req r
+           JOIN tp t ON r.dob = t.date_of_birth AND r.name_first_initial = t.name_first_initial""",
+    ),
+)
+
+
+def _in(labels: frozenset[str], comparison_levels: tuple[str, ...]) -> str:
+    return ", ".join(str(comparison_levels.index(label)) for label in sorted(labels))
+
+
+def blocking_step() -> SqlStep:
+    """``pairs``: each (request, candidate) once, with a flag for every rule that found it."""
+    union = " UNION ALL ".join(
+        f"SELECT request_id, tin, '{rule.name}' AS rule FROM ({rule.sql})"
+        for rule in BLOCKING_RULES
+    )
+    flags = ", ".join(f"bool_or(rule = '{rule.name}') AS by_{rule.name}" for rule in BLOCKING_RULES)
+    return SqlStep(
+        "pairs", f"SELECT request_id, tin, {flags} FROM ({union}) GROUP BY request_id, tin"
+    )
+
+
+def comparison_steps(*, on: date, dialect: str = "duckdb") -> list[SqlStep]:
+    """From ``pairs`` to ``compared``: every comparison's level for every pair."""
+    best_address = SqlStep(
+        "pair_address",
+        f"""
+        SELECT p.request_id, p.tin,
+               min(lvl) AS address_level,
+               arg_min(form_id, lvl) AS address_form_id
+        FROM (
+            SELECT p.request_id, p.tin, f.form_id, {level_sql(ADDRESS, dialect)} AS lvl
+            FROM pairs p
+            JOIN req r ON r.request_id = p.request_id
+            JOIN addr a ON a.tin = p.tin
+            JOIN forms f ON f.form_id = a.form_id
+        ) p
+        GROUP BY p.request_id, p.tin
+        """,
+    )
+    levels = {c.name: level_sql(c, dialect) for c in COMPARISONS if c.name != "address"}
+    level_columns = ",\n".join(f"{sql} AS {name}_level" for name, sql in levels.items())
+    compared = SqlStep(
+        "compared",
+        f"""
+        SELECT p.*, {level_columns},
+               coalesce(pa.address_level, {len(ADDRESS.levels) - 1}) AS address_level,
+               pa.address_form_id,
+               EXISTS (SELECT 1 FROM restr x WHERE x.tin = p.tin AND x.since <= DATE '{on}'
+                       AND (x.until IS NULL OR x.until >= DATE '{on}')) AS restricted
+        FROM pairs p
+        JOIN req r ON r.request_id = p.request_id
+        JOIN tp t ON t.tin = p.tin
+        LEFT JOIN pair_address pa ON pa.request_id = p.request_id AND pa.tin = p.tin
+        """,
+    )
+    return [best_address, compared]
+
+
+def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list[SqlStep]:
+    """Every step from the input tables to ``request_evidence``."""
+    scored = SqlStep(
+        "scored",
+        f"""
+        SELECT *, 1.0 / (1.0 + pow(2.0, -match_weight)) AS match_probability,
+               name_level IN ({_in(NAME_MATCH_LEVELS, NAME.labels())}) AS name_ok,
+               address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())}) AS address_ok,
+               (tin_level = 1 OR dob_level = 1 OR suffix_level = 1) AS told_apart
+        FROM (SELECT *, {model.weight_sql()} AS match_weight FROM compared)
+        """,
+    )
+    # One row per request: the best candidate overall, the best that meets conditions 2-3 and
+    # is not told apart from the request, and the runner-up among those (uniqueness, rule 4).
+    evidence = SqlStep(
+        "request_evidence",
+        """
+        WITH s AS (
+            SELECT *, name_ok AND address_ok AND NOT told_apart AS fits,
+                   name_ok AND address_ok AS name_address_ok
+            FROM scored
+        )
+        SELECT request_id,
+               count(*) AS candidates,
+               count(*) FILTER (WHERE name_ok) AS name_matches,
+               count(*) FILTER (WHERE name_address_ok) AS name_address_matches,
+               count(*) FILTER (WHERE fits) AS plausible,
+               max(match_weight) FILTER (WHERE fits) AS best_weight,
+               arg_max(tin, match_weight) FILTER (WHERE fits) AS best_tin,
+               arg_max(match_probability, match_weight) FILTER (WHERE fits) AS best_probability,
+               arg_max(restricted, match_weight) FILTER (WHERE fits) AS best_restricted,
+               list(match_weight ORDER BY match_weight DESC) FILTER (WHERE fits)[2]
+                   AS runner_up_weight,
+               bool_or(tin_level = 1) FILTER (WHERE name_address_ok) AS any_tin_conflict,
+               bool_or(dob_level = 1) FILTER (WHERE name_address_ok) AS any_dob_conflict,
+               bool_or(suffix_level = 1) FILTER (WHERE name_address_ok) AS any_suffix_conflict
+        FROM s
+        GROUP BY request_id
+        """,
+    )
+    return [blocking_step(), *comparison_steps(on=on, dialect=dialect), scored, evidence]

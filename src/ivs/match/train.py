@@ -1,0 +1,107 @@
+"""Estimating the Fellegi–Sunter parameters: u by random sampling, m from TIN-verified pairs.
+
+Unsupervised EM is deliberately not used: on household-rich data it learns "same household"
+rather than "same person". Instead, requests whose TIN names a taxpayer are labelled pairs
+(their other comparisons give m), and requests paired with random taxpayers give u. The TIN
+comparison itself cannot be learned from TIN-labelled pairs; its m and u follow from the share
+of requests that carry a TIN. Counts are Laplace-smoothed so no level has zero probability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from ivs.domain.errors import ConfigError
+from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
+from ivs.match.comparisons import COMPARISONS, TIN
+from ivs.match.model import LevelWeight, MatchModel
+from ivs.match.pipeline import blocking_step, comparison_steps
+
+__all__ = ["train_model"]
+
+U_SAMPLES_PER_REQUEST = 20
+# Of requests that carry a TIN, the share assumed mistyped when the person is right.
+TIN_ERROR_RATE = 0.01
+
+
+def _level_counts(engine: DuckDBEngine) -> dict[str, list[int]]:
+    counts: dict[str, list[int]] = {}
+    for comparison in COMPARISONS:
+        rows = engine.arrow(
+            f"SELECT {comparison.name}_level AS level, count(*) AS n FROM compared GROUP BY 1"
+        ).to_pylist()
+        found = {int(r["level"]): int(r["n"]) for r in rows}
+        counts[comparison.name] = [found.get(i, 0) for i in range(len(comparison.levels))]
+    return counts
+
+
+def _probabilities(counts: list[int]) -> list[float]:
+    total = sum(counts) + len(counts)
+    return [(c + 1) / total for c in counts]
+
+
+def train_model(engine: DuckDBEngine, *, on: date, step: Callable[[str], None]) -> MatchModel:
+    """A model from the ``req``/``tp``/``forms``/``addr``/``restr`` tables in ``engine``."""
+    step("comparing TIN-verified pairs (m)")
+    labelled = SqlStep(
+        "pairs", "SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin"
+    )
+    engine.run([labelled, *comparison_steps(on=on)])
+    m_counts = _level_counts(engine)
+    labelled_pairs = sum(m_counts["name"])
+    if labelled_pairs < 100:
+        raise ConfigError(
+            f"only {labelled_pairs} requests carry a TIN that names a taxpayer; at least 100 "
+            "labelled pairs are needed to estimate m. Train on a batch with more TINs."
+        )
+
+    step("comparing random pairs (u)")
+    taxpayers = int(str(engine.scalar("SELECT count(*) FROM tp")))
+    random_pairs = SqlStep(
+        "pairs",
+        f"""
+        SELECT r.request_id, t.tin
+        FROM (SELECT request_id, s, hash(request_id, s) % {taxpayers} AS k
+              FROM req, range({U_SAMPLES_PER_REQUEST}) AS g(s)) r
+        JOIN (SELECT tin, row_number() OVER (ORDER BY tin) - 1 AS k FROM tp) t ON t.k = r.k
+        """,
+    )
+    engine.run([random_pairs, *comparison_steps(on=on)])
+    u_counts = _level_counts(engine)
+
+    step("estimating the prior from blocked pairs")
+    engine.run([blocking_step()])
+    requests = int(str(engine.scalar("SELECT count(*) FROM req")))
+    with_tin = int(str(engine.scalar("SELECT count(*) FROM req WHERE tin_norm IS NOT NULL")))
+    blocked = int(str(engine.scalar("SELECT count(*) FROM pairs")))
+    matched_share = labelled_pairs / max(with_tin, 1)
+    prior = min(max(matched_share * requests / max(blocked, 1), 1e-6), 0.5)
+
+    levels: dict[str, dict[str, LevelWeight]] = {}
+    for comparison in COMPARISONS:
+        if comparison is TIN:
+            continue
+        m = _probabilities(m_counts[comparison.name])
+        u = _probabilities(u_counts[comparison.name])
+        levels[comparison.name] = {
+            label: LevelWeight(m[i], u[i]) for i, label in enumerate(comparison.labels())
+        }
+    share_with_tin = max(min(with_tin / max(requests, 1), 0.999), 0.001)
+    levels["tin"] = {
+        "agree": LevelWeight(share_with_tin * (1 - TIN_ERROR_RATE), max(1.0 / taxpayers, 1e-9)),
+        "disagree": LevelWeight(share_with_tin * TIN_ERROR_RATE, share_with_tin),
+        "missing": LevelWeight(1 - share_with_tin, 1 - share_with_tin),
+    }
+    summary = {
+        "trained_on": on.isoformat(),
+        "requests": requests,
+        "requests_with_tin": with_tin,
+        "labelled_pairs": labelled_pairs,
+        "random_pairs": sum(u_counts["name"]),
+        "blocked_pairs": blocked,
+        "taxpayers": taxpayers,
+        "m_counts": m_counts,
+        "u_counts": u_counts,
+    }
+    return MatchModel(prior=prior, levels=levels, summary=summary)

@@ -1,0 +1,89 @@
+"""End to end on a hand-made world: every record's outcome and code is known in advance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from ivs.batch.run import run_batch
+from ivs.domain.errors import Conflict
+from ivs.domain.settings import load_settings
+from ivs.formats import read_response, read_signers, sign_manifest, write_manifest
+
+from .small_world import REQUESTS, write_batch, write_master
+
+NOW = datetime(2025, 6, 28, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[Path, Path, Path]:
+    master = write_master(tmp_path / "master")
+    batch = write_batch(tmp_path / "batch")
+    return master, batch.manifest, batch.signers
+
+
+def test_each_record_decided_as_the_law_requires(
+    world: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    master, manifest, signers = world
+    result = run_batch(
+        manifest, master, read_signers(signers), load_settings(), tmp_path / "out", now=NOW
+    )
+    decisions = pq.read_table(result.decisions).to_pylist()
+    got = [(d["request_id"], d["outcome"], d["decision_code"]) for d in decisions]
+    want = [(r["request_id"], outcome, code) for r, outcome, code in REQUESTS]
+    assert got == want
+    response = read_response(result.response).to_pylist()
+    assert [r["request_id"] for r in response] == [r["request_id"] for r, _, _ in REQUESTS]
+    first = response[0]
+    # The last known address, as filed, not the address the request gave.
+    assert (first["street_address"], first["city"], first["zip"]) == (
+        "55 ELM AVE",
+        "HOUSTON",
+        "77004",
+    )
+    for row in response:
+        if row["outcome"] != "DISCLOSED":
+            assert row["street_address"] is None
+            assert row["zip"] is None
+        if row["outcome"] != "REJECTED":
+            assert row["rejection_reason"] is None
+    assert {r["rejection_reason"] for r in response if r["outcome"] == "REJECTED"} == {
+        "TIN_IMPOSSIBLE",
+        "ADDRESS_PLACEHOLDER",
+    }
+
+
+def test_same_batch_again_gives_the_same_bytes(
+    world: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    master, manifest, signers = world
+    settings = load_settings()
+    first = run_batch(manifest, master, read_signers(signers), settings, tmp_path / "out", now=NOW)
+    before = first.response.read_bytes()
+    again = run_batch(manifest, master, read_signers(signers), settings, tmp_path / "out", now=NOW)
+    assert again.repeated
+    assert again.response.read_bytes() == before
+
+
+def test_another_batch_under_a_used_id_is_refused(
+    world: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    master, manifest, signers = world
+    settings = load_settings()
+    run_batch(manifest, master, read_signers(signers), settings, tmp_path / "out", now=NOW)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from tests.intake.batch_factory import DIRECTOR_SEED
+
+    from ivs.formats import read_manifest_json
+
+    raw = read_manifest_json(manifest)
+    raw["purpose"] = raw["purpose"] + " (amended)"
+    write_manifest(
+        manifest, sign_manifest(raw, Ed25519PrivateKey.from_private_bytes(DIRECTOR_SEED))
+    )
+    with pytest.raises(Conflict, match="already used by a different batch"):
+        run_batch(manifest, master, read_signers(signers), settings, tmp_path / "out", now=NOW)
