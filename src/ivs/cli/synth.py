@@ -64,7 +64,9 @@ def synth(
     }
     for name, path in summary.files.items():
         count = rows.get(name)
-        table.add_row(name, str(path), "" if count is None else f"{count:,}")
+        table.add_row(
+            name, str(path.relative_to(out_dir)), "" if count is None else f"{count:,}"
+        )
     console.print(table)
     shares = Table(title="Requests by category")
     shares.add_column("category")
