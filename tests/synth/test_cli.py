@@ -24,9 +24,18 @@ def test_synth_writes_a_world_and_names_its_files(tmp_path: Path) -> None:
 def test_synth_refuses_bad_options_with_the_config_exit_code(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
-        ["synth", str(tmp_path / "w"), "--taxpayers", "1000", "--requests", "900",
-         "--records-format", "xml"],
+        [
+            "synth",
+            str(tmp_path / "w"),
+            "--taxpayers",
+            "1000",
+            "--requests",
+            "900",
+            "--records-format",
+            "xml",
+        ],
     )
     assert result.exit_code == 2
-    assert "--requests" in result.output and "--records-format" in result.output
+    assert "--requests" in result.output
+    assert "--records-format" in result.output
     assert not (tmp_path / "w").exists()

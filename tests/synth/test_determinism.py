@@ -8,7 +8,9 @@ from ivs.synth import SynthConfig, generate_world
 
 
 def _digests(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
@@ -27,6 +29,7 @@ def test_another_seed_gives_another_world(tmp_path: Path) -> None:
     generate_world(tmp_path / "b", SynthConfig(taxpayers=3_000, requests=300, seed=2))
     first, second = _digests(tmp_path / "a"), _digests(tmp_path / "b")
     assert first["master/taxpayers.parquet"] != second["master/taxpayers.parquet"]
-    assert first["keys/ice-director-2025.TEST-ONLY.ed25519"] != (
-        second["keys/ice-director-2025.TEST-ONLY.ed25519"]
+    assert (
+        first["keys/ice-director-2025.TEST-ONLY.ed25519"]
+        != (second["keys/ice-director-2025.TEST-ONLY.ed25519"])
     )

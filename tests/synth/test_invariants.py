@@ -54,7 +54,8 @@ class Master:
 def master(world_dir: Path) -> Master:
     folder = world_dir / "master"
     taxpayers = {
-        r["tin"]: r for r in read_master_table(folder / "taxpayers.parquet", "taxpayers").to_pylist()
+        r["tin"]: r
+        for r in read_master_table(folder / "taxpayers.parquet", "taxpayers").to_pylist()
     }
     addresses: dict[str, list[dict[str, Any]]] = defaultdict(list)
     by_building: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -85,7 +86,9 @@ def same_name_at_building(master: Master, request: dict[str, Any]) -> set[str]:
     return {
         r["tin"]
         for r in rows
-        if person_key(master.taxpayers[r["tin"]]["first_name"], master.taxpayers[r["tin"]]["last_name"])
+        if person_key(
+            master.taxpayers[r["tin"]]["first_name"], master.taxpayers[r["tin"]]["last_name"]
+        )
         == wanted
     }
 
@@ -98,8 +101,10 @@ def test_master_tins_are_valid_and_a_third_are_itins(master: Master) -> None:
             assert _ITIN_GROUP.match(tin), tin
         else:
             area, group, serial = tin[:3], tin[3:5], tin[5:]
-            assert area not in ("000", "666") and area[0] != "9", tin
-            assert group != "00" and serial != "0000", tin
+            assert area not in ("000", "666"), tin
+            assert area[0] != "9", tin
+            assert group != "00", tin
+            assert serial != "0000", tin
     assert 0.28 < itins / len(master.taxpayers) < 0.38
 
 
@@ -137,12 +142,15 @@ def test_household_jr_sr_is_two_taxpayers_of_one_name_at_one_address(
     master: Master, requests: list[dict[str, Any]]
 ) -> None:
     for request in of(requests, "household_jr_sr"):
-        assert request["name_suffix"] is None and request["tin"] is None
+        assert request["name_suffix"] is None
+        assert request["tin"] is None
         assert request["date_of_birth"] is None
         tins = same_name_at_building(master, request)
         suffixes = {master.taxpayers[t]["name_suffix"] for t in tins}
         births = {master.taxpayers[t]["date_of_birth"] for t in tins}
-        assert len(tins) >= 2 and {"JR", "SR"} <= suffixes and len(births) >= 2
+        assert len(tins) >= 2
+        assert {"JR", "SR"} <= suffixes
+        assert len(births) >= 2
         assert request["truth"]["expected_outcome"] == "NOT_DISCLOSED"
         assert not request["truth"]["lawfully_matchable"]
 
@@ -158,12 +166,15 @@ def test_same_name_building_is_two_units_of_one_building(
             r["unit"]
             for t in tins
             for r in master.addresses[t]
-            if building(r["street_address"], r["zip"]) == building(request["street_address"], request["zip"])
+            if building(r["street_address"], r["zip"])
+            == building(request["street_address"], request["zip"])
         }
         assert len(units) >= 2
 
 
-def test_same_name_roommates_share_one_address(master: Master, requests: list[dict[str, Any]]) -> None:
+def test_same_name_roommates_share_one_address(
+    master: Master, requests: list[dict[str, Any]]
+) -> None:
     for request in of(requests, "same_name_roommates"):
         assert len(same_name_at_building(master, request)) >= 2
 
@@ -183,10 +194,13 @@ def test_moved_and_never_filed_are_not_at_an_address_of_record(
         assert not same_name_at_building(master, request)
 
 
-def test_tin_conflict_gives_another_taxpayers_tin(master: Master, requests: list[dict[str, Any]]) -> None:
+def test_tin_conflict_gives_another_taxpayers_tin(
+    master: Master, requests: list[dict[str, Any]]
+) -> None:
     for request in of(requests, "tin_conflict"):
         given = request["tin"].replace("-", "")
-        assert given in master.taxpayers and given != request["truth"]["tin"]
+        assert given in master.taxpayers
+        assert given != request["truth"]["tin"]
 
 
 def test_restricted_taxpayers_are_restricted_on_the_submission_date(
@@ -209,20 +223,29 @@ def test_deficient_share_and_codes(requests: list[dict[str, Any]], master: Maste
     codes = {r["truth"]["expected_code"] for r in deficient}
     assert codes <= set(REJECTION_CODES)
     assert len(codes) >= 8
-    with_real_tin = [r for r in deficient if r["tin"] and r["tin"].replace("-", "") in master.taxpayers]
+    with_real_tin = [
+        r for r in deficient if r["tin"] and r["tin"].replace("-", "") in master.taxpayers
+    ]
     assert len(with_real_tin) > len(deficient) / 3
     for request in requests:
         outcome = request["truth"]["expected_outcome"]
         assert (outcome == "REJECTED") == (request["truth"]["expected_code"] is not None)
 
 
-def test_every_record_has_its_own_reason_and_a_unique_a_number(requests: list[dict[str, Any]]) -> None:
+def test_every_record_has_its_own_reason_and_a_unique_a_number(
+    requests: list[dict[str, Any]],
+) -> None:
     reasons = [r["reason"] for r in requests]
-    assert all(reasons) and len(set(reasons)) == len(reasons)
+    assert all(reasons)
+    assert len(set(reasons)) == len(reasons)
     numbers = [r["a_number"] for r in requests if r["a_number"]]
     digits = [n.lstrip("A").rjust(9, "0") for n in numbers]
     assert len(set(digits)) == len(digits)
-    sound = [r for r in requests if r["truth"]["expected_code"] not in ("ANUMBER_MISSING", "ANUMBER_MALFORMED")]
+    sound = [
+        r
+        for r in requests
+        if r["truth"]["expected_code"] not in ("ANUMBER_MISSING", "ANUMBER_MALFORMED")
+    ]
     assert all(re.fullmatch(r"A?\d{8,9}", r["a_number"]) for r in sound)
 
 

@@ -18,6 +18,7 @@ _DEFAULTS = SynthConfig()
 @handle_errors
 def synth(
     out_dir: Path = typer.Argument(..., help="Folder to write the world into (created)."),
+    *,
     taxpayers: int = typer.Option(_DEFAULTS.taxpayers, help="Taxpayers in the master file."),
     requests: int = typer.Option(_DEFAULTS.requests, help="Request records in the batch."),
     seed: int = typer.Option(_DEFAULTS.seed, help="Seed: the same options give the same files."),
@@ -64,9 +65,7 @@ def synth(
     }
     for name, path in summary.files.items():
         count = rows.get(name)
-        table.add_row(
-            name, str(path.relative_to(out_dir)), "" if count is None else f"{count:,}"
-        )
+        table.add_row(name, str(path.relative_to(out_dir)), "" if count is None else f"{count:,}")
     console.print(table)
     shares = Table(title="Requests by category")
     shares.add_column("category")

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from ivs.domain.codes import REJECTION_CODES
 from ivs.synth.places import Places
-from ivs.synth.vocab import Streets, ZipTable, facilities
+from ivs.synth.vocab import Streets, facilities
 
 __all__ = ["DEFECT_CODES", "DEFECT_SHARES", "apply_defects", "draw_defects"]
 
@@ -67,8 +67,8 @@ def apply_defects(
     columns: dict[str, pa.Array],
     defect: np.ndarray,
     rng: np.random.Generator,
+    *,
     submitted_day: int,
-    zips: ZipTable,
     streets: Streets,
     place: np.ndarray,
     places: Places,
@@ -121,7 +121,6 @@ def apply_defects(
     put("a_number", "ANUMBER_MALFORMED", _malformed_a_numbers(out["a_number"], rng))
     put("first_name", "NAME_PLACEHOLDER", _pick(_NAME_PLACEHOLDERS, rng, m))
     put("middle_name", "NAME_PLACEHOLDER", null)
-    _ = zips
     return out
 
 

@@ -21,8 +21,8 @@ __all__ = [
     "LAST_TAX_YEAR",
     "SUFFIXES",
     "People",
-    "draw_people",
     "draw_given",
+    "draw_people",
     "draw_surname",
 ]
 

@@ -111,9 +111,7 @@ def draw_places(
     if near is not None:
         stay = rng.random(count)
         same_state = stay < 0.75
-        zip_row[same_state] = _zip_in_state(
-            zips, rng, _state_of_row(zips, near[same_state])
-        )
+        zip_row[same_state] = _zip_in_state(zips, rng, _state_of_row(zips, near[same_state]))
         same_zip = stay < 0.35
         zip_row[same_zip] = near[same_zip]
     state = _state_of_row(zips, zip_row)
@@ -191,9 +189,7 @@ def histories(
     step_of = np.concatenate(
         [np.zeros(households, np.int64)] + [np.full(int((count > j).sum()), j) for j in (1, 2, 3)]
     )
-    owner = np.concatenate(
-        [np.arange(households)] + [np.flatnonzero(count > j) for j in (1, 2, 3)]
-    )
+    owner = np.concatenate([np.arange(households)] + [np.flatnonzero(count > j) for j in (1, 2, 3)])
     order = np.lexsort((step_of, owner))
     for f in fields(places):
         setattr(places, f.name, getattr(places, f.name)[order])

@@ -8,7 +8,7 @@ for each request, what a lawful matcher must answer and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +20,7 @@ from ivs.synth.config import Category
 from ivs.synth.defects import DEFECT_CODES, apply_defects, draw_defects
 from ivs.synth.people import People
 from ivs.synth.places import KIND_STREET, Places
+from ivs.synth.randomness import permute
 from ivs.synth.render import fold_accents, render_addresses, render_names
 from ivs.synth.requests import TIN_IMPOSSIBLE, TIN_NONE, TIN_OTHER, Plan
 from ivs.synth.tins import impossible_ssns, tin_strings, with_dashes
@@ -36,6 +37,11 @@ _DISTORTED = {
     Category.NEVER_FILED: (0, 2),
     Category.TIN_CONFLICT: (0, 2),
 }
+_TRAPS = (
+    Category.HOUSEHOLD_JR_SR,
+    Category.SAME_NAME_ROOMMATES,
+    Category.SAME_NAME_BUILDING,
+)
 _OUTCOME = {
     Category.EXACT: Outcome.DISCLOSED,
     Category.VARIANT: Outcome.DISCLOSED,
@@ -89,8 +95,6 @@ def _dates(days: np.ndarray) -> pa.Array:
 
 def _a_numbers(rng: np.random.Generator, count: int, seed: int) -> pa.Array:
     """Unique A-numbers: 9 digits (older 8-digit ones sometimes written short), mostly 'A'-led."""
-    from ivs.synth.randomness import permute
-
     values = 10_000_000 + permute(np.arange(count), 240_000_000, key=seed * 2 + 99)
     nine = pc.utf8_lpad(pc.cast(pa.array(values), pa.string()), 9, "0")
     short = pa.array((values < 100_000_000) & (rng.random(count) < 0.5))
@@ -106,13 +110,13 @@ def _has_accents(values: pa.Array) -> np.ndarray:
 
 def render_batch(
     plan: Plan,
+    *,
     names: NameLists,
     people: People,
     places: Places,
     zips: ZipTable,
     streets: Streets,
     rng: np.random.Generator,
-    *,
     submitted: date,
     seed: int,
 ) -> RenderedBatch:
@@ -122,8 +126,6 @@ def render_batch(
     category = np.array(_CATEGORIES, dtype=object)[plan.category]
 
     # --- which distortions each request gets --------------------------------------------
-    distorted_rows = np.flatnonzero(np.isin(plan.category, [_CATEGORIES.index(c) for c in _DISTORTED]))
-    plain = render_names(names, people, who)
     eligible = {
         "second_surname_dropped": people.surname2[who] >= 0,
         "middle_name_dropped": (people.middle[who] >= 0) | (people.given2[who] >= 0),
@@ -154,21 +156,14 @@ def render_batch(
         else:
             for name, mask in distort.choose(rng, eligible, rows, low, high).items():
                 chosen[name] |= mask
-    del distorted_rows
 
     nickname = np.full(m, -1, dtype=np.int64)
     nick = np.flatnonzero(chosen["nickname"])
     base = names.nickname_of[people.given1[who[nick]]]
     count = names.nickname_count[people.given1[who[nick]]]
     nickname[nick] = base + np.floor(rng.random(len(nick)) * count).astype(np.int64)
-    trap = np.isin(
-        plan.category,
-        [
-            _CATEGORIES.index(c)
-            for c in (Category.HOUSEHOLD_JR_SR, Category.SAME_NAME_ROOMMATES, Category.SAME_NAME_BUILDING)
-        ],
-    )
-    name = render_names(
+    trap = np.isin(plan.category, [_CATEGORIES.index(c) for c in _TRAPS])
+    rendered = render_names(
         names,
         people,
         who,
@@ -179,7 +174,6 @@ def render_batch(
         drop_suffix=trap,
         nickname=nickname,
     )
-    del plain
     building = plan.category == _CATEGORIES.index(Category.SAME_NAME_BUILDING)
     address = render_addresses(
         places,
@@ -189,19 +183,21 @@ def render_batch(
         spelled=places.spelled[where] ^ chosen["street_words_changed"],
         drop_unit=chosen["unit_missing"] | building,
     )
-    first = distort.typo(name.first, chosen["typo_first_name"], rng)
-    last = distort.typo(name.last, chosen["typo_last_name"], rng)
+    first = distort.typo(rendered.first, chosen["typo_first_name"], rng)
+    last = distort.typo(rendered.last, chosen["typo_last_name"], rng)
     first, last = distort.swap(first, last, chosen["names_swapped"])
     case = chosen["mixed_case"]
     columns: dict[str, pa.Array] = {
         "first_name": distort.mixed_case(first, case),
         "last_name": distort.mixed_case(last, case),
-        "middle_name": distort.mixed_case(name.middle, case),
-        "name_suffix": name.suffix,
+        "middle_name": distort.mixed_case(rendered.middle, case),
+        "name_suffix": rendered.suffix,
         "street_address": distort.mixed_case(
             distort.typo(address.street_address, chosen["typo_street"], rng), case
         ),
-        "unit": distort.mixed_case(distort.unit_as_hash(address.unit, chosen["unit_as_hash"]), case),
+        "unit": distort.mixed_case(
+            distort.unit_as_hash(address.unit, chosen["unit_as_hash"]), case
+        ),
         "city": distort.mixed_case(address.city, case),
         "state": address.state,
         "zip": distort.zip_plus4(address.zip, chosen["zip_plus4"], rng),
@@ -219,19 +215,29 @@ def render_batch(
     tins = pc.if_else(pa.array(rng.random(m) < 0.4), with_dashes(tins), tins)
     columns["tin"] = pc.if_else(pa.array(tin_mode == TIN_NONE), pa.scalar(None, pa.string()), tins)
     submitted_day = (submitted - _EPOCH).days
-    dob_ok = plan.dob_given & people.dob_known[who] | (plan.dob_given & (who >= 0))
+    # The requester's own record of the birth date, whether or not the master has one.
     columns["date_of_birth"] = pc.if_else(
-        pa.array(dob_ok), _dates(people.dob[who]), pa.scalar(None, pa.string())
+        pa.array(plan.dob_given), _dates(people.dob[who]), pa.scalar(None, pa.string())
     )
     order_day = submitted_day - rng.integers(120, 3650, m)
     a_numbers = _a_numbers(rng, m, seed)
     columns["a_number"] = a_numbers
     columns["removal_order_final_date"] = _dates(order_day)
-    offices = pa.array(
-        [_OFFICES.get(s, "field office") for s in _state_list(address.state)], pa.string()
+    offices = pc.coalesce(
+        pc.index_in(address.state, pa.array(list(_OFFICES))).cast(pa.int64()),
+        pa.scalar(len(_OFFICES), pa.int64()),
     )
-    columns["reason"] = _reasons(rng, a_numbers, _dates(order_day), offices)
-    columns = apply_defects(columns, defect, rng, submitted_day, zips, streets, where, places)
+    office_names = pa.array([*_OFFICES.values(), "field office"], pa.string()).take(offices)
+    columns["reason"] = _reasons(rng, a_numbers, _dates(order_day), office_names)
+    columns = apply_defects(
+        columns,
+        defect,
+        rng,
+        submitted_day=submitted_day,
+        streets=streets,
+        place=where,
+        places=places,
+    )
 
     request_ids = pc.binary_join_element_wise(
         "R", pc.utf8_lpad(pc.cast(pa.array(np.arange(1, m + 1)), pa.string()), 7, "0"), ""
@@ -254,7 +260,7 @@ def render_batch(
     # taxpayer's own (its defect is in the order, the A-number or the TIN).
     codes = np.array([None, *DEFECT_CODES], dtype=object)[defect + 1]
     address_or_name_defect = np.array(
-        [c is not None and (c.startswith("ADDRESS_") or c.startswith("NAME_")) for c in codes]
+        [c is not None and c.startswith(("ADDRESS_", "NAME_")) for c in codes]
     )
     matchable &= ~address_or_name_defect
     variations = _variations(chosen, plan, trap, building)
@@ -265,15 +271,11 @@ def render_batch(
             "category": pa.array(category, pa.string()),
             "expected_outcome": pa.array(outcome, pa.string()),
             "expected_code": pa.array(codes, pa.string()),
-            "variations": pa.array(variations, pa.string()),
+            "variations": variations,
             "lawfully_matchable": pa.array(matchable),
         }
     )
     return RenderedBatch(records=records, truth=truth)
-
-
-def _state_list(states: pa.Array) -> list[str]:
-    return [str(s) for s in states.to_pylist()]
 
 
 def _reasons(
@@ -304,18 +306,15 @@ def _fill(text: str, values: dict[str, pa.Array]) -> pa.Array:
 
 def _variations(
     chosen: dict[str, np.ndarray], plan: Plan, trap: np.ndarray, building: np.ndarray
-) -> list[str | None]:
+) -> pa.Array:
+    """Per request, the distortions applied, joined by ';' (null when none)."""
     labels = dict(chosen)
     labels["older_address"] = plan.older_address
     labels["suffix_omitted"] = trap & (plan.category == _CATEGORIES.index(Category.HOUSEHOLD_JR_SR))
     labels["unit_missing"] = labels["unit_missing"] | building
-    names = list(labels)
-    matrix = np.stack([labels[n] for n in names], axis=1)
-    out: list[str | None] = []
-    for row in matrix:
-        picked = [names[i] for i in np.flatnonzero(row)]
-        out.append(";".join(picked) if picked else None)
-    return out
-
-
-_ = timedelta
+    parts = [
+        pc.if_else(pa.array(mask), label, pa.scalar(None, pa.string()))
+        for label, mask in labels.items()
+    ]
+    joined = pc.binary_join_element_wise(*parts, ";", null_handling="skip")
+    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)

@@ -94,10 +94,12 @@ def render_names(
     if nickname is not None:
         given1 = pc.if_else(pa.array(nickname >= 0), take(names.nicknames, nickname), given1)
     given2 = take(
-        names.given, np.where(drop_given2 if drop_given2 is not None else none, -1, people.given2[who])
+        names.given,
+        np.where(drop_given2 if drop_given2 is not None else none, -1, people.given2[who]),
     )
     middle = take(
-        names.given, np.where(drop_middle if drop_middle is not None else none, -1, people.middle[who])
+        names.given,
+        np.where(drop_middle if drop_middle is not None else none, -1, people.middle[who]),
     )
     surname2_ids = np.where(
         drop_surname2 if drop_surname2 is not None else none, -1, people.surname2[who]
@@ -136,8 +138,10 @@ def _join(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*parts, " ", null_handling="skip")
 
 
-def _street_line(places: Places, streets: Streets, ids: np.ndarray, spelled: np.ndarray) -> pa.Array:
-    half = pa.array(np.where(places.half[ids], "1/2", None), pa.string())
+def _street_line(
+    places: Places, streets: Streets, ids: np.ndarray, spelled: np.ndarray
+) -> pa.Array:
+    half = pc.if_else(pa.array(places.half[ids]), "1/2", pa.scalar(None, pa.string()))
     spelled_mask = pa.array(spelled)
 
     def direction(codes: np.ndarray) -> pa.Array:
@@ -233,4 +237,3 @@ def render_addresses(
 def null_string(count: int) -> pa.Array:
     """A string column of nulls."""
     return pa.nulls(count, pa.string())
-

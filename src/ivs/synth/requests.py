@@ -55,6 +55,7 @@ def _row_ranges(rows: AddressRows, taxpayers: int) -> tuple[np.ndarray, np.ndarr
 
 
 def _fresh_places(
+    *,
     zips: ZipTable,
     streets: Streets,
     places: Places,
@@ -80,6 +81,7 @@ def _fresh_places(
 
 def plan_requests(
     categories: np.ndarray,
+    *,
     names: NameLists,
     people: People,
     taxpayers: int,
@@ -119,8 +121,7 @@ def plan_requests(
     pool = iter(rng.permutation(clean))
 
     def draw(count: int) -> np.ndarray:
-        picked = np.fromiter(pool, dtype=np.int64, count=count)
-        return picked
+        return np.fromiter(pool, dtype=np.int64, count=count)
 
     deficient = where(Category.DEFICIENT)
     deficient_real = deficient[rng.random(len(deficient)) < _DEFICIENT_FROM_TAXPAYERS]
@@ -166,7 +167,13 @@ def plan_requests(
     moved = where(Category.MOVED)
     keys_moved = name_keys(names, people, person[moved])
     place[moved] = _fresh_places(
-        zips, streets, places, rng, places.zip_row[place[moved]], keys_moved, master_keys
+        zips=zips,
+        streets=streets,
+        places=places,
+        rng=rng,
+        near=places.zip_row[place[moved]],
+        name_key=keys_moved,
+        master_keys=master_keys,
     )
     matchable[moved] = False
 
@@ -175,7 +182,7 @@ def plan_requests(
     deficient_outsider = deficient[~np.isin(deficient, deficient_real)]
     outsiders_at = np.concatenate([never, deficient_outsider])
     if len(outsiders_at) > outsiders:
-        raise ValueError("not enough outsiders drawn for the plan")
+        raise AssertionError("outsiders are drawn for every never-filed and deficient request")
     person[outsiders_at] = taxpayers + np.arange(len(outsiders_at))
     host_rows = last_row[rng.integers(0, taxpayers, len(outsiders_at))]
     host_place = rows.place[host_rows]
@@ -186,13 +193,13 @@ def plan_requests(
     place[outsiders_at[at_host]] = host_place[at_host]
     away = ~at_host
     place[outsiders_at[away]] = _fresh_places(
-        zips,
-        streets,
-        places,
-        rng,
-        places.zip_row[host_place[away]],
-        keys_out[away],
-        master_keys,
+        zips=zips,
+        streets=streets,
+        places=places,
+        rng=rng,
+        near=places.zip_row[host_place[away]],
+        name_key=keys_out[away],
+        master_keys=master_keys,
     )
 
     # Traps: a person the master holds twice at one building; no TIN or birth date to tell.

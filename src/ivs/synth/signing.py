@@ -89,12 +89,12 @@ def test_keys(seed: int) -> list[TestKey]:
     return keys
 
 
-_KEYS_README = """\
+_KEYS_README = f"""\
 TEST KEYS ONLY. These Ed25519 private keys belong to a synthetic world made by `ivs synth`
 and are derived from its seed: anyone can recompute them. Never use them for real batches.
 
-Each `<key_id>{suffix}` file holds the raw 32-byte private key (seed), base64 encoded.
-""".format(suffix=KEY_SUFFIX)
+Each `<key_id>{KEY_SUFFIX}` file holds the raw 32-byte private key (seed), base64 encoded.
+"""
 
 
 def write_keys(out_dir: Path, keys: list[TestKey]) -> list[Path]:
@@ -134,12 +134,15 @@ def write_signed_manifest(
         "statute": "8 U.S.C. 1253(a)(1)",
         "purpose": "Investigation of willful failure to depart after a final order of removal",
         "reason": (
-            "The taxpayer's current address is needed to locate the subject of the "
-            "investigation."
+            "The taxpayer's current address is needed to locate the subject of the investigation."
         ),
         "tax_periods": ["2022", "2023", "2024"],
         "recipients": [
-            {"name": "Special Agent (synthetic) A", "title": "Special Agent", "office": "ERO Houston"},
+            {
+                "name": "Special Agent (synthetic) A",
+                "title": "Special Agent",
+                "office": "ERO Houston",
+            },
             {
                 "name": "Deportation Officer (synthetic) B",
                 "title": "Deportation Officer",

@@ -207,4 +207,3 @@ def unique_at_building(
     shared = uniq[counts > 1]
     unique = ~np.isin(keys, shared)
     return unique, uniq
-

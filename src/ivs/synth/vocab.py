@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -237,9 +239,11 @@ _GENERIC_URBS = (
 
 @functools.cache
 def zip_table() -> ZipTable:
+    # zipcodes is untyped; its records are plain dicts.
+    list_all = cast(Callable[[], list[dict[str, Any]]], zipcodes.list_all)
     rows = [
         z
-        for z in zipcodes.list_all()
+        for z in list_all()
         if z["zip_code_type"] == "STANDARD" and z["active"] and z["state"] in STATE_WEIGHTS
     ]
     rows.sort(key=lambda z: (z["state"], z["zip_code"]))

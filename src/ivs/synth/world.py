@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ivs.formats.master import write_master_table
 from ivs.formats.records import write_records
 from ivs.synth.config import Category, SynthConfig, allocate_categories
 from ivs.synth.output import MasterTableWriter, write_parquet
-from ivs.synth.people import SUFFIXES, People, draw_people
+from ivs.synth.people import People, draw_people
 from ivs.synth.places import AddressRows, Places, address_rows, histories, last_known
-from ivs.synth.records import render_batch
-from ivs.synth.render import render_addresses, render_names, take
-from ivs.synth.requests import Plan, plan_requests
 from ivs.synth.randomness import rng_for
+from ivs.synth.records import render_batch
+from ivs.synth.render import render_addresses, render_names
+from ivs.synth.requests import Plan, plan_requests
 from ivs.synth.signing import DIRECTOR_KEY_ID, test_keys, write_keys, write_signed_manifest
 from ivs.synth.tins import tin_strings
 from ivs.synth.traps import plant_traps, unique_at_building
@@ -56,6 +55,7 @@ def _report(progress: ProgressCallback | None, step: int, text: str) -> None:
 
 def _write_master(
     folder: Path,
+    *,
     names: NameLists,
     people: People,
     taxpayers: int,
@@ -149,7 +149,9 @@ def generate_world(
     categories = allocate_categories(config, rng_for(seed, "categories"))
     count = {c: int((categories == i).sum()) for i, c in enumerate(Category)}
     people = draw_people(names, rng_for(seed, "people"), n, seed)
-    history, places = histories(zips, street_list, rng_for(seed, "places"), len(people.household_size))
+    history, places = histories(
+        zips, street_list, rng_for(seed, "places"), len(people.household_size)
+    )
     planted = plant_traps(
         people,
         history,
@@ -179,29 +181,45 @@ def generate_world(
     people.append_persons(extra)
     plan = plan_requests(
         categories,
-        names,
-        people,
-        n,
-        outsiders,
-        places,
-        rows,
-        unique_row,
-        master_keys,
-        last_row,
-        planted,
-        zips,
-        street_list,
-        rng_for(seed, "plan"),
+        names=names,
+        people=people,
+        taxpayers=n,
+        outsiders=outsiders,
+        places=places,
+        rows=rows,
+        unique_row=unique_row,
+        master_keys=master_keys,
+        last_row=last_row,
+        planted=planted,
+        zips=zips,
+        streets=street_list,
+        rng=rng_for(seed, "plan"),
     )
     batch = render_batch(
-        plan, names, people, places, zips, street_list, rng_for(seed, "records"),
-        submitted=submitted, seed=seed,
+        plan,
+        names=names,
+        people=people,
+        places=places,
+        zips=zips,
+        streets=street_list,
+        rng=rng_for(seed, "records"),
+        submitted=submitted,
+        seed=seed,
     )
 
     _report(progress, 3, "writing the master file")
     master = out_dir / "master"
     master.mkdir(parents=True, exist_ok=True)
-    _write_master(master, names, people, n, places, rows, zips, street_list)
+    _write_master(
+        master,
+        names=names,
+        people=people,
+        taxpayers=n,
+        places=places,
+        rows=rows,
+        zips=zips,
+        street_list=street_list,
+    )
     restrictions = _restrictions(plan, people, n, rng_for(seed, "restrictions"), submitted)
     write_master_table(master / "restrictions.parquet", restrictions, "restrictions")
 
@@ -245,6 +263,3 @@ def generate_world(
         requests=batch.records.num_rows,
         categories={str(c): count[c] for c in Category},
     )
-
-
-_ = (SUFFIXES, take, pc, timedelta)
