@@ -316,5 +316,8 @@ def _variations(
         pc.if_else(pa.array(mask), label, pa.scalar(None, pa.string()))
         for label, mask in labels.items()
     ]
-    joined = pc.binary_join_element_wise(*parts, ";", null_handling="skip")
+    # Not null_handling="skip": pyarrow 26 drops the rows where every part is null.
+    joined = pc.binary_join_element_wise(*parts, ";", null_handling="replace")
+    joined = pc.replace_substring_regex(joined, ";{2,}", ";")
+    joined = pc.replace_substring_regex(joined, "^;|;$", "")
     return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)

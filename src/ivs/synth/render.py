@@ -135,6 +135,8 @@ def _number(values: np.ndarray) -> pa.Array:
 
 
 def _join(*parts: pa.Array | str) -> pa.Array:
+    # The first part is never null: with null_handling="skip", pyarrow 26 drops the rows in
+    # which every part is null, instead of returning an empty string for them.
     return pc.binary_join_element_wise(*parts, " ", null_handling="skip")
 
 
