@@ -17,9 +17,9 @@ name_first             string         first-name field, canonical (connectors ke
 name_middle            string         middle-name field; null for NMN / NONE / N/A
 name_suffix            string         JR, SR, II, III, IV, V or null, from any field
 name_full              string         ``FIRST MIDDLE LAST``
-name_surname_tokens    list<string>   each surname, and the joined form of a compound
+name_surname_tokens    list<string>   each surname, the joined compound, a particle group's last word
 name_given_tokens      list<string>   given-name words of first and middle, connectors dropped
-name_tokens            list<string>   given tokens then surnames (not joined): order-free sets
+name_tokens            list<string>   given tokens then surname words unjoined: order-free sets
 name_given_keys        list<string>   per given token: itself, formal names, romanisation keys
 name_surname_keys      list<string>   per surname token: itself and its romanisation key
 name_phonetic          list<string>   NYSIIS of the Spanish-folded surnames (blocking)
@@ -114,7 +114,7 @@ def _surname_columns(parts: list[SurnamePart], inverse: np.ndarray) -> dict[str,
 
     return {
         "name_last": col("name_last", pa.string()),
-        "units": col("units", _LIST),
+        "words": col("words", _LIST),
         "name_surname_tokens": col("surname_tokens", _LIST),
         "name_surname_keys": col("surname_keys", _LIST),
         "name_phonetic": col("phonetic", _LIST),
@@ -216,13 +216,17 @@ def standardize_names(table: pa.Table) -> pa.Table:
         pa.array(suffix_codes)
     )
     name_suffix = pc.coalesce(suffix_field, surname["suffix"], given["suffix"])
+    # null_handling="skip" returns an empty array when every input is null (pyarrow 21-23),
+    # so nulls become "" and the doubled separators are squeezed out afterwards.
     joined = pc.binary_join_element_wise(
         given["name_first"],
         given["name_middle"],
         surname["name_last"],
         " ",
-        null_handling="skip",
+        null_handling="replace",
+        null_replacement="",
     )
+    joined = pc.utf8_trim_whitespace(pc.replace_substring(joined, "  ", " "))
     name_full = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
     columns: dict[str, pa.Array] = {
         "name_last": surname["name_last"],
@@ -232,7 +236,7 @@ def standardize_names(table: pa.Table) -> pa.Table:
         "name_full": name_full,
         "name_surname_tokens": surname["name_surname_tokens"],
         "name_given_tokens": given["name_given_tokens"],
-        "name_tokens": concat_lists(given["name_given_tokens"], surname["units"]),
+        "name_tokens": concat_lists(given["name_given_tokens"], surname["words"]),
         "name_given_keys": given["name_given_keys"],
         "name_surname_keys": surname["name_surname_keys"],
         "name_phonetic": surname["name_phonetic"],

@@ -26,7 +26,7 @@ class SurnamePart:
     """Everything a row's name takes from its last-name field."""
 
     name_last: str | None
-    units: tuple[str, ...]
+    words: tuple[str, ...]
     surname_tokens: tuple[str, ...]
     surname_keys: tuple[str, ...]
     phonetic: tuple[str, ...]
@@ -88,20 +88,22 @@ def surname_part(last: str | None, *, given_empty: bool) -> SurnamePart:
             False,
             parsed.moved_given,
         )
-    # A compound (GARCIA MARQUEZ) also matches as one word, as some records write it.
-    tokens = (*units, "".join(units)) if len(units) > 1 else units
+    # A compound (GARCIA MARQUEZ) also matches as one word, as some records write it; a
+    # particle group also matches by its last word (DE LA CRUZ recorded as CRUZ).
+    joined = ("".join(units),) if len(units) > 1 else ()
+    tokens = (*units, *joined, *parsed.cores)
     keys: list[str] = []
     phonetic: list[str | None] = []
     metaphone: list[str | None] = []
     for token in tokens:
         token_keys, nysiis, meta = _surname_token_keys(token)
         keys.extend(token_keys)
-        if token in units:
+        if not joined or token != joined[0]:
             phonetic.append(nysiis)
             metaphone.append(meta)
     return SurnamePart(
         name_last=name_last,
-        units=units,
+        words=parsed.words,
         surname_tokens=_distinct(list(tokens)),
         surname_keys=_distinct(list(keys)),
         phonetic=_distinct(phonetic),

@@ -260,6 +260,9 @@ class SurnameField:
     ``units`` are the surnames as written, particles joined to the next word
     (``DE LA CRUZ`` → ``DELACRUZ``) and the conjunction Y dropped; ``name_control_source``
     is the first unit with its hyphen kept, which the IRS name control is taken from.
+    ``words`` are the same words unjoined (for order-free token sets: a Vietnamese
+    ``VAN ANH`` put in the last-name field must still meet the given names ``VAN ANH``), and
+    ``cores`` the word a true particle group ends in (``DE LA CRUZ`` → ``CRUZ``).
     """
 
     units: tuple[str, ...]
@@ -268,29 +271,49 @@ class SurnameField:
     placeholder: bool
     name_control_source: str | None
     moved_given: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    cores: tuple[str, ...] = ()
+
+
+# Prefixes that make one word with what follows: MCDONALD is not a DONALD.
+_PREFIXES_WITHOUT_CORE = frozenset({"MC", "MAC", "O", "ST", "STE", "SAINT", "SAN", "SANTA"})
 
 
 def _join_particles(found: list[str]) -> list[str]:
+    return _particle_groups(found)[0]
+
+
+def _particle_groups(found: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(units with particles joined, words without the conjunction, cores of particle groups)."""
     units: list[str] = []
+    kept: list[str] = []
+    cores: list[str] = []
     pending: list[str] = []
     for index, word in enumerate(found):
         is_last = index == len(found) - 1
         if word == _CONJUNCTION and units and not pending and not is_last:
             continue  # GARCIA Y MARQUEZ
+        kept.append(word)
         if word in PARTICLES and not is_last:
             pending.append(word)
             continue
+        if pending and _PREFIXES_WITHOUT_CORE.isdisjoint(pending):
+            cores.append(word)
         units.append("".join([*pending, word]))
         pending = []
     if pending:
         units.append("".join(pending))
-    return units
+    return units, kept, cores
 
 
 def _strip_suffix(found: list[str], forms: frozenset[str]) -> tuple[list[str], str | None]:
-    if len(found) >= 2 and found[-1] in forms:
-        return found[:-1], _SUFFIX_FORMS[found[-1]]
-    return found, None
+    """Trailing suffix words removed (all of them, so the result is a fixed point); the last
+    one written is the suffix."""
+    suffix = None
+    while len(found) >= 2 and found[-1] in forms:
+        suffix = suffix or _SUFFIX_FORMS[found[-1]]
+        found = found[:-1]
+    return found, suffix
 
 
 def _control_source(text: str) -> str | None:
@@ -323,13 +346,14 @@ def parse_surname(raw: str | None, *, given_empty: bool = False) -> SurnameField
         if words(head) and tail_given:
             moved = tuple(tail_given)
             text = " ".join([head, *tail_suffix])
-    found = words(text)
-    placeholder = _placeholder(text, found, single_letter=True)
-    stripped, suffix = _strip_suffix(found, _SURNAME_SUFFIX_FORMS)
-    units = _join_particles(stripped)
+    stripped, suffix = _strip_suffix(words(text), _SURNAME_SUFFIX_FORMS)
+    placeholder = _placeholder(text, stripped, single_letter=True)
+    units, kept, cores = _particle_groups(stripped)
     present = bool(raw is not None and raw.strip())
     control = None if placeholder or text is None else _control_source(text)
-    return SurnameField(tuple(units), suffix, present, placeholder, control, moved)
+    return SurnameField(
+        tuple(units), suffix, present, placeholder, control, moved, tuple(kept), tuple(cores)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,13 +374,12 @@ class GivenField:
 
 def parse_given(raw: str | None, *, middle: bool = False) -> GivenField:
     """Reduce a given-name field; a middle name that says "none" (NMN, N/A) is empty."""
-    found = words(raw)
-    placeholder = _placeholder(raw, found, single_letter=not middle)
+    stripped, suffix = _strip_suffix(words(raw), _GIVEN_SUFFIX_FORMS)
+    placeholder = _placeholder(raw, stripped, single_letter=not middle)
     present = bool(raw is not None and raw.strip())
     if middle and placeholder:
         # NMN, NONE, N/A in a middle name mean "no middle name", not a defective request.
         return GivenField((), (), None, False, False)
-    stripped, suffix = _strip_suffix(found, _GIVEN_SUFFIX_FORMS)
     if placeholder:
         # A lone initial is a defective request but still evidence against the master file.
         initial = len(stripped) == 1 and len(stripped[0]) == 1 and stripped[0].isalpha()

@@ -20,7 +20,7 @@ from importlib import resources
 import nicknames
 
 from ivs.domain.errors import ConfigError
-from ivs.standardize.name_text import fold
+from ivs.standardize.name_text import GIVEN_CONNECTORS, fold
 
 __all__ = ["given_keys", "nickname_table", "surname_keys", "transliteration_table"]
 
@@ -45,8 +45,10 @@ def _read_rows(filename: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def _key(text: str) -> str:
-    # Multi-word formal names (JOSE MARIA) key as one word, like a solid MARIAJOSE.
-    return fold(text).replace(" ", "")
+    # Multi-word formal names (JOSE MARIA, MARIA DEL CARMEN) key as one word without
+    # connectors, as the given part joins adjacent given tokens.
+    found = fold(text).split()
+    return "".join([w for w in found if w not in GIVEN_CONNECTORS] or found)
 
 
 @cache
