@@ -17,7 +17,7 @@ name_first             string         first-name field, canonical (connectors ke
 name_middle            string         middle-name field; null for NMN / NONE / N/A
 name_suffix            string         JR, SR, II, III, IV, V or null, from any field
 name_full              string         ``FIRST MIDDLE LAST``
-name_surname_tokens    list<string>   each surname, the joined compound, a particle group's last word
+name_surname_tokens    list<string>   surnames, joined compound, particle group's last word
 name_given_tokens      list<string>   given-name words of first and middle, connectors dropped
 name_tokens            list<string>   given tokens then surname words unjoined: order-free sets
 name_given_keys        list<string>   per given token: itself, formal names, romanisation keys
