@@ -33,16 +33,29 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "overlap": "list_has_any",
         "sort": "list_sort",
         "jw": "jaro_winkler_similarity",
+        "lev": "levenshtein",
+        "contains": "list_contains",
+        "first": "list_extract",
+        "size": "len",
+        # Every token of list {a} has a partner in list {b} within similarity {t}.
+        "all_similar": "list_bool_and(list_transform({a}, lambda x: list_bool_or("
+        "list_transform({b}, lambda y: jaro_winkler_similarity(x, y) >= {t} "
+        "OR levenshtein(x, y) <= 1))))",
     },
     "spark": {
         "overlap": "arrays_overlap",
         "sort": "array_sort",
         "jw": "ivs_jaro_winkler",
+        "lev": "levenshtein",
+        "contains": "array_contains",
+        "first": "element_at",
+        "size": "size",
+        "all_similar": "forall({a}, x -> exists({b}, y -> ivs_jaro_winkler(x, y) >= {t} "
+        "OR levenshtein(x, y) <= 1))",
     },
 }
 
 STREET_JW = 0.90
-SURNAME_JW = 0.92
 GIVEN_JW = 0.90
 
 
@@ -63,51 +76,44 @@ class Comparison:
         return tuple(level.label for level in self.levels)
 
 
+# The first given name (not a middle name such as the Vietnamese THI) must agree: first
+# tokens and first keys are element 1 of the standardized lists.
+_FIRST_GIVEN = (
+    "({contains}(t.name_given_tokens, {first}(r.name_given_tokens, 1)) "
+    "OR {contains}(r.name_given_tokens, {first}(t.name_given_tokens, 1)))"
+)
+_FIRST_GIVEN_KEY = (
+    "({contains}(t.name_given_keys, {first}(r.name_given_keys, 1)) "
+    "OR {contains}(r.name_given_keys, {first}(t.name_given_keys, 1)))"
+)
 NAME = Comparison(
     "name",
     "The request's name against the taxpayer's, order-free over standardized tokens.",
     (
-        Level(
-            "exact",
-            "r.name_last = t.name_last AND r.name_first = t.name_first",
-            "same surname and first name after standardization",
-        ),
-        Level(
-            "reordered",
-            "{sort}(r.name_tokens) = {sort}(t.name_tokens)",
-            "the same name tokens in another order (family-first or swapped fields)",
-        ),
-        Level(
-            "given_and_surname",
-            "{overlap}(r.name_surname_tokens, t.name_surname_tokens) "
-            "AND {overlap}(r.name_given_tokens, t.name_given_tokens)",
-            "a given name and a surname agree (e.g. one surname of a compound dropped)",
-        ),
-        Level(
-            "swapped",
-            "{overlap}(r.name_given_keys, t.name_surname_keys) "
-            "AND {overlap}(r.name_surname_keys, t.name_given_keys)",
-            "given name and surname exchanged between fields (keys also join particles, "
-            "so VAN ANH matches VANANH)",
-        ),
-        Level(
-            "variant",
-            "{overlap}(r.name_surname_keys, t.name_surname_keys) "
-            "AND {overlap}(r.name_given_keys, t.name_given_keys)",
-            "agreement through a nickname or transliteration variant",
-        ),
-        Level(
-            "typo",
-            f"{{jw}}(r.name_last, t.name_last) >= {SURNAME_JW} AND "
-            f"({{jw}}(r.name_first, t.name_first) >= {GIVEN_JW} "
-            "OR {overlap}(r.name_given_keys, t.name_given_keys))",
-            "surname and given name within typing-error similarity",
-        ),
-        Level(
-            "surname_only",
-            "{overlap}(r.name_surname_keys, t.name_surname_keys)",
-            "only the surname agrees: a different person of the same family name",
-        ),
+        Level("exact", "r.name_last = t.name_last AND r.name_first = t.name_first",
+              "same surname and first name after standardization"),
+        Level("reordered", "{sort}(r.name_tokens) = {sort}(t.name_tokens)",
+              "the same name tokens in another order (family-first or swapped fields)"),
+        Level("given_and_surname",
+              "{overlap}(r.name_surname_tokens, t.name_surname_tokens) AND " + _FIRST_GIVEN,
+              "the first given name and a surname agree (e.g. one surname of a compound or "
+              "the middle name dropped)"),
+        Level("swapped",
+              "{overlap}(r.name_given_keys, t.name_surname_keys) "
+              "AND {overlap}(r.name_surname_keys, t.name_given_keys)",
+              "given name and surname exchanged between fields (keys also join particles, "
+              "so VAN ANH matches VANANH)"),
+        Level("variant",
+              "{overlap}(r.name_surname_keys, t.name_surname_keys) AND " + _FIRST_GIVEN_KEY,
+              "agreement through a nickname or transliteration variant"),
+        Level("typo",
+              "{size}(r.name_tokens) >= 2 AND {size}(t.name_tokens) >= 2 AND "
+              "({all_similar_rt} OR {all_similar_tr})",
+              "every name token of one side has a partner on the other within typing-error "
+              "similarity, in any order"),
+        Level("surname_only",
+              "{overlap}(r.name_surname_keys, t.name_surname_keys)",
+              "only the surname agrees: a different person of the same family name"),
         Level("other", "", "the names disagree"),
     ),
 )
@@ -131,7 +137,9 @@ ADDRESS = Comparison(
         Level(
             "street_typo",
             f"r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5 "
-            f"AND {{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
+            f"AND ({{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
+            "OR {lev}(r.addr_street_name, f.addr_street_name) <= 1 "
+            "OR {lev}(r.addr_line, f.addr_line) <= 2) "
             f"AND {_UNIT_AGREES}",
             "same house number, unit and ZIP; street name within typing-error similarity",
         ),
@@ -205,8 +213,17 @@ def level_sql(comparison: Comparison, dialect: str) -> str:
         raise ConfigError(
             f"unknown engine dialect {dialect!r}; known: {', '.join(FUNCTIONS)}"
         ) from e
+    snippets = {
+        **names,
+        "all_similar_rt": names["all_similar"].format(
+            a="r.name_tokens", b="t.name_tokens", t=GIVEN_JW
+        ),
+        "all_similar_tr": names["all_similar"].format(
+            a="t.name_tokens", b="r.name_tokens", t=GIVEN_JW
+        ),
+    }
     whens = [
-        f"WHEN {level.condition.format(**names)} THEN {i}"
+        f"WHEN {level.condition.format(**snippets)} THEN {i}"
         for i, level in enumerate(comparison.levels)
         if level.condition
     ]
