@@ -135,7 +135,10 @@ def test_variants_are_at_an_address_of_record_with_one_or_two_distortions(
         assert 1 <= len(variations) <= 2, request["truth"]
         zips = {r["zip"] for r in master.addresses[tin]}
         assert request["zip"][:5] in zips
-        assert request["truth"]["expected_outcome"] == "DISCLOSED"
+        # Without the unit the request does not name the address to the unit (the law's bar).
+        expected = "NOT_DISCLOSED" if "unit_missing" in variations else "DISCLOSED"
+        assert request["truth"]["expected_outcome"] == expected
+        assert request["truth"]["lawfully_matchable"] is (expected == "DISCLOSED")
 
 
 def test_household_jr_sr_is_two_taxpayers_of_one_name_at_one_address(

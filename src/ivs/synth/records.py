@@ -263,6 +263,14 @@ def render_batch(
         [c is not None and c.startswith(("ADDRESS_", "NAME_")) for c in codes]
     )
     matchable &= ~address_or_name_defect
+    # The law requires the address to the unit where either side has one: a request that
+    # drops the taxpayer's unit is not lawfully matchable, whatever else agrees.
+    matchable &= ~chosen["unit_missing"]
+    outcome = np.where(
+        chosen["unit_missing"] & (outcome == str(Outcome.DISCLOSED)),
+        str(Outcome.NOT_DISCLOSED),
+        outcome,
+    )
     variations = _variations(chosen, plan, trap, building)
     truth = pa.table(
         {
