@@ -124,6 +124,7 @@ def _surname_columns(parts: list[SurnamePart], inverse: np.ndarray) -> dict[str,
         "present": col("present", pa.bool_()),
         "placeholder": col("placeholder", pa.bool_()),
         "is_doe": col("is_doe", pa.bool_()),
+        "is_na": col("is_na", pa.bool_()),
     }
 
 
@@ -141,6 +142,7 @@ def _given_columns(parts: list[GivenPart], inverse: np.ndarray) -> dict[str, pa.
         "first_present": col("first_present", pa.bool_()),
         "first_placeholder": col("first_placeholder", pa.bool_()),
         "doe_given": col("doe_given", pa.bool_()),
+        "first_is_na": col("first_is_na", pa.bool_()),
     }
 
 
@@ -156,6 +158,8 @@ def _defects(surname: dict[str, pa.Array], given: dict[str, pa.Array]) -> pa.Arr
         _bools(surname["placeholder"])
         | _bools(given["first_placeholder"])
         | (_bools(surname["is_doe"]) & _bools(given["doe_given"]))
+        # NA is a real given name and surname (Chinese 娜, Korean 나); NA NA is not a name.
+        | (_bools(surname["is_na"]) & _bools(given["first_is_na"]))
     )
     codes = np.array([None, "NAME_PLACEHOLDER", "NAME_FIRST_MISSING", "NAME_LAST_MISSING"])
     choice = np.where(last_missing, 3, np.where(first_missing, 2, np.where(placeholder, 1, 0)))

@@ -36,6 +36,7 @@ class SurnamePart:
     present: bool
     placeholder: bool
     is_doe: bool
+    is_na: bool
     moved_given: tuple[str, ...]
 
 
@@ -52,6 +53,7 @@ class GivenPart:
     first_present: bool
     first_placeholder: bool
     doe_given: bool
+    first_is_na: bool
 
 
 def _distinct(values: Iterable[str | None]) -> tuple[str, ...]:
@@ -86,6 +88,7 @@ def surname_part(last: str | None, *, given_empty: bool) -> SurnamePart:
             parsed.present,
             parsed.placeholder,
             False,
+            False,
             parsed.moved_given,
         )
     # A compound (GARCIA MARQUEZ) also matches as one word, as some records write it; a
@@ -113,6 +116,7 @@ def surname_part(last: str | None, *, given_empty: bool) -> SurnamePart:
         present=parsed.present,
         placeholder=False,
         is_doe=units == ("DOE",),
+        is_na=units == ("NA",),
         moved_given=parsed.moved_given,
     )
 
@@ -146,4 +150,5 @@ def given_part(
         first_present=first_field.present,
         first_placeholder=first_field.placeholder or first_words == ("DOE",),
         doe_given=bool(first_words) and first_words[0] in DOE_GIVEN,
+        first_is_na=first_words == ("NA",),
     )

@@ -153,7 +153,6 @@ _PLACEHOLDERS: frozenset[str] = frozenset(
         "UNK",
         "UNKN",
         "NONE",
-        "NA",
         "N A",
         "NULL",
         "NIL",
