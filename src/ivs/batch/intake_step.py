@@ -14,8 +14,6 @@ from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from ivs.standardize.address import standardize_addresses
-from ivs.standardize.name import standardize_names
 
 from ivs.domain.errors import BatchRejected, FormatError, FormatErrors
 from ivs.domain.pilot import PilotChange, pilot_in_force
@@ -25,6 +23,8 @@ from ivs.formats.records import read_records
 from ivs.formats.signers import Signer
 from ivs.intake.authority import RecordsFileFacts, authority_problems, records_file_problems
 from ivs.intake.record_checks import RecordContext, record_verdicts
+from ivs.standardize.address import standardize_addresses
+from ivs.standardize.name import standardize_names
 
 __all__ = ["IntakeOutcome", "intake_batch", "standardize_records"]
 

@@ -48,6 +48,7 @@ class PolicyResult:
     on_deficient: int | None = None
     lawfully_matchable: int | None = None
     recalled: int | None = None
+    unlawful: int | None = None  # disclosures where the lawful answer was not to disclose
 
     @property
     def disclosed(self) -> int:
@@ -126,8 +127,10 @@ def score_against_truth(result: PolicyResult, truth_path: Path) -> PolicyResult:
     """Count wrong-person and deficient-request disclosures, and recall, against the truth."""
     truth = pq.read_table(truth_path)
     joined = result.disclosures.join(
-        truth.select(["request_id", "tin", "category", "lawfully_matchable"]).rename_columns(
-            ["request_id", "true_tin", "category", "lawfully_matchable"]
+        truth.select(
+            ["request_id", "tin", "category", "lawfully_matchable", "expected_outcome"]
+        ).rename_columns(
+            ["request_id", "true_tin", "category", "lawfully_matchable", "expected_outcome"]
         ),
         keys="request_id",
         join_type="left outer",
@@ -136,10 +139,19 @@ def score_against_truth(result: PolicyResult, truth_path: Path) -> PolicyResult:
         pc.fill_null(pc.equal(joined.column("tin"), joined.column("true_tin")), False)
     )
     deficient = pc.fill_null(pc.equal(joined.column("category"), "deficient"), False)
-    matchable = pc.fill_null(truth.column("lawfully_matchable"), False)
-    recalled = pc.and_(
+    # Recall counts only records whose lawful answer is disclosure (not restricted, not
+    # rejected at intake): the matcher cannot be blamed for what the law forbids.
+    matchable = pc.and_(
+        pc.fill_null(truth.column("lawfully_matchable"), False),
+        pc.equal(truth.column("expected_outcome"), "DISCLOSED"),
+    )
+    lawful_here = pc.and_(
         pc.fill_null(joined.column("lawfully_matchable"), False),
-        pc.invert(wrong),
+        pc.equal(joined.column("expected_outcome"), "DISCLOSED"),
+    )
+    recalled = pc.and_(lawful_here, pc.invert(wrong))
+    unlawful = pc.invert(
+        pc.fill_null(pc.equal(joined.column("expected_outcome"), "DISCLOSED"), False)
     )
     return PolicyResult(
         policy=result.policy,
@@ -149,4 +161,5 @@ def score_against_truth(result: PolicyResult, truth_path: Path) -> PolicyResult:
         on_deficient=int(pc.sum(deficient).as_py() or 0),
         lawfully_matchable=int(pc.sum(matchable).as_py() or 0),
         recalled=int(pc.sum(recalled).as_py() or 0),
+        unlawful=int(pc.sum(unlawful).as_py() or 0),
     )

@@ -27,6 +27,11 @@ __all__ = [
     "level_sql",
 ]
 
+_GENDER_PAIR = (
+    "(x <> y AND left(x, length(x) - 1) = left(y, length(y) - 1) "
+    "AND right(x, 1) IN ('A', 'O') AND right(y, 1) IN ('A', 'O'))"
+)
+
 # Engine function names: the only place the dialects differ.
 FUNCTIONS: dict[str, dict[str, str]] = {
     "duckdb": {
@@ -37,10 +42,11 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "contains": "list_contains",
         "first": "list_extract",
         "size": "len",
-        # Every token of list {a} has a partner in list {b} within similarity {t}.
+        # Every token of list {a} has a partner in list {b} within similarity {t}, never
+        # through an A/O gender pair (MARIA/MARIO, ALEJANDRA/ALEJANDRO: different people).
         "all_similar": "list_bool_and(list_transform({a}, lambda x: list_bool_or("
-        "list_transform({b}, lambda y: jaro_winkler_similarity(x, y) >= {t} "
-        "OR levenshtein(x, y) <= 1))))",
+        "list_transform({b}, lambda y: (jaro_winkler_similarity(x, y) >= {t} "
+        "OR levenshtein(x, y) <= 1) AND NOT " + _GENDER_PAIR + "))))",
     },
     "spark": {
         "overlap": "arrays_overlap",
@@ -50,8 +56,8 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "contains": "array_contains",
         "first": "element_at",
         "size": "size",
-        "all_similar": "forall({a}, x -> exists({b}, y -> ivs_jaro_winkler(x, y) >= {t} "
-        "OR levenshtein(x, y) <= 1))",
+        "all_similar": "forall({a}, x -> exists({b}, y -> (ivs_jaro_winkler(x, y) >= {t} "
+        "OR levenshtein(x, y) <= 1) AND NOT " + _GENDER_PAIR + "))",
     },
 }
 
@@ -90,30 +96,47 @@ NAME = Comparison(
     "name",
     "The request's name against the taxpayer's, order-free over standardized tokens.",
     (
-        Level("exact", "r.name_last = t.name_last AND r.name_first = t.name_first",
-              "same surname and first name after standardization"),
-        Level("reordered", "{sort}(r.name_tokens) = {sort}(t.name_tokens)",
-              "the same name tokens in another order (family-first or swapped fields)"),
-        Level("given_and_surname",
-              "{overlap}(r.name_surname_tokens, t.name_surname_tokens) AND " + _FIRST_GIVEN,
-              "the first given name and a surname agree (e.g. one surname of a compound or "
-              "the middle name dropped)"),
-        Level("swapped",
-              "{overlap}(r.name_given_keys, t.name_surname_keys) "
-              "AND {overlap}(r.name_surname_keys, t.name_given_keys)",
-              "given name and surname exchanged between fields (keys also join particles, "
-              "so VAN ANH matches VANANH)"),
-        Level("variant",
-              "{overlap}(r.name_surname_keys, t.name_surname_keys) AND " + _FIRST_GIVEN_KEY,
-              "agreement through a nickname or transliteration variant"),
-        Level("typo",
-              "{size}(r.name_tokens) >= 2 AND {size}(t.name_tokens) >= 2 AND "
-              "({all_similar_rt} OR {all_similar_tr})",
-              "every name token of one side has a partner on the other within typing-error "
-              "similarity, in any order"),
-        Level("surname_only",
-              "{overlap}(r.name_surname_keys, t.name_surname_keys)",
-              "only the surname agrees: a different person of the same family name"),
+        Level(
+            "exact",
+            "r.name_last = t.name_last AND r.name_first = t.name_first",
+            "same surname and first name after standardization",
+        ),
+        Level(
+            "reordered",
+            "{sort}(r.name_tokens) = {sort}(t.name_tokens)",
+            "the same name tokens in another order (family-first or swapped fields)",
+        ),
+        Level(
+            "given_and_surname",
+            "{overlap}(r.name_surname_tokens, t.name_surname_tokens) AND " + _FIRST_GIVEN,
+            "the first given name and a surname agree (e.g. one surname of a compound or "
+            "the middle name dropped)",
+        ),
+        Level(
+            "swapped",
+            "{overlap}(r.name_given_keys, t.name_surname_keys) "
+            "AND {overlap}(r.name_surname_keys, t.name_given_keys)",
+            "given name and surname exchanged between fields (keys also join particles, "
+            "so VAN ANH matches VANANH)",
+        ),
+        Level(
+            "variant",
+            "{overlap}(r.name_surname_keys, t.name_surname_keys) AND " + _FIRST_GIVEN_KEY,
+            "agreement through a nickname or transliteration variant",
+        ),
+        Level(
+            "typo",
+            "{size}(r.name_tokens) >= 2 AND {size}(t.name_tokens) >= 2 "
+            "AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 AND "
+            "({all_similar_rt} OR {all_similar_tr})",
+            "every name token of one side has a partner on the other within typing-error "
+            "similarity, in any order, with at most one token more on either side",
+        ),
+        Level(
+            "surname_only",
+            "{overlap}(r.name_surname_keys, t.name_surname_keys)",
+            "only the surname agrees: a different person of the same family name",
+        ),
         Level("other", "", "the names disagree"),
     ),
 )
