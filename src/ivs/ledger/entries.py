@@ -1,0 +1,412 @@
+"""Ledger entries: what each accounting record says, and its canonical bytes (format 1).
+
+One entry is one JSON object, UTF-8, keys sorted, no whitespace, no floats::
+
+    {"at":"2025-03-01T12:00:00.000Z","body":{...},"i":42,"kind":"disclosure","v":1}
+
+``v`` is the format version, ``i`` the entry's index in the log (written in at append time,
+so an entry moved to another position no longer hashes as the entry of that position),
+``kind`` one of :class:`EntryKind`, ``at`` the UTC instant the event happened, to the
+millisecond, and ``body`` the kind's fields as built by the constructors below. The leaf
+hash of the Merkle tree is taken over exactly these bytes.
+
+Bodies hold no more taxpayer data than the accounting of 26 U.S.C. 6103(p)(3)(A) needs: a
+decision names its request and outcome only; a disclosure names the taxpayer (TIN), who
+received what under which statute, and a SHA-256 digest of the disclosed values rather
+than the values themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ivs.domain.errors import LedgerError
+
+__all__ = [
+    "ENTRY_FORMAT",
+    "Entry",
+    "EntryKind",
+    "JsonValue",
+    "Officer",
+    "batch_quarantined",
+    "batch_received",
+    "batch_refused",
+    "disclosed_values_digest",
+    "disclosure",
+    "duplicate_submission",
+    "hold_lifted",
+    "hold_placed",
+    "parse_entry",
+    "pilot_changed",
+    "purge",
+    "record_decision",
+    "response_released",
+    "review_decision",
+    "signers_changed",
+]
+
+ENTRY_FORMAT = 1
+
+JsonValue = str | int | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
+
+
+class EntryKind(StrEnum):
+    BATCH_RECEIVED = "batch_received"
+    BATCH_REFUSED = "batch_refused"
+    BATCH_QUARANTINED = "batch_quarantined"
+    RECORD_DECISION = "record_decision"
+    DISCLOSURE = "disclosure"
+    DUPLICATE_SUBMISSION = "duplicate_submission"
+    REVIEW_DECISION = "review_decision"
+    HOLD_PLACED = "hold_placed"
+    HOLD_LIFTED = "hold_lifted"
+    PILOT_CHANGED = "pilot_changed"
+    SIGNERS_CHANGED = "signers_changed"
+    RESPONSE_RELEASED = "response_released"
+    PURGE = "purge"
+
+
+class Officer(Protocol):
+    """A named recipient of returns information (the manifest's ``Recipient`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def office(self) -> str: ...
+
+
+def _instant(at: datetime) -> str:
+    if at.tzinfo is None:
+        raise LedgerError(
+            f"ledger entry time {at.isoformat()} has no time zone: the record would be "
+            "ambiguous. Pass an aware datetime (UTC)."
+        )
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _check_json(value: object, where: str) -> None:
+    # Floats have no single canonical JSON spelling, so they are kept out of the record.
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise LedgerError(f"ledger entry field {where} has a non-text key {key!r}")
+            _check_json(item, f"{where}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for position, item in enumerate(value):
+            _check_json(item, f"{where}[{position}]")
+        return
+    raise LedgerError(
+        f"ledger entry field {where} is a {type(value).__name__}; entries hold only text, "
+        "integers, booleans, null, lists and objects so that their bytes are canonical."
+    )
+
+
+def _canonical(document: Mapping[str, object]) -> bytes:
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One accounting record before it has a place in the log."""
+
+    kind: EntryKind
+    at: str
+    body: Mapping[str, JsonValue]
+
+    def to_bytes(self, index: int) -> bytes:
+        """The canonical bytes of this entry as entry ``index`` of the log."""
+        return _canonical(
+            {
+                "v": ENTRY_FORMAT,
+                "i": index,
+                "kind": self.kind.value,
+                "at": self.at,
+                "body": self.body,
+            }
+        )
+
+
+def _entry(kind: EntryKind, at: datetime, body: Mapping[str, JsonValue]) -> Entry:
+    _check_json(body, kind.value)
+    return Entry(kind, _instant(at), body)
+
+
+def parse_entry(data: bytes) -> tuple[int, Entry]:
+    """The index and entry that ``data`` encodes; raises unless ``data`` is canonical."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise LedgerError(f"entry bytes are not UTF-8 JSON ({e})") from e
+    if not isinstance(document, dict) or set(document) != {"v", "i", "kind", "at", "body"}:
+        raise LedgerError("entry is not an object with exactly v, i, kind, at and body")
+    if document["v"] != ENTRY_FORMAT:
+        raise LedgerError(
+            f"entry format {document['v']!r} is not known here (this reads {ENTRY_FORMAT})"
+        )
+    index, kind, at, body = document["i"], document["kind"], document["at"], document["body"]
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise LedgerError(f"entry index {index!r} is not a non-negative integer")
+    if kind not in EntryKind.__members__.values() or not isinstance(at, str):
+        raise LedgerError(f"entry kind {kind!r} or time {at!r} is not valid")
+    if not isinstance(body, dict):
+        raise LedgerError("entry body is not an object")
+    _check_json(body, str(kind))
+    entry = Entry(EntryKind(kind), at, body)
+    if entry.to_bytes(index) != data:
+        raise LedgerError("entry bytes are valid JSON but not in canonical form")
+    return index, entry
+
+
+def disclosed_values_digest(values: Mapping[str, str | None]) -> str:
+    """SHA-256 (hex) of the disclosed fields' values, canonically encoded.
+
+    Lets the record prove what was sent, by recomputing from the response file, without
+    holding the address itself.
+    """
+    return hashlib.sha256(_canonical(dict(values))).hexdigest()
+
+
+def _officers(recipients: Sequence[Officer]) -> list[JsonValue]:
+    return [{"name": r.name, "title": r.title, "office": r.office} for r in recipients]
+
+
+def batch_received(
+    *,
+    at: datetime,
+    batch_id: str,
+    manifest_digest: str,
+    signer_key_id: str,
+    requesting_agency: str,
+    statute: str,
+    tax_periods: Sequence[str],
+    record_count: int,
+    recipients: Sequence[Officer],
+) -> Entry:
+    """A signed request batch was received (the request, 6103(p)(3)(A))."""
+    return _entry(
+        EntryKind.BATCH_RECEIVED,
+        at,
+        {
+            "batch_id": batch_id,
+            "manifest_digest": manifest_digest,
+            "signer_key_id": signer_key_id,
+            "requesting_agency": requesting_agency,
+            "statute": statute,
+            "tax_periods": list(tax_periods),
+            "record_count": record_count,
+            "recipients": _officers(recipients),
+        },
+    )
+
+
+def batch_refused(
+    *, at: datetime, batch_id: str | None, manifest_digest: str, problems: Sequence[str]
+) -> Entry:
+    """A batch failed as a whole; nothing was disclosed."""
+    return _entry(
+        EntryKind.BATCH_REFUSED,
+        at,
+        {"batch_id": batch_id, "manifest_digest": manifest_digest, "problems": list(problems)},
+    )
+
+
+def batch_quarantined(*, at: datetime, batch_id: str, manifest_digest: str, reason: str) -> Entry:
+    """A batch is held for legal review; nothing was disclosed."""
+    return _entry(
+        EntryKind.BATCH_QUARANTINED,
+        at,
+        {"batch_id": batch_id, "manifest_digest": manifest_digest, "reason": reason},
+    )
+
+
+def record_decision(
+    *,
+    at: datetime,
+    batch_id: str,
+    request_id: str,
+    outcome: str,
+    code: str,
+    rule_set: str,
+    software_version: str,
+) -> Entry:
+    """The decision on one request record (no taxpayer data: that is in ``disclosure``)."""
+    return _entry(
+        EntryKind.RECORD_DECISION,
+        at,
+        {
+            "batch_id": batch_id,
+            "request_id": request_id,
+            "outcome": outcome,
+            "code": code,
+            "rule_set": rule_set,
+            "software_version": software_version,
+        },
+    )
+
+
+def disclosure(
+    *,
+    at: datetime,
+    batch_id: str,
+    request_id: str,
+    tin: str,
+    recipient_agency: str,
+    recipients: Sequence[Officer],
+    statute: str,
+    purpose: str,
+    fields: Sequence[str],
+    values_digest: str,
+) -> Entry:
+    """Returns information about one taxpayer was disclosed (the accounting proper)."""
+    return _entry(
+        EntryKind.DISCLOSURE,
+        at,
+        {
+            "batch_id": batch_id,
+            "request_id": request_id,
+            "tin": tin,
+            "recipient_agency": recipient_agency,
+            "recipients": _officers(recipients),
+            "statute": statute,
+            "purpose": purpose,
+            "fields": list(fields),
+            "values_sha256": values_digest,
+        },
+    )
+
+
+def duplicate_submission(
+    *, at: datetime, batch_id: str, manifest_digest: str, first_received_at: str
+) -> Entry:
+    """An already-answered batch was submitted again and answered from the record."""
+    return _entry(
+        EntryKind.DUPLICATE_SUBMISSION,
+        at,
+        {
+            "batch_id": batch_id,
+            "manifest_digest": manifest_digest,
+            "first_received_at": first_received_at,
+        },
+    )
+
+
+def review_decision(
+    *,
+    at: datetime,
+    case_id: str,
+    batch_id: str,
+    request_id: str,
+    reviewer: str,
+    decision: str,
+    reason: str,
+) -> Entry:
+    """A reviewer decided a case from the review queue."""
+    return _entry(
+        EntryKind.REVIEW_DECISION,
+        at,
+        {
+            "case_id": case_id,
+            "batch_id": batch_id,
+            "request_id": request_id,
+            "reviewer": reviewer,
+            "decision": decision,
+            "reason": reason,
+        },
+    )
+
+
+def hold_placed(
+    *, at: datetime, hold_id: str, scope: str, authority: str, placed_by: str, reason: str
+) -> Entry:
+    """A legal hold now stops disclosures in ``scope`` (a TIN, a batch, a jurisdiction)."""
+    return _entry(
+        EntryKind.HOLD_PLACED,
+        at,
+        {
+            "hold_id": hold_id,
+            "scope": scope,
+            "authority": authority,
+            "placed_by": placed_by,
+            "reason": reason,
+        },
+    )
+
+
+def hold_lifted(*, at: datetime, hold_id: str, lifted_by: str, reason: str) -> Entry:
+    return _entry(
+        EntryKind.HOLD_LIFTED,
+        at,
+        {"hold_id": hold_id, "lifted_by": lifted_by, "reason": reason},
+    )
+
+
+def pilot_changed(
+    *, at: datetime, action: str, state: str, zip3: str | None, effective: str, changed_by: str
+) -> Entry:
+    return _entry(
+        EntryKind.PILOT_CHANGED,
+        at,
+        {
+            "action": action,
+            "state": state,
+            "zip3": zip3,
+            "effective": effective,
+            "changed_by": changed_by,
+        },
+    )
+
+
+def signers_changed(
+    *,
+    at: datetime,
+    roster_digest: str,
+    added: Sequence[str],
+    removed: Sequence[str],
+    changed_by: str,
+) -> Entry:
+    """The roster of officers whose keys may sign batches changed (key ids)."""
+    return _entry(
+        EntryKind.SIGNERS_CHANGED,
+        at,
+        {
+            "roster_digest": roster_digest,
+            "added": list(added),
+            "removed": list(removed),
+            "changed_by": changed_by,
+        },
+    )
+
+
+def response_released(
+    *, at: datetime, batch_id: str, response_sha256: str, record_count: int
+) -> Entry:
+    """A response file left the agency; its digest pins which bytes."""
+    return _entry(
+        EntryKind.RESPONSE_RELEASED,
+        at,
+        {"batch_id": batch_id, "response_sha256": response_sha256, "record_count": record_count},
+    )
+
+
+def purge(*, at: datetime, what: str, before: str, items: int, purged_by: str) -> Entry:
+    """Working data past retention was destroyed (the ledger itself is never purged)."""
+    return _entry(
+        EntryKind.PURGE,
+        at,
+        {"what": what, "before": before, "items": items, "purged_by": purged_by},
+    )

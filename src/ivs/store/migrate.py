@@ -1,0 +1,61 @@
+"""Schema migrations with Alembic, configured in code (no alembic.ini at run time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SQLAlchemyError
+
+from ivs.domain.errors import StoreError
+from ivs.store.schema import metadata
+
+__all__ = ["alembic_config", "current_revision", "head_revision", "upgrade_store"]
+
+_SCRIPTS = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package ships its revisions
+        raise StoreError("no migration revisions are installed with ivs; reinstall it")
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade_store(engine: sa.Engine) -> str:
+    """Bring the store's schema to the latest revision; returns that revision.
+
+    A store made by ``create_all`` (``open_store``) before migrations were run already has
+    every table; it is stamped with the current head rather than created again.
+    """
+    config = alembic_config()
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            versioned = MigrationContext.configure(conn).get_current_revision() is not None
+            existing = set(sa.inspect(conn).get_table_names())
+            if not versioned and existing >= set(metadata.tables):
+                command.stamp(config, "head")
+            else:
+                command.upgrade(config, "head")
+    except SQLAlchemyError as e:
+        raise StoreError(
+            f"migrating the store failed: {e.__class__.__name__}: {e}. Nothing was changed; "
+            "check the database and run `ivs db upgrade` again."
+        ) from e
+    return head_revision()
