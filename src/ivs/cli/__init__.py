@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "ivs.cli.pilot",
     "ivs.cli.docs",
     "ivs.cli.run",
+    "ivs.cli.review",
 )
 
 for _name in _COMMAND_MODULES:

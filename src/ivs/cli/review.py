@@ -1,0 +1,215 @@
+"""``ivs explain`` and ``ivs review``: why a record was decided, and the review queue."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ivs.batch.index_step import ensure_index
+from ivs.batch.run import AMBIGUITY_MARGIN_BITS
+from ivs.cli.common import console, handle_errors
+from ivs.domain.settings import load_settings
+from ivs.match.model import load_model
+from ivs.review import (
+    Explanation,
+    decide_case,
+    decisions_path,
+    explain_request,
+    get_case,
+    list_cases,
+    locate_index,
+    locate_manifest,
+    read_inputs,
+    release_batch,
+    render_explanation,
+)
+from ivs.store import open_store
+
+__all__ = ["register"]
+
+review_app = typer.Typer(
+    help="The review queue: matches between the review and disclosure thresholds.",
+    no_args_is_help=True,
+)
+
+_MANIFEST = typer.Option(
+    None, "--manifest", help="The batch's manifest (default: from BATCH_ID.inputs.json)."
+)
+_MASTER = typer.Option(
+    None, "--master", help="Master folder the batch ran on (default: from BATCH_ID.inputs.json)."
+)
+_MODEL = typer.Option(None, "--model", help="Match model JSON the batch used (default: shipped).")
+_CANDIDATES = typer.Option(5, "--candidates", min=1, help="Candidates shown, by weight.")
+
+
+def _index_from(master: Path | None) -> Path | None:
+    return ensure_index(master, load_settings()).folder if master is not None else None
+
+
+def _explain(
+    decisions: Path,
+    request_id: str,
+    *,
+    manifest: Path | None,
+    master: Path | None,
+    model: Path | None,
+    candidates: int,
+) -> Explanation:
+    batch_id = decisions.name.removesuffix(".decisions.parquet")
+    inputs = read_inputs(decisions.parent, batch_id)
+    return explain_request(
+        decisions,
+        request_id,
+        manifest=locate_manifest(inputs, manifest),
+        index=locate_index(inputs, _index_from(master)),
+        model=load_model(model),
+        ambiguity_margin=AMBIGUITY_MARGIN_BITS,
+        max_candidates=candidates,
+    )
+
+
+def _reviewer(by: str | None) -> str:
+    return by if by is not None else getpass.getuser()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @handle_errors
+    def explain(  # noqa: PLR0917 - Typer passes a command's parameters by position
+        out_dir: Path = typer.Argument(..., help="The folder `ivs run --out` wrote."),
+        request_id: str = typer.Argument(..., help="The request's request_id."),
+        batch: str | None = typer.Option(
+            None, "--batch", help="Batch id, when the folder holds several."
+        ),
+        manifest: Path | None = _MANIFEST,
+        master: Path | None = _MASTER,
+        model: Path | None = _MODEL,
+        candidates: int = _CANDIDATES,
+    ) -> None:
+        """Why a request was decided as it was: the request beside each candidate, field by
+        field, with each comparison's level, its weight, and the rule that decided.
+
+        Internal: shows decision codes and masked taxpayer data; never send it to a requester.
+        """
+        explanation = _explain(
+            decisions_path(out_dir, batch),
+            request_id,
+            manifest=manifest,
+            master=master,
+            model=model,
+            candidates=candidates,
+        )
+        console.print(render_explanation(explanation))
+
+    @review_app.command("list")
+    @handle_errors
+    def list_(
+        batch: str | None = typer.Option(None, "--batch", help="Only this batch."),
+        status: str | None = typer.Option(
+            None, "--status", help="Only cases open, approved or refused."
+        ),
+    ) -> None:
+        """The review cases, in the order queued."""
+        cases = list_cases(open_store(load_settings()), batch_id=batch, status=status)
+        table = Table(title=f"{len(cases)} review case(s)")
+        for column in ("case", "batch", "request", "probability", "status", "by", "released"):
+            table.add_column(column)
+        for c in cases:
+            table.add_row(
+                str(c.case_id),
+                c.batch_id,
+                c.request_id,
+                f"{c.match_probability:.6f}",
+                c.status,
+                c.decided_by or "",
+                f"supplement {c.release_number}" if c.release_number else "",
+            )
+        console.print(table)
+
+    @review_app.command("show")
+    @handle_errors
+    def show(
+        case: int = typer.Argument(..., help="Case number (from `ivs review list`)."),
+        manifest: Path | None = _MANIFEST,
+        master: Path | None = _MASTER,
+        model: Path | None = _MODEL,
+        candidates: int = _CANDIDATES,
+    ) -> None:
+        """A case: its status and the explanation of its record."""
+        found = get_case(open_store(load_settings()), case)
+        state = f"case {found.case_id}: {found.status}"
+        if found.decided_by:
+            state += f" by {found.decided_by} at {found.decided_at}: {found.reason}"
+        console.print(state)
+        console.print(
+            render_explanation(
+                _explain(
+                    found.decisions_path,
+                    found.request_id,
+                    manifest=manifest,
+                    master=master,
+                    model=model,
+                    candidates=candidates,
+                )
+            )
+        )
+
+    @review_app.command("decide")
+    @handle_errors
+    def decide(
+        case: int = typer.Argument(..., help="Case number (from `ivs review list`)."),
+        approve: bool = typer.Option(False, "--approve", help="Disclose the last known address."),
+        refuse: bool = typer.Option(False, "--refuse", help="Do not disclose."),
+        reason: str = typer.Option(..., "--reason", help="Why; recorded with the decision."),
+        by: str | None = typer.Option(None, "--by", help="Reviewer (default: the OS user)."),
+    ) -> None:
+        """Approve or refuse a case, once, with a reason."""
+        if approve == refuse:
+            raise typer.BadParameter("give exactly one of --approve and --refuse")
+        decision = decide_case(
+            open_store(load_settings()),
+            case,
+            approve=approve,
+            reason=reason,
+            decided_by=_reviewer(by),
+            now=datetime.now(UTC),
+        )
+        console.print(
+            f"case {decision.case_id} ({decision.batch_id} {decision.request_id}) "
+            f"{decision.decision} by {decision.decided_by}: {decision.outcome} in the next "
+            f"supplement (`ivs review release {decision.batch_id}`)"
+        )
+
+    @review_app.command("release")
+    @handle_errors
+    def release(
+        batch_id: str = typer.Argument(..., help="The batch whose decided cases to release."),
+        out: Path = typer.Option(..., "--out", help="Folder for the supplement response."),
+        master: Path | None = _MASTER,
+        by: str | None = typer.Option(None, "--by", help="Who releases (default: the OS user)."),
+    ) -> None:
+        """Write BATCH_ID.supplement-N.response.csv with the cases decided since the last one."""
+        store = open_store(load_settings())
+        queued = list_cases(store, batch_id=batch_id)
+        if not queued:
+            raise typer.BadParameter(f"batch {batch_id} has no review cases", param_hint="BATCH_ID")
+        decisions = queued[0].decisions_path
+        inputs = read_inputs(decisions.parent, batch_id)
+        done = release_batch(
+            store,
+            batch_id,
+            out,
+            index=locate_index(inputs, _index_from(master)),
+            released_by=_reviewer(by),
+            now=datetime.now(UTC),
+        )
+        console.print(
+            f"supplement {done.number} of {batch_id}: {done.disclosed} disclosed, "
+            f"{done.not_disclosed} not disclosed -> {done.path}"
+        )
+
+    app.add_typer(review_app, name="review")

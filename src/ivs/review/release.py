@@ -1,0 +1,176 @@
+"""Supplement responses: the review decisions of a batch not yet sent to the requester.
+
+``BATCH_ID.supplement-N.response.csv`` has the columns of formats.md §3. It carries only the
+cases decided since the previous supplement: approved ones DISCLOSED with the taxpayer's last
+known address from the index the batch was matched against, refused ones NOT_DISCLOSED (never
+saying why, as the main response). N counts the batch's supplements from 1.
+
+The file is written inside the transaction that records the release, so a release is either
+recorded with its file in place or not recorded at all (and then simply run again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ivs.domain.codes import Outcome
+from ivs.domain.errors import Conflict, NotFound
+from ivs.domain.schema import RESPONSE_COLUMNS
+from ivs.formats.response import write_response
+from ivs.review.queue import CaseStatus, ensure_review_tables
+from ivs.store.review_tables import review_cases, review_releases
+
+__all__ = ["Release", "ReleaseLedger", "release_batch", "supplement_path"]
+
+_ADDRESS = ("street_address", "unit", "city", "state", "zip")
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    batch_id: str
+    number: int
+    path: Path
+    response_sha256: str
+    case_ids: tuple[int, ...]
+    disclosed: int
+    not_disclosed: int
+    released_at: str
+    released_by: str
+
+
+class ReleaseLedger(Protocol):
+    """Appends a ledger entry for a supplement, on the connection that records it."""
+
+    def append_review_release(self, conn: sa.Connection, release: Release) -> None: ...
+
+
+def supplement_path(out_dir: Path, batch_id: str, number: int) -> Path:
+    return out_dir / f"{batch_id}.supplement-{number}.response.csv"
+
+
+def _last_known(index: Path, tins: list[str]) -> dict[str, dict[str, Any]]:
+    if not tins:
+        return {}
+    table = pq.read_table(
+        index / "last_known.parquet",
+        columns=["tin", *_ADDRESS],
+        filters=pc.field("tin").isin(tins),
+    )
+    return {r["tin"]: r for r in table.to_pylist()}
+
+
+def _supplement(cases: list[Any], index: Path) -> pa.Table:
+    approved = [c.tin for c in cases if c.status == CaseStatus.APPROVED]
+    addresses = _last_known(index, approved)
+    missing = sorted(set(approved) - set(addresses))
+    if missing:
+        raise NotFound(
+            f"{len(missing)} approved taxpayer(s) have no last known address in the index "
+            f"{index}: it is not the index the batch was matched against; pass --master"
+        )
+    rows = []
+    for case in cases:
+        row: dict[str, Any] = {"request_id": case.request_id}
+        if case.status == CaseStatus.APPROVED:
+            row["outcome"] = Outcome.DISCLOSED.value
+            row.update({k: addresses[case.tin][k] for k in _ADDRESS})
+        else:
+            row["outcome"] = Outcome.NOT_DISCLOSED.value
+            row.update(dict.fromkeys(_ADDRESS))
+        row["rejection_reason"] = None
+        rows.append(row)
+    schema = pa.schema([(c, pa.string()) for c in RESPONSE_COLUMNS])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def release_batch(
+    engine: sa.Engine,
+    batch_id: str,
+    out_dir: Path,
+    *,
+    index: Path,
+    released_by: str,
+    now: datetime,
+    ledger: ReleaseLedger | None = None,
+) -> Release:
+    """Write the next supplement of ``batch_id`` and record it; Conflict if nothing is new."""
+    ensure_review_tables(engine)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with engine.begin() as conn:
+            cases = list(
+                conn.execute(
+                    sa.select(review_cases)
+                    .where(review_cases.c.batch_id == batch_id)
+                    .where(review_cases.c.status != CaseStatus.OPEN)
+                    .where(review_cases.c.release_number.is_(None))
+                    .order_by(review_cases.c.row)
+                )
+            )
+            if not cases:
+                raise Conflict(
+                    f"batch {batch_id} has no review decisions since its last release; "
+                    "decide cases with `ivs review decide` first"
+                )
+            last = conn.execute(
+                sa.select(sa.func.max(review_releases.c.number)).where(
+                    review_releases.c.batch_id == batch_id
+                )
+            ).scalar()
+            number = int(last or 0) + 1
+            path = supplement_path(out_dir, batch_id, number)
+            table = _supplement(cases, index)
+            disclosed = sum(1 for c in cases if c.status == CaseStatus.APPROVED)
+            release = Release(
+                batch_id=batch_id,
+                number=number,
+                path=path,
+                response_sha256="",
+                case_ids=tuple(int(c.case_id) for c in cases),
+                disclosed=disclosed,
+                not_disclosed=len(cases) - disclosed,
+                released_at=now.isoformat(timespec="seconds"),
+                released_by=released_by,
+            )
+            conn.execute(
+                review_releases.insert().values(
+                    batch_id=batch_id,
+                    number=number,
+                    released_at=release.released_at,
+                    released_by=released_by,
+                    path=str(path.resolve()),
+                    response_sha256="",
+                    disclosed=release.disclosed,
+                    not_disclosed=release.not_disclosed,
+                )
+            )
+            conn.execute(
+                review_cases.update()
+                .where(review_cases.c.case_id.in_(release.case_ids))
+                .values(release_number=number)
+            )
+            # Written last, so that any failure above leaves neither file nor record.
+            sha = write_response(path, table)
+            conn.execute(
+                review_releases.update()
+                .where(review_releases.c.batch_id == batch_id)
+                .where(review_releases.c.number == number)
+                .values(response_sha256=sha)
+            )
+            release = replace(release, response_sha256=sha)
+            if ledger is not None:
+                ledger.append_review_release(conn, release)
+    except IntegrityError as e:
+        raise Conflict(
+            f"batch {batch_id}: another release was recorded at the same time; run it again"
+        ) from e
+    return release
