@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "ivs.cli.docs",
     "ivs.cli.run",
     "ivs.cli.review",
+    "ivs.cli.ledger",
 )
 
 for _name in _COMMAND_MODULES:
