@@ -68,9 +68,14 @@ def test_append_commits_and_rolls_back_with_the_callers_transaction(
 ) -> None:
     ledger.append(decisions(5))
     before = ledger.head()
-    with pytest.raises(RuntimeError, match="crash"), engine.begin() as conn:
-        ledger.append(decisions(20, 5), conn=conn)
-        raise RuntimeError("crash before the batch completed")
+
+    def crash_mid_batch() -> None:
+        with engine.begin() as conn:
+            ledger.append(decisions(20, 5), conn=conn)
+            raise RuntimeError("crash before the batch completed")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        crash_mid_batch()
     assert ledger.head().size == 5
     assert ledger.head().root == before.root
     with engine.begin() as conn:

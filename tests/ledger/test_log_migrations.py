@@ -1,0 +1,61 @@
+"""Alembic migrations: the revisions build exactly the tables the code declares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+import ivs.cli  # noqa: F401 - imports every command module, so every table joins metadata
+from ivs.store.migrate import current_revision, head_revision, upgrade_store
+from ivs.store.schema import metadata
+
+INITIAL_TABLES = {
+    "batches",
+    "pilot_changes",
+    "ledger_entries",
+    "ledger_subtrees",
+    "ledger_state",
+    "ledger_signed_heads",
+}
+
+
+def _differences(engine: sa.Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(compare_metadata(MigrationContext.configure(conn), metadata))
+
+
+def _table_of(difference: Any) -> str:
+    # Differences are tuples (op, object, ...) or lists of them (column modifications).
+    item = difference[0] if isinstance(difference, list) else difference
+    target = item[1] if item[0] in {"add_table", "remove_table"} else item[2]
+    return str(target if isinstance(target, str) else getattr(target, "name", target))
+
+
+def test_the_initial_revision_builds_its_tables_as_declared(engine: sa.Engine) -> None:
+    assert current_revision(engine) == head_revision()
+    inside = [d for d in _differences(engine) if _table_of(d) in INITIAL_TABLES]
+    assert inside == []
+    assert upgrade_store(engine) == head_revision()  # a second run changes nothing
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review_cases and its companion table (src/ivs/review/queue.py) have no Alembic "
+    "revision yet; when one is added this passes and the marker must go",
+)
+def test_every_declared_table_has_a_migration(engine: sa.Engine) -> None:
+    assert _differences(engine) == []
+
+
+def test_a_store_made_by_create_all_is_stamped_not_recreated(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'made.sqlite3'}")
+    metadata.create_all(engine)
+    assert current_revision(engine) is None
+    assert upgrade_store(engine) == head_revision()
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
