@@ -30,6 +30,7 @@ from ivs.formats.response import write_response
 from ivs.formats.signers import Signer
 from ivs.match.model import MatchModel, load_model
 from ivs.match.pipeline import BLOCKING_RULES, match_steps
+from ivs.review import enqueue_reviews, record_inputs
 from ivs.store import batches, open_store, pilot_history
 
 __all__ = ["RunResult", "load_inputs", "match_batch", "response_table", "run_batch"]
@@ -46,6 +47,7 @@ _REQUEST_COLUMNS = (
     "name_surname_tokens",
     "name_given_tokens",
     "name_given_keys",
+    "name_first_keys",
     "name_surname_keys",
     "name_phonetic",
     "name_first_initial",
@@ -273,6 +275,7 @@ def run_batch(
         # for byte; nothing is matched or decided a second time.
         decisions = pq.read_table(decisions_path)
         write_response(response_path, response_table(decisions))
+        enqueue_reviews(store, batch_id, decisions_path)
         return RunResult(
             batch_id,
             response_path,
@@ -297,6 +300,8 @@ def run_batch(
     )
     decisions_path.with_name(decisions_path.name + ".partial").replace(decisions_path)
     sha = write_response(response_path, response_table(decisions))
+    record_inputs(out_dir, batch_id, manifest=manifest, master=master, index=index.folder)
+    enqueue_reviews(store, batch_id, decisions_path)
     with store.begin() as conn:
         conn.execute(
             batches.update()

@@ -39,25 +39,24 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "sort": "list_sort",
         "jw": "jaro_winkler_similarity",
         "lev": "levenshtein",
-        "contains": "list_contains",
         "first": "list_extract",
         "size": "len",
-        # Every token of list {a} has a partner in list {b} within similarity {t}, never
+        # Every token of list {a} has a partner in list {b} within similarity {t} (one edit
+        # only for tokens of four letters or more: LI/YI, WU/XU are different names), never
         # through an A/O gender pair (MARIA/MARIO, ALEJANDRA/ALEJANDRO: different people).
         "all_similar": "list_bool_and(list_transform({a}, lambda x: list_bool_or("
         "list_transform({b}, lambda y: (jaro_winkler_similarity(x, y) >= {t} "
-        "OR levenshtein(x, y) <= 1) AND NOT " + _GENDER_PAIR + "))))",
+        "OR (levenshtein(x, y) <= 1 AND length(x) >= 4)) AND NOT " + _GENDER_PAIR + "))))",
     },
     "spark": {
         "overlap": "arrays_overlap",
         "sort": "array_sort",
         "jw": "ivs_jaro_winkler",
         "lev": "levenshtein",
-        "contains": "array_contains",
         "first": "element_at",
         "size": "size",
         "all_similar": "forall({a}, x -> exists({b}, y -> (ivs_jaro_winkler(x, y) >= {t} "
-        "OR levenshtein(x, y) <= 1) AND NOT " + _GENDER_PAIR + "))",
+        "OR (levenshtein(x, y) <= 1 AND length(x) >= 4)) AND NOT " + _GENDER_PAIR + "))",
     },
 }
 
@@ -82,15 +81,17 @@ class Comparison:
         return tuple(level.label for level in self.levels)
 
 
-# The first given name (not a middle name such as the Vietnamese THI) must agree: first
-# tokens and first keys are element 1 of the standardized lists.
-_FIRST_GIVEN = (
-    "({contains}(t.name_given_tokens, {first}(r.name_given_tokens, 1)) "
-    "OR {contains}(r.name_given_tokens, {first}(t.name_given_tokens, 1)))"
-)
-_FIRST_GIVEN_KEY = (
-    "({contains}(t.name_given_keys, {first}(r.name_given_keys, 1)) "
-    "OR {contains}(r.name_given_keys, {first}(t.name_given_keys, 1)))"
+# The first given name must agree with the first given name: a middle name (the Vietnamese THI,
+# or a relative's first name used as a middle name) never stands in for it.
+_FIRST_GIVEN = "{first}(r.name_given_tokens, 1) = {first}(t.name_given_tokens, 1)"
+_FIRST_GIVEN_KEY = "{overlap}(r.name_first_keys, t.name_first_keys)"
+# For the typo level: the first given names are near each other (or, names swapped, the
+# request's given names hold the taxpayer's surname).
+_FIRST_GIVEN_NEAR = (
+    f"({{jw}}({{first}}(r.name_given_tokens, 1), {{first}}(t.name_given_tokens, 1)) >= {GIVEN_JW}"
+    " OR ({lev}({first}(r.name_given_tokens, 1), {first}(t.name_given_tokens, 1)) <= 1"
+    " AND length({first}(r.name_given_tokens, 1)) >= 4)"
+    " OR " + _FIRST_GIVEN_KEY + " OR {overlap}(r.name_given_tokens, t.name_surname_tokens))"
 )
 NAME = Comparison(
     "name",
@@ -128,9 +129,11 @@ NAME = Comparison(
             "typo",
             "{size}(r.name_tokens) >= 2 AND {size}(t.name_tokens) >= 2 "
             "AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 AND "
-            "({all_similar_rt} OR {all_similar_tr})",
+            + _FIRST_GIVEN_NEAR
+            + " AND ({all_similar_rt} OR {all_similar_tr})",
             "every name token of one side has a partner on the other within typing-error "
-            "similarity, in any order, with at most one token more on either side",
+            "similarity, in any order, with at most one token more on either side, and the "
+            "first given names are near each other",
         ),
         Level(
             "surname_only",

@@ -21,6 +21,7 @@ name_surname_tokens    list<string>   surnames, joined compound, particle group'
 name_given_tokens      list<string>   given-name words of first and middle, connectors dropped
 name_tokens            list<string>   given tokens then surname words unjoined: order-free sets
 name_given_keys        list<string>   per given token: itself, formal names, romanisation keys
+name_first_keys        list<string>   the same keys for the first given token alone
 name_surname_keys      list<string>   per surname token: itself and its romanisation key
 name_phonetic          list<string>   NYSIIS of the Spanish-folded surnames (blocking)
 name_metaphone         list<string>   Metaphone of the Spanish-folded surnames (blocking)
@@ -70,6 +71,7 @@ NAME_SCHEMA = pa.schema(
         ("name_given_tokens", _LIST),
         ("name_tokens", _LIST),
         ("name_given_keys", _LIST),
+        ("name_first_keys", _LIST),
         ("name_surname_keys", _LIST),
         ("name_phonetic", _LIST),
         ("name_metaphone", _LIST),
@@ -137,6 +139,7 @@ def _given_columns(parts: list[GivenPart], inverse: np.ndarray) -> dict[str, pa.
         "name_middle": col("name_middle", pa.string()),
         "name_given_tokens": col("given_tokens", _LIST),
         "name_given_keys": col("given_keys", _LIST),
+        "name_first_keys": col("first_keys", _LIST),
         "name_first_initial": col("first_initial", pa.string()),
         "suffix": col("suffix", pa.string()),
         "first_present": col("first_present", pa.bool_()),
@@ -242,6 +245,7 @@ def standardize_names(table: pa.Table) -> pa.Table:
         "name_given_tokens": given["name_given_tokens"],
         "name_tokens": concat_lists(given["name_given_tokens"], surname["words"]),
         "name_given_keys": given["name_given_keys"],
+        "name_first_keys": given["name_first_keys"],
         "name_surname_keys": surname["name_surname_keys"],
         "name_phonetic": surname["name_phonetic"],
         "name_metaphone": surname["name_metaphone"],

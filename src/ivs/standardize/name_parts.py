@@ -48,6 +48,7 @@ class GivenPart:
     name_middle: str | None
     given_tokens: tuple[str, ...]
     given_keys: tuple[str, ...]
+    first_keys: tuple[str, ...]
     first_initial: str | None
     suffix: str | None
     first_present: bool
@@ -145,6 +146,7 @@ def given_part(
         name_middle=name_middle,
         given_tokens=_distinct(list(tokens)),
         given_keys=_distinct(keys),
+        first_keys=_distinct(_given_token_keys(usable_first[0])) if usable_first else (),
         first_initial=usable_first[0][0] if usable_first else None,
         suffix=first_field.suffix or middle_field.suffix,
         first_present=first_field.present,
