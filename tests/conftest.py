@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
 from pathlib import Path
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def ivs_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def ivs_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "ivs-home"
     monkeypatch.setenv("IVS_HOME", str(home))
-    for key in list(__import__("os").environ):
+    for key in list(os.environ):
         if key.startswith("IVS_") and key != "IVS_HOME":
             monkeypatch.delenv(key)
-    yield home
+    return home

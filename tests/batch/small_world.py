@@ -100,7 +100,7 @@ def write_master(folder: Path) -> Path:
     return folder
 
 
-def rec(
+def rec(  # noqa: PLR0917 - one positional per column keeps the table below readable
     i: int, last: str, first: str, street: str, city: str, state: str, zip_: str, **extra: str
 ) -> dict[str, str]:
     return good_record(

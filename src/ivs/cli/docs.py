@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
-from ivs.cli.common import console
 from ivs.domain.codes import FAMILIES, REJECTION_CODES
 
 __all__ = ["reason_codes_markdown", "register"]
@@ -36,13 +37,13 @@ def reason_codes_markdown() -> str:
             if code.family == family:
                 lines.append(f"| `{code.code}` | {code.meaning} | {code.basis} | {code.message} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 @docs_app.command("reason-codes")
 def reason_codes() -> None:
     """Print docs/reason-codes.md."""
-    console.print(reason_codes_markdown(), markup=False, highlight=False, end="")
+    sys.stdout.write(reason_codes_markdown())
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ivs.batch.index_step import build_index, ensure_index
 from ivs.batch.run import RunResult, run_batch
+from ivs.batch.simulate import simulate as run_simulation
 from ivs.batch.training import train_from_batch
 from ivs.cli.common import console, err_console, handle_errors
 from ivs.domain.settings import load_settings
@@ -137,6 +138,48 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"  {name}: "
                 + ", ".join(f"{label} {lw.weight:+.2f}" for label, lw in levels.items())
+            )
+
+    @app.command()
+    @handle_errors
+    def simulate(
+        manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
+        master: Path = typer.Option(..., "--master", help="Master folder."),
+        signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
+        policy: str = typer.Option(
+            "lawful", "--policy", help="lawful, tin-only (the 2025 rule) or name-only."
+        ),
+        truth: Path | None = typer.Option(
+            None, "--truth", help="truth.parquet from ivs synth: score the policy against it."
+        ),
+    ) -> None:
+        """Run matching under a named policy without disclosing or recording anything.
+
+        tin-only reproduces the 2025 process: the last known address is disclosed whenever the
+        request's name and TIN match, whatever its address says. With --truth, reports
+        wrong-person disclosures and disclosures on deficient or otherwise unlawful requests.
+        """
+        with err_console.status("simulating") as status:
+            result = run_simulation(
+                manifest,
+                master,
+                read_signers(signers),
+                load_settings(),
+                policy,
+                now=datetime.now(UTC),
+                truth=truth,
+                step=status.update,
+            )
+        console.print(
+            f"policy {result.policy}: {result.disclosed:,} of {result.records:,} records would "
+            "be disclosed"
+        )
+        if result.wrong_person is not None:
+            console.print(
+                f"  to the wrong person: {result.wrong_person:,}; on deficient requests: "
+                f"{result.on_deficient:,}; where the lawful answer was not to disclose: "
+                f"{result.unlawful:,}; lawfully matchable records found: {result.recalled:,} of "
+                f"{result.lawfully_matchable:,}"
             )
 
     app.add_typer(model_app, name="model")

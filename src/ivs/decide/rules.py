@@ -62,21 +62,24 @@ class RuleSet:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
 
 
+def _column(table: pa.Table, name: str) -> pa.ChunkedArray:
+    # An all-null column arrives typed null; give it its evidence type first.
+    return table.column(name).cast(EVIDENCE_COLUMNS[name])
+
+
 def _numbers(table: pa.Table, name: str, fill: float) -> npt.NDArray[np.float64]:
-    return np.asarray(
-        pc.fill_null(table.column(name), fill).to_numpy(zero_copy_only=False), dtype=np.float64
-    )
+    filled = pc.fill_null(_column(table, name), fill)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _flags(table: pa.Table, name: str) -> npt.NDArray[np.bool_]:
-    return np.asarray(
-        pc.fill_null(table.column(name), False).to_numpy(zero_copy_only=False), dtype=bool
-    )
+    filled = pc.fill_null(_column(table, name), False)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def decide(evidence: pa.Table, rules: RuleSet) -> pa.Table:
     """``outcome`` and ``decision_code`` for each row of ``evidence`` (see EVIDENCE_COLUMNS)."""
-    rejected = pc.is_valid(evidence.column("rejection_code")).to_numpy(zero_copy_only=False)
+    rejected = pc.is_valid(_column(evidence, "rejection_code")).to_numpy(zero_copy_only=False)
     held = _flags(evidence, "held")
     candidates = _numbers(evidence, "candidates", 0)
     name_matches = _numbers(evidence, "name_matches", 0)

@@ -1,0 +1,122 @@
+"""Comparison levels, run by the engine on standardized pairs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+import pytest
+
+from ivs.domain.errors import ConfigError
+from ivs.engines import DuckDBEngine, SqlStep
+from ivs.match.comparisons import ADDRESS, COMPARISONS, FUNCTIONS, NAME, level_sql
+from ivs.match.pipeline import comparison_steps
+from ivs.standardize.address import standardize_address
+from ivs.standardize.name import standardize_name
+
+ADDRESS_OF_RECORD = ("100 N MAIN ST", "APT 4", "HOUSTON", "TX", "77002")
+
+
+def levels(
+    request_name: tuple[str, ...],
+    taxpayer_name: tuple[str, ...],
+    request_address: tuple[str | None, ...] = ADDRESS_OF_RECORD,
+) -> dict[str, str]:
+    """Level labels of one request against one taxpayer living at ADDRESS_OF_RECORD."""
+    req = {
+        **standardize_name(*request_name),
+        **standardize_address(*request_address),
+        "request_id": "R1",
+        "tin_norm": None,
+        "dob": None,
+    }
+    tp = {**standardize_name(*taxpayer_name), "tin": "123456789", "date_of_birth": None}
+    form = {**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}
+    with DuckDBEngine(threads=1) as engine:
+        engine.register(
+            "req",
+            pa.Table.from_pylist([req]).set_column(
+                list(req).index("dob"), "dob", pa.array([None], pa.date32())
+            ),
+        )
+        engine.register(
+            "tp",
+            pa.Table.from_pylist([tp]).set_column(
+                list(tp).index("date_of_birth"), "date_of_birth", pa.array([None], pa.date32())
+            ),
+        )
+        engine.register("forms", pa.Table.from_pylist([form]))
+        engine.register("addr", pa.table({"tin": ["123456789"], "form_id": [0]}))
+        engine.register(
+            "restr",
+            pa.table(
+                {
+                    "tin": pa.array([], pa.string()),
+                    "since": pa.array([], pa.date32()),
+                    "until": pa.array([], pa.date32()),
+                }
+            ),
+        )
+        engine.run(
+            [
+                SqlStep("pairs", "SELECT 'R1' AS request_id, '123456789' AS tin"),
+                *comparison_steps(on=date(2025, 6, 27)),
+            ]
+        )
+        row = engine.arrow("SELECT * FROM compared").to_pylist()[0]
+    return {c.name: c.labels()[row[f"{c.name}_level"]] for c in COMPARISONS}
+
+
+@pytest.mark.parametrize(
+    ("asked", "taxpayer", "level"),
+    [
+        (("García", "José Luis", None, None), ("GARCIA", "JOSE LUIS", None, None), "exact"),
+        (("Nguyen", "Van Anh", None, None), ("VAN ANH", "NGUYEN", None, None), "reordered"),
+        (
+            ("Garcia", "Jose", None, None),
+            ("GARCIA MARQUEZ", "JOSE LUIS", None, None),
+            "given_and_surname",
+        ),
+        (("Smith", "Bill", None, None), ("SMITH", "WILLIAM", None, None), "variant"),
+        (("Mohamed", "Ali", None, None), ("MUHAMMAD", "ALI", None, None), "variant"),
+        (("Rodriquez", "Maria", None, None), ("RODRIGUEZ", "MARIA", None, None), "typo"),
+        (("Rodriguez", "Maria", None, None), ("RODRIGUEZ", "MARIO", None, None), "surname_only"),
+        (("Jones", "Sue", "Linda", None), ("JONES", "LINDA", None, None), "surname_only"),
+        (("Yi", "Zhang", None, None), ("ZHANG", "LI", None, None), "other"),
+        (("Lee", "Ann", None, None), ("PARK", "JOHN", None, None), "other"),
+    ],
+)
+def test_name_levels(asked: tuple[str, ...], taxpayer: tuple[str, ...], level: str) -> None:
+    assert levels(asked, taxpayer)["name"] == level
+
+
+NAME_PAIR = (("Lopez", "Ana", None, None), ("LOPEZ", "ANA", None, None))
+
+
+@pytest.mark.parametrize(
+    ("address", "level"),
+    [
+        (("100 North Main Street", "Apt. 4", "Houston", "TX", "77002-1234"), "exact"),
+        (("100 N Main St", "#4", "Houston", "TX", "77002"), "exact"),
+        (("100 N Main St", "Apt 4", "Houston", "TX", "77003"), "exact_city"),
+        (("100 N Mian St", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+        (("100 N Main St", None, "Houston", "TX", "77002"), "unit_differs"),
+        (("100 N Main St", "Apt 5", "Houston", "TX", "77002"), "unit_differs"),
+        (("7 Oak Dr", None, "Houston", "TX", "77002"), "same_zip"),
+        (("7 Oak Dr", None, "Dallas", "TX", "75201"), "other"),
+    ],
+)
+def test_address_levels(address: tuple[str | None, ...], level: str) -> None:
+    assert levels(*NAME_PAIR, request_address=address)["address"] == level
+
+
+def test_every_dialect_names_every_function() -> None:
+    keys = set(FUNCTIONS["duckdb"])
+    assert all(set(names) == keys for names in FUNCTIONS.values())
+    for comparison in (NAME, ADDRESS):
+        assert level_sql(comparison, "spark") != level_sql(comparison, "duckdb")
+
+
+def test_unknown_dialect_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown engine dialect"):
+        level_sql(NAME, "oracle")
