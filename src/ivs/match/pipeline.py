@@ -64,16 +64,19 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     ),
     BlockingRule(
         "surname_sound_zip",
-        "a surname's sound (Spanish-folded NYSIIS) and the ZIP code",
+        "a surname's sound (Spanish-folded NYSIIS), the first initial and the ZIP code",
         """SELECT DISTINCT r.request_id, z.tin
-           FROM (SELECT request_id, addr_zip5, unnest(name_phonetic) AS phonetic FROM req) r
-           JOIN zip_phonetic z ON r.addr_zip5 = z.addr_zip5 AND r.phonetic = z.phonetic""",
+           FROM (SELECT request_id, addr_zip5, name_first_initial,
+                        unnest(name_phonetic) AS phonetic FROM req) r
+           JOIN zip_phonetic z ON r.addr_zip5 = z.addr_zip5 AND r.phonetic = z.phonetic
+            AND r.name_first_initial = z.name_first_initial""",
     ),
     BlockingRule(
         "dob_initial",
-        "date of birth and first initial",
+        "date of birth, first initial and a surname's sound (finds people who moved ZIP)",
         """SELECT r.request_id, t.tin FROM req r
-           JOIN tp t ON r.dob = t.date_of_birth AND r.name_first_initial = t.name_first_initial""",
+           JOIN tp t ON r.dob = t.date_of_birth AND r.name_first_initial = t.name_first_initial
+           WHERE list_has_any(r.name_phonetic, t.name_phonetic)""",
     ),
 )
 

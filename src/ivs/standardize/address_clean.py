@@ -55,11 +55,12 @@ def clean_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray
     s = pc.replace_substring_regex(s, r"(^|[^A-Z])C */ *O([^A-Z]|$)", "\\1C\x02O\\2")
     s = pc.replace_substring_regex(s, "/", " ")
     s = pc.replace_substring_regex(s, "[\x01\x02]", "/")
-    # Hyphens survive only inside a token ("123-45", "4-B"); runs and free-standing ones blank.
-    s = pc.replace_substring_regex(s, r"-{2,}", " ")
-    s = pc.replace_substring_regex(s, r"(^| )-+|-+( |$)", " ")
     # Everything else that is not a letter, digit, or one of # / - & is a blank.
     s = pc.replace_substring_regex(s, r"[^A-Z0-9#/&\- ]+", " ")
+    # Hyphens survive only inside a token ("123-45", "4-B"); runs and free-standing ones blank
+    # (after the blanking above, so "0-{" loses its hyphen the first time, not the second).
+    s = pc.replace_substring_regex(s, r"-{2,}", " ")
+    s = pc.replace_substring_regex(s, r"(^| )-+|-+( |$)", " ")
     s = pc.replace_substring_regex(s, r" {2,}", " ")
     s = pc.utf8_trim_whitespace(s)
     return pc.utf8_slice_codeunits(s, 0, MAX_FIELD_CHARS)
