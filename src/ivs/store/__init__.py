@@ -2,6 +2,7 @@
 
 # Imported for its effect: the ledger's tables join the one metadata (and create_all).
 from ivs.store import ledger_tables as ledger_tables
+from ivs.store import review_tables as review_tables
 from ivs.store.connection import open_store, store_url
 from ivs.store.pilot import pilot_history, record_pilot_change
 from ivs.store.schema import batches, metadata, pilot_changes
