@@ -33,7 +33,14 @@ from ivs.match.pipeline import BLOCKING_RULES, match_steps
 from ivs.review import enqueue_reviews, record_inputs
 from ivs.store import batches, open_store, pilot_history
 
-__all__ = ["RunResult", "load_inputs", "match_batch", "response_table", "run_batch"]
+__all__ = [
+    "MatchOutput",
+    "RunResult",
+    "load_inputs",
+    "match_batch",
+    "response_table",
+    "run_batch",
+]
 
 Step = Callable[[str], None]
 AMBIGUITY_MARGIN_BITS = 6.0
@@ -115,15 +122,24 @@ def load_inputs(engine: DuckDBEngine, intake: IntakeOutcome, index: IndexInfo) -
         engine.load_parquet(name, index.path(source))
 
 
+@dataclass(frozen=True, slots=True)
+class MatchOutput:
+    decisions: pa.Table
+    pair_counts: dict[str, int]
+    blocking_recall: float | None
+    step_seconds: dict[str, float]
+
+
 def match_batch(
     intake: IntakeOutcome, index: IndexInfo, model: MatchModel, rules: RuleSet, *, step: Step
-) -> tuple[pa.Table, dict[str, int], float | None]:
+) -> MatchOutput:
     """Decisions for every record of an accepted batch, in the records' order."""
     with DuckDBEngine() as engine:
         step("loading index")
         load_inputs(engine, intake, index)
         step("generating and scoring candidates")
         engine.run(match_steps(model, on=intake.manifest.submitted_at.date()))
+        step_seconds = dict(engine.step_seconds)
         pair_counts = {
             rule.name: int(str(engine.scalar(f"SELECT count(*) FROM pairs WHERE by_{rule.name}")))
             for rule in BLOCKING_RULES
@@ -196,7 +212,7 @@ def match_batch(
     }
     for name in ("street_address", "unit", "city", "state", "zip"):
         columns[f"disclosed_{name}"] = pc.if_else(disclosed, joined.column(name), None)
-    return pa.table(columns), pair_counts, recall
+    return MatchOutput(pa.table(columns), pair_counts, recall, step_seconds)
 
 
 def response_table(decisions: pa.Table) -> pa.Table:
@@ -291,8 +307,10 @@ def run_batch(
     index = ensure_index(master, settings, step=announce)
     timings["index"] = time.perf_counter() - t
     t = time.perf_counter()
-    decisions, pair_counts, recall = match_batch(intake, index, model, rules, step=announce)
+    matched = match_batch(intake, index, model, rules, step=announce)
+    decisions = matched.decisions
     timings["match and decide"] = time.perf_counter() - t
+    timings.update({f"  {name}": seconds for name, seconds in matched.step_seconds.items()})
     t = time.perf_counter()
     announce("writing decisions and response")
     pq.write_table(
@@ -322,7 +340,7 @@ def run_batch(
         codes=_counts(decisions.column("decision_code")),
         rule_set=rules.digest,
         index=index,
-        pair_counts=pair_counts,
-        blocking_recall=recall,
+        pair_counts=matched.pair_counts,
+        blocking_recall=matched.blocking_recall,
         stage_seconds=timings,
     )

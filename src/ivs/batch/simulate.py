@@ -109,9 +109,9 @@ def simulate(
     index = ensure_index(master, settings, step=announce)
     if policy == "lawful":
         model = load_model()
-        decisions, _, _ = match_batch(
+        decisions = match_batch(
             intake, index, model, rule_set_for(settings, model), step=announce
-        )
+        ).decisions
         disclosed = decisions.filter(pc.is_valid(decisions.column("matched_tin")))
         table = pa.table(
             {"request_id": disclosed.column("request_id"), "tin": disclosed.column("matched_tin")}

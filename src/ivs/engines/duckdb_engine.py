@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,8 @@ class DuckDBEngine:
         self.connection.execute("SET preserve_insertion_order = true")
         if threads:
             self.connection.execute(f"SET threads = {int(threads)}")
+        # Seconds each named step took, in order: the per-stage report of a run.
+        self.step_seconds: dict[str, float] = {}
 
     def __enter__(self) -> DuckDBEngine:
         return self
@@ -79,16 +82,23 @@ class DuckDBEngine:
         self.connection.unregister(f"_arrow_{name}")
 
     def load_parquet(self, name: str, path: Path) -> None:
-        """Load a Parquet file as table ``name``."""
-        self.run([SqlStep(name, f"SELECT * FROM read_parquet({_quote_path(path)})")])
+        """Make a Parquet file queryable as ``name`` (a view: read where used, never copied)."""
+        try:
+            self.connection.execute(
+                f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet({_quote_path(path)})'
+            )
+        except duckdb.Error as e:
+            raise EngineError(f"cannot read {path}: {e}") from e
 
     def run(self, steps: Sequence[SqlStep]) -> None:
         """Create each step's table in order."""
         for step in steps:
+            started = time.perf_counter()
             try:
                 self.connection.execute(f'CREATE OR REPLACE TABLE "{step.name}" AS {step.sql}')
             except duckdb.Error as e:
                 raise EngineError(f"engine step '{step.name}' failed: {e}") from e
+            self.step_seconds[step.name] = time.perf_counter() - started
 
     def arrow(self, sql: str) -> pa.Table:
         """The result of a query as an Arrow table."""

@@ -127,13 +127,14 @@ NAME = Comparison(
         ),
         Level(
             "typo",
-            "{size}(r.name_tokens) >= 2 AND {size}(t.name_tokens) >= 2 "
+            "{address_gate} AND {size}(r.name_tokens) >= 2 AND {size}(t.name_tokens) >= 2 "
             "AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 AND "
             + _FIRST_GIVEN_NEAR
             + " AND ({all_similar_rt} OR {all_similar_tr})",
             "every name token of one side has a partner on the other within typing-error "
             "similarity, in any order, with at most one token more on either side, and the "
-            "first given names are near each other",
+            "first given names are near each other; tried only where an address of record "
+            "matches, since no other pair can be disclosed",
         ),
         Level(
             "surname_only",
@@ -231,7 +232,7 @@ NAME_MATCH_LEVELS = frozenset(
 ADDRESS_MATCH_LEVELS = frozenset({"exact", "exact_city", "street_typo"})
 
 
-def level_sql(comparison: Comparison, dialect: str) -> str:
+def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE") -> str:
     """A SQL CASE giving the index of the first level that holds (0 = best)."""
     try:
         names = FUNCTIONS[dialect]
@@ -241,6 +242,7 @@ def level_sql(comparison: Comparison, dialect: str) -> str:
         ) from e
     snippets = {
         **names,
+        "address_gate": address_gate,
         "all_similar_rt": names["all_similar"].format(
             a="r.name_tokens", b="t.name_tokens", t=GIVEN_JW
         ),

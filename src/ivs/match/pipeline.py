@@ -115,7 +115,15 @@ def comparison_steps(*, on: date, dialect: str = "duckdb") -> list[SqlStep]:
         GROUP BY p.request_id, p.tin
         """,
     )
-    levels = {c.name: level_sql(c, dialect) for c in COMPARISONS if c.name != "address"}
+    # The typo-level name comparison is the costly one; it is tried only where the address
+    # matches (conditions 2 and 3 must both hold for any disclosure).
+    gate = (
+        f"coalesce(pa.address_level, {len(ADDRESS.levels) - 1}) IN "
+        f"({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())})"
+    )
+    levels = {
+        c.name: level_sql(c, dialect, address_gate=gate) for c in COMPARISONS if c.name != "address"
+    }
     level_columns = ",\n".join(f"{sql} AS {name}_level" for name, sql in levels.items())
     compared = SqlStep(
         "compared",
