@@ -84,9 +84,8 @@ class DuckDBEngine:
     def load_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file queryable as ``name`` (a view: read where used, never copied)."""
         try:
-            self.connection.execute(
-                f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet({_quote_path(path)})'
-            )
+            source = f"read_parquet({_quote_path(path)})"
+            self.connection.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM {source}')
         except duckdb.Error as e:
             raise EngineError(f"cannot read {path}: {e}") from e
 
