@@ -41,6 +41,7 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "lev": "levenshtein",
         "first": "list_extract",
         "size": "len",
+        "distinct": "list_distinct",
         # Every token of list {a} has a partner in list {b} within similarity {t} (one edit
         # only for tokens of four letters or more: LI/YI, WU/XU are different names), never
         # through an A/O gender pair (MARIA/MARIO, ALEJANDRA/ALEJANDRO: different people).
@@ -55,6 +56,7 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "lev": "levenshtein",
         "first": "element_at",
         "size": "size",
+        "distinct": "array_distinct",
         "all_similar": "forall({a}, x -> exists({b}, y -> (ivs_jaro_winkler(x, y) >= {t} "
         "OR (levenshtein(x, y) <= 1 AND length(x) >= 4)) AND NOT " + _GENDER_PAIR + "))",
     },
@@ -91,7 +93,9 @@ _FIRST_GIVEN_NEAR = (
     f"({{jw}}({{first}}(r.name_given_tokens, 1), {{first}}(t.name_given_tokens, 1)) >= {GIVEN_JW}"
     " OR ({lev}({first}(r.name_given_tokens, 1), {first}(t.name_given_tokens, 1)) <= 1"
     " AND length({first}(r.name_given_tokens, 1)) >= 4)"
-    " OR " + _FIRST_GIVEN_KEY + " OR {overlap}(r.name_given_tokens, t.name_surname_tokens))"
+    " OR " + _FIRST_GIVEN_KEY + " OR {overlap}(r.name_given_tokens, t.name_surname_tokens)"
+    f" OR {{jw}}({{first}}(r.name_given_tokens, 1), {{first}}(t.name_surname_tokens, 1))"
+    f" >= {GIVEN_JW})"
 )
 NAME = Comparison(
     "name",
@@ -127,7 +131,8 @@ NAME = Comparison(
         ),
         Level(
             "typo",
-            "{address_gate} AND {size}(r.name_tokens) >= 2 AND {size}(t.name_tokens) >= 2 "
+            "{address_gate} AND {size}({distinct}(r.name_tokens)) >= 2 "
+            "AND {size}({distinct}(t.name_tokens)) >= 2 "
             "AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 AND "
             + _FIRST_GIVEN_NEAR
             + " AND ({all_similar_rt} OR {all_similar_tr})",
@@ -165,10 +170,13 @@ ADDRESS = Comparison(
             "street_typo",
             f"r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5 "
             f"AND ({{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
-            "OR {lev}(r.addr_street_name, f.addr_street_name) <= 1 "
-            "OR {lev}(r.addr_line, f.addr_line) <= 2) "
+            "OR {lev}(r.addr_street_name, f.addr_street_name) <= 1) "
+            "AND r.addr_suffix IS NOT DISTINCT FROM f.addr_suffix "
+            "AND r.addr_predir IS NOT DISTINCT FROM f.addr_predir "
+            "AND r.addr_postdir IS NOT DISTINCT FROM f.addr_postdir "
             f"AND {_UNIT_AGREES}",
-            "same house number, unit and ZIP; street name within typing-error similarity",
+            "same house number, suffix, directionals, unit and ZIP; street name within "
+            "typing-error similarity (MAIN CT and MAIN ST are different streets)",
         ),
         Level(
             "unit_differs",
@@ -243,11 +251,12 @@ def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE
     snippets = {
         **names,
         "address_gate": address_gate,
+        # Over distinct tokens: AHMED AHMED must not pass as two matches of one AHMRD.
         "all_similar_rt": names["all_similar"].format(
-            a="r.name_tokens", b="t.name_tokens", t=GIVEN_JW
+            a=f"{names['distinct']}(r.name_tokens)", b="t.name_tokens", t=GIVEN_JW
         ),
         "all_similar_tr": names["all_similar"].format(
-            a="t.name_tokens", b="r.name_tokens", t=GIVEN_JW
+            a=f"{names['distinct']}(t.name_tokens)", b="r.name_tokens", t=GIVEN_JW
         ),
     }
     whens = [

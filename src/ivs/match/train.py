@@ -14,13 +14,15 @@ from datetime import date
 
 from ivs.domain.errors import ConfigError
 from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
-from ivs.match.comparisons import COMPARISONS, TIN
+from ivs.match.comparisons import ADDRESS, COMPARISONS, NAME, TIN
 from ivs.match.model import LevelWeight, MatchModel
 from ivs.match.pipeline import blocking_step, comparison_steps
 
 __all__ = ["train_model"]
 
 U_SAMPLES_PER_REQUEST = 20
+# Comparisons whose first level is exact agreement, the strongest evidence they give.
+ORDERED = (NAME, ADDRESS)
 # Of requests that carry a TIN, the share assumed mistyped when the person is right.
 TIN_ERROR_RATE = 0.01
 
@@ -39,6 +41,17 @@ def _level_counts(engine: DuckDBEngine) -> dict[str, list[int]]:
 def _probabilities(counts: list[int]) -> list[float]:
     total = sum(counts) + len(counts)
     return [(c + 1) / total for c in counts]
+
+
+def _capped_by_exact(m: list[float], u: list[float]) -> list[float]:
+    """u raised where needed so that no level outweighs the first, exact agreement.
+
+    A level can look stronger than exact in the counts when it is only reached by pairs that
+    passed a gate (typo-level names are tried only where the address matches), which random
+    pairs rarely do; a typing error must still count for less than an exact name.
+    """
+    cap = m[0] / u[0]
+    return [u[0], *(max(ui, mi / cap) for mi, ui in zip(m[1:], u[1:], strict=True))]
 
 
 def train_model(engine: DuckDBEngine, *, on: date, step: Callable[[str], None]) -> MatchModel:
@@ -84,6 +97,8 @@ def train_model(engine: DuckDBEngine, *, on: date, step: Callable[[str], None]) 
             continue
         m = _probabilities(m_counts[comparison.name])
         u = _probabilities(u_counts[comparison.name])
+        if comparison in ORDERED:
+            u = _capped_by_exact(m, u)
         levels[comparison.name] = {
             label: LevelWeight(m[i], u[i]) for i, label in enumerate(comparison.labels())
         }
