@@ -84,6 +84,8 @@ def levels(
         (("Jones", "Sue", "Linda", None), ("JONES", "LINDA", None, None), "surname_only"),
         (("Yi", "Zhang", None, None), ("ZHANG", "LI", None, None), "other"),
         (("Lee", "Ann", None, None), ("PARK", "JOHN", None, None), "other"),
+        (("Pierre", "Piere", None, None), ("PIERRE", "ROSE", None, None), "surname_only"),
+        (("Agmed", "Ahmed", None, None), ("AHMED", "MAHMOUD", None, None), "other"),
     ],
 )
 def test_name_levels(asked: tuple[str, ...], taxpayer: tuple[str, ...], level: str) -> None:
@@ -100,6 +102,9 @@ NAME_PAIR = (("Lopez", "Ana", None, None), ("LOPEZ", "ANA", None, None))
         (("100 N Main St", "#4", "Houston", "TX", "77002"), "exact"),
         (("100 N Main St", "Apt 4", "Houston", "TX", "77003"), "exact_city"),
         (("100 N Mian St", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+        (("100 N Main Sterat", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+        (("100 Nrth Main St", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+        (("100 N Main Ct", "Apt 4", "Houston", "TX", "77002"), "same_zip"),
         (("100 N Main St", None, "Houston", "TX", "77002"), "unit_differs"),
         (("100 N Main St", "Apt 5", "Houston", "TX", "77002"), "unit_differs"),
         (("7 Oak Dr", None, "Houston", "TX", "77002"), "same_zip"),

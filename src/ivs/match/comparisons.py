@@ -42,6 +42,8 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "first": "list_extract",
         "size": "len",
         "distinct": "list_distinct",
+        "starts": "starts_with",
+        "ends": "ends_with",
         # Every token of list {a} has a partner in list {b} within similarity {t} (one edit
         # only for tokens of four letters or more: LI/YI, WU/XU are different names), never
         # through an A/O gender pair (MARIA/MARIO, ALEJANDRA/ALEJANDRO: different people).
@@ -57,6 +59,8 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "first": "element_at",
         "size": "size",
         "distinct": "array_distinct",
+        "starts": "startswith",
+        "ends": "endswith",
         "all_similar": "forall({a}, x -> exists({b}, y -> (ivs_jaro_winkler(x, y) >= {t} "
         "OR (levenshtein(x, y) <= 1 AND length(x) >= 4)) AND NOT " + _GENDER_PAIR + "))",
     },
@@ -135,8 +139,12 @@ NAME = Comparison(
             "AND {size}({distinct}(t.name_tokens)) >= 2 "
             "AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 AND "
             + _FIRST_GIVEN_NEAR
-            + " AND ({all_similar_rt} OR {all_similar_tr})",
-            "every name token of one side has a partner on the other within typing-error "
+            + " AND ({size}({distinct}(r.name_tokens)) > {size}({distinct}(t.name_tokens))"
+            " OR {all_similar_rt})"
+            " AND ({size}({distinct}(t.name_tokens)) > {size}({distinct}(r.name_tokens))"
+            " OR {all_similar_tr})",
+            "every name token of the smaller side (of both, when equal) has a partner on the "
+            "other within typing-error "
             "similarity, in any order, with at most one token more on either side, and the "
             "first given names are near each other; tried only where an address of record "
             "matches, since no other pair can be disclosed",
@@ -168,15 +176,25 @@ ADDRESS = Comparison(
         ),
         Level(
             "street_typo",
-            f"r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5 "
-            f"AND ({{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
+            "r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5 "
+            f"AND {_UNIT_AGREES} AND ("
+            # The street name mistyped, suffix and directionals as recorded ...
+            f"(({{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
             "OR {lev}(r.addr_street_name, f.addr_street_name) <= 1) "
             "AND r.addr_suffix IS NOT DISTINCT FROM f.addr_suffix "
             "AND r.addr_predir IS NOT DISTINCT FROM f.addr_predir "
-            "AND r.addr_postdir IS NOT DISTINCT FROM f.addr_postdir "
-            f"AND {_UNIT_AGREES}",
-            "same house number, suffix, directionals, unit and ZIP; street name within "
-            "typing-error similarity (MAIN CT and MAIN ST are different streets)",
+            "AND r.addr_postdir IS NOT DISTINCT FROM f.addr_postdir) "
+            # ... or a mistyped suffix (OAK DRIBE) or directional (NOETHEAST MAIN) that the
+            # parser could not read, left in the street name beside the recorded name.
+            "OR (r.addr_suffix IS NULL AND f.addr_suffix IS NOT NULL "
+            "AND {starts}(r.addr_street_name, f.addr_street_name || ' ') "
+            "AND r.addr_predir IS NOT DISTINCT FROM f.addr_predir) "
+            "OR (r.addr_predir IS NULL AND f.addr_predir IS NOT NULL "
+            "AND {ends}(r.addr_street_name, ' ' || f.addr_street_name) "
+            "AND r.addr_suffix IS NOT DISTINCT FROM f.addr_suffix))",
+            "same house number, unit and ZIP; the street name, or an unreadable suffix or "
+            "directional, within typing error; a recorded suffix or directional must agree "
+            "(MAIN CT and MAIN ST are different streets)",
         ),
         Level(
             "unit_differs",
