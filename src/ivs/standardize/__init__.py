@@ -1,3 +1,22 @@
 """Names and addresses to canonical forms, deficiency classes and blocking keys."""
 
-__all__: list[str] = []
+from ivs.standardize.address import (
+    ADDRESS_INPUT_COLUMNS,
+    ADDRESS_OUTPUT_SCHEMA,
+    standardize_address,
+    standardize_addresses,
+)
+from ivs.standardize.name import NAME_SCHEMA, standardize_name, standardize_names
+from ivs.standardize.name_compare import NameComparison, compare_names
+
+__all__ = [
+    "ADDRESS_INPUT_COLUMNS",
+    "ADDRESS_OUTPUT_SCHEMA",
+    "NAME_SCHEMA",
+    "NameComparison",
+    "compare_names",
+    "standardize_address",
+    "standardize_addresses",
+    "standardize_name",
+    "standardize_names",
+]

@@ -1,0 +1,19 @@
+"""Runs one batch through the stages in order: the one place that knows the order."""
+
+from ivs.batch.index_step import IndexInfo, build_index, ensure_index
+from ivs.batch.intake_step import IntakeOutcome, intake_batch
+from ivs.batch.run import RunResult, run_batch
+from ivs.batch.simulate import POLICIES, PolicyResult, simulate
+
+__all__ = [
+    "POLICIES",
+    "IndexInfo",
+    "IntakeOutcome",
+    "PolicyResult",
+    "RunResult",
+    "build_index",
+    "ensure_index",
+    "intake_batch",
+    "run_batch",
+    "simulate",
+]
