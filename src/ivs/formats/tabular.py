@@ -406,12 +406,13 @@ def load_json_object(path: Path) -> dict[str, object]:
 
 
 def csv_bytes(table: pa.Table, columns: tuple[str, ...]) -> bytes:
-    """RFC 4180 CSV of ``columns`` (nulls written empty), quoted only where needed."""
-    sink = io.BytesIO()
-    filled = pa.table({c: pc.fill_null(table.column(c).cast(pa.string()), "") for c in columns})
-    pacsv.write_csv(
-        filled,
-        sink,
-        write_options=pacsv.WriteOptions(quoting_style="needed", eol="\r\n"),
-    )
-    return sink.getvalue()
+    """RFC 4180 CSV of ``columns`` (nulls written empty), quoted only where a value needs it.
+
+    Arrow's writer quotes every string; plain values are easier on the requester's tools.
+    """
+    sink = io.StringIO(newline="")
+    writer = csv.writer(sink, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    values = [pc.fill_null(table.column(c).cast(pa.string()), "").to_pylist() for c in columns]
+    writer.writerows(zip(*values, strict=True))
+    return sink.getvalue().encode("utf-8")
