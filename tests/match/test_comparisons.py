@@ -85,6 +85,11 @@ def levels(
         (("Yi", "Zhang", None, None), ("ZHANG", "LI", None, None), "other"),
         (("Lee", "Ann", None, None), ("PARK", "JOHN", None, None), "other"),
         (("Pierre", "Piere", None, None), ("PIERRE", "ROSE", None, None), "surname_only"),
+        (
+            ("Garcia Lopez", "Jorge", None, None),
+            ("RODRIGUEZ LOPEZ", "JORGE", None, None),
+            "surname_only",
+        ),
         (("Agmed", "Ahmed", None, None), ("AHMED", "MAHMOUD", None, None), "other"),
     ],
 )

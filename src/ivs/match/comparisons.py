@@ -91,6 +91,12 @@ class Comparison:
 # or a relative's first name used as a middle name) never stands in for it.
 _FIRST_GIVEN = "{first}(r.name_given_tokens, 1) = {first}(t.name_given_tokens, 1)"
 _FIRST_GIVEN_KEY = "{overlap}(r.name_first_keys, t.name_first_keys)"
+# Where both sides give a compound surname, the first (paternal) surnames must agree: JORGE
+# GARCIA LOPEZ and JORGE RODRIGUEZ LOPEZ share a mother's name, not a person.
+_PATERNAL_AGREES = (
+    "NOT ({size}(r.name_surname_tokens) > 1 AND {size}(t.name_surname_tokens) > 1 "
+    "AND {first}(r.name_surname_tokens, 1) <> {first}(t.name_surname_tokens, 1))"
+)
 # For the typo level: the first given names are near each other (or, names swapped, the
 # request's given names hold the taxpayer's surname).
 _FIRST_GIVEN_NEAR = (
@@ -117,7 +123,10 @@ NAME = Comparison(
         ),
         Level(
             "given_and_surname",
-            "{overlap}(r.name_surname_tokens, t.name_surname_tokens) AND " + _FIRST_GIVEN,
+            "{overlap}(r.name_surname_tokens, t.name_surname_tokens) AND "
+            + _FIRST_GIVEN
+            + " AND "
+            + _PATERNAL_AGREES,
             "the first given name and a surname agree (e.g. one surname of a compound or "
             "the middle name dropped)",
         ),
@@ -130,7 +139,10 @@ NAME = Comparison(
         ),
         Level(
             "variant",
-            "{overlap}(r.name_surname_keys, t.name_surname_keys) AND " + _FIRST_GIVEN_KEY,
+            "{overlap}(r.name_surname_keys, t.name_surname_keys) AND "
+            + _FIRST_GIVEN_KEY
+            + " AND "
+            + _PATERNAL_AGREES,
             "agreement through a nickname or transliteration variant",
         ),
         Level(
