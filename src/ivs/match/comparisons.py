@@ -28,8 +28,17 @@ __all__ = [
 ]
 
 _GENDER_PAIR = (
-    "(x <> y AND left(x, length(x) - 1) = left(y, length(y) - 1) "
-    "AND right(x, 1) IN ('A', 'O') AND right(y, 1) IN ('A', 'O'))"
+    "(@X <> @Y AND left(@X, length(@X) - 1) = left(@Y, length(@Y) - 1) "
+    "AND right(@X, 1) IN ('A', 'O') AND right(@Y, 1) IN ('A', 'O'))"
+)
+# Two name tokens are "near" when equal, one edit apart (four letters or more: LI/YI, WU/XU
+# are different names), or two edits apart and Jaro-Winkler 0.9 (seven letters or more), and
+# never an A/O gender pair (MARIA/MARIO). Jaro-Winkler alone is too kind to shared prefixes:
+# JOHN and JOHNSON score 0.91.
+_NEAR = (
+    "(@X = @Y OR ((({lev}(@X, @Y) <= 1 AND length(@X) >= 4) "
+    "OR ({lev}(@X, @Y) <= 2 AND {jw}(@X, @Y) >= 0.9 AND length(@X) >= 7)) "
+    "AND NOT " + _GENDER_PAIR + "))"
 )
 
 # Engine function names: the only place the dialects differ.
@@ -44,12 +53,9 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "distinct": "list_distinct",
         "starts": "starts_with",
         "ends": "ends_with",
-        # Every token of list {a} has a partner in list {b} within similarity {t} (one edit
-        # only for tokens of four letters or more: LI/YI, WU/XU are different names), never
-        # through an A/O gender pair (MARIA/MARIO, ALEJANDRA/ALEJANDRO: different people).
+        # Every token of list {a} has a near partner ({near}) in list {b}.
         "all_similar": "list_bool_and(list_transform({a}, lambda x: list_bool_or("
-        "list_transform({b}, lambda y: (jaro_winkler_similarity(x, y) >= {t} "
-        "OR (levenshtein(x, y) <= 1 AND length(x) >= 4)) AND NOT " + _GENDER_PAIR + "))))",
+        "list_transform({b}, lambda y: {near}))))",
     },
     "spark": {
         "overlap": "arrays_overlap",
@@ -61,13 +67,11 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "distinct": "array_distinct",
         "starts": "startswith",
         "ends": "endswith",
-        "all_similar": "forall({a}, x -> exists({b}, y -> (ivs_jaro_winkler(x, y) >= {t} "
-        "OR (levenshtein(x, y) <= 1 AND length(x) >= 4)) AND NOT " + _GENDER_PAIR + "))",
+        "all_similar": "forall({a}, x -> exists({b}, y -> {near}))",
     },
 }
 
 STREET_JW = 0.90
-GIVEN_JW = 0.90
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +101,29 @@ _PATERNAL_AGREES = (
     "NOT ({size}(r.name_surname_tokens) > 1 AND {size}(t.name_surname_tokens) > 1 "
     "AND {first}(r.name_surname_tokens, 1) <> {first}(t.name_surname_tokens, 1))"
 )
-# For the typo level: the first given names are near each other (or, names swapped, the
-# request's given names hold the taxpayer's surname).
+
+
+# For the typo level: the first given names are near each other, straight or with the fields
+# swapped (the request's surname field then holds the given name).
+def _near_pair(x: str, y: str) -> str:
+    return _NEAR.replace("@X", x).replace("@Y", y)
+
+
 _FIRST_GIVEN_NEAR = (
-    f"({{jw}}({{first}}(r.name_given_tokens, 1), {{first}}(t.name_given_tokens, 1)) >= {GIVEN_JW}"
-    " OR ({lev}({first}(r.name_given_tokens, 1), {first}(t.name_given_tokens, 1)) <= 1"
-    " AND length({first}(r.name_given_tokens, 1)) >= 4)"
-    " OR " + _FIRST_GIVEN_KEY + " OR {overlap}(r.name_given_tokens, t.name_surname_tokens)"
-    f" OR {{jw}}({{first}}(r.name_given_tokens, 1), {{first}}(t.name_surname_tokens, 1))"
-    f" >= {GIVEN_JW})"
+    "("
+    + _near_pair("{first}(r.name_given_tokens, 1)", "{first}(t.name_given_tokens, 1)")
+    + " OR "
+    + _FIRST_GIVEN_KEY
+    + " OR "
+    + _near_pair("{first}(r.name_surname_tokens, 1)", "{first}(t.name_given_tokens, 1)")
+    + ")"
+)
+# For the swapped level: the request's given-name field holds the paternal surname and its
+# surname field the first given name.
+_SWAPPED_AGREES = (
+    "{first}(r.name_surname_tokens, 1) = {first}(t.name_given_tokens, 1) "
+    "AND NOT ({size}(r.name_given_tokens) > 1 AND {size}(t.name_surname_tokens) > 1 "
+    "AND {first}(r.name_given_tokens, 1) <> {first}(t.name_surname_tokens, 1))"
 )
 NAME = Comparison(
     "name",
@@ -133,7 +151,7 @@ NAME = Comparison(
         Level(
             "swapped",
             "{overlap}(r.name_given_keys, t.name_surname_keys) "
-            "AND {overlap}(r.name_surname_keys, t.name_given_keys)",
+            "AND {overlap}(r.name_surname_keys, t.name_given_keys) AND " + _SWAPPED_AGREES,
             "given name and surname exchanged between fields (keys also join particles, "
             "so VAN ANH matches VANANH)",
         ),
@@ -278,15 +296,16 @@ def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE
         raise ConfigError(
             f"unknown engine dialect {dialect!r}; known: {', '.join(FUNCTIONS)}"
         ) from e
+    near = _near_pair("x", "y").format(**names)
     snippets = {
         **names,
         "address_gate": address_gate,
         # Over distinct tokens: AHMED AHMED must not pass as two matches of one AHMRD.
         "all_similar_rt": names["all_similar"].format(
-            a=f"{names['distinct']}(r.name_tokens)", b="t.name_tokens", t=GIVEN_JW
+            a=f"{names['distinct']}(r.name_tokens)", b="t.name_tokens", near=near
         ),
         "all_similar_tr": names["all_similar"].format(
-            a=f"{names['distinct']}(t.name_tokens)", b="r.name_tokens", t=GIVEN_JW
+            a=f"{names['distinct']}(t.name_tokens)", b="r.name_tokens", near=near
         ),
     }
     whens = [
