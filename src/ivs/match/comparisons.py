@@ -31,13 +31,13 @@ _GENDER_PAIR = (
     "(@X <> @Y AND left(@X, length(@X) - 1) = left(@Y, length(@Y) - 1) "
     "AND right(@X, 1) IN ('A', 'O') AND right(@Y, 1) IN ('A', 'O'))"
 )
-# Two name tokens are "near" when equal, one edit apart (four letters or more: LI/YI, WU/XU
-# are different names), or two edits apart and Jaro-Winkler 0.9 (seven letters or more), and
+# Two name tokens are "near" when equal, one edit or transposition apart (four letters or more:
+# LI/YI, WU/XU are different names), or two apart and Jaro-Winkler 0.9 (seven letters or more), and
 # never an A/O gender pair (MARIA/MARIO). Jaro-Winkler alone is too kind to shared prefixes:
 # JOHN and JOHNSON score 0.91.
 _NEAR = (
-    "(@X = @Y OR ((({lev}(@X, @Y) <= 1 AND length(@X) >= 4) "
-    "OR ({lev}(@X, @Y) <= 2 AND {jw}(@X, @Y) >= 0.9 AND length(@X) >= 7)) "
+    "(@X = @Y OR ((({dlev}(@X, @Y) <= 1 AND greatest(length(@X), length(@Y)) >= 4) "
+    "OR ({dlev}(@X, @Y) <= 2 AND {jw}(@X, @Y) >= 0.9 AND length(@X) >= 7)) "
     "AND NOT " + _GENDER_PAIR + "))"
 )
 
@@ -48,6 +48,7 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "sort": "list_sort",
         "jw": "jaro_winkler_similarity",
         "lev": "levenshtein",
+        "dlev": "damerau_levenshtein",
         "first": "list_extract",
         "size": "len",
         "distinct": "list_distinct",
@@ -62,6 +63,7 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "sort": "array_sort",
         "jw": "ivs_jaro_winkler",
         "lev": "levenshtein",
+        "dlev": "ivs_damerau_levenshtein",
         "first": "element_at",
         "size": "size",
         "distinct": "array_distinct",
