@@ -148,13 +148,14 @@ def match_batch(
             for rule in BLOCKING_RULES
         }
         pair_counts["distinct pairs"] = int(str(engine.scalar("SELECT count(*) FROM pairs")))
-        # Blocking recall on TIN-verified pairs: of requests whose TIN names a taxpayer, the
-        # share found by the other rules too (the TIN rule alone must never be relied on).
+        # Blocking recall on TIN-verified pairs: of requests whose TIN names a taxpayer whose
+        # name and address match, the share the other rules find too (a request whose address
+        # is not the taxpayer's cannot be found by an address rule, nor be disclosed).
         verified = engine.arrow(
             f"""SELECT count(*) AS n, count(*) FILTER (WHERE {
                 " OR ".join(f"by_{r.name}" for r in BLOCKING_RULES if r.name != "tin")
             }) AS found
-                FROM pairs WHERE by_tin"""
+                FROM scored WHERE by_tin AND tin_level = 0 AND name_ok AND address_ok"""
         ).to_pylist()[0]
         recall = verified["found"] / verified["n"] if verified["n"] else None
         step("deciding")

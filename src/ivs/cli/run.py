@@ -44,7 +44,8 @@ def print_run_summary(result: RunResult) -> None:
         )
     if result.blocking_recall is not None:
         console.print(
-            f"blocking recall on TIN-verified pairs (found without the TIN rule): "
+            "blocking recall on TIN-verified pairs whose name and address match "
+            f"(found without the TIN rule): "
             f"{result.blocking_recall:.2%}"
         )
     console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.stage_seconds.items()))
