@@ -18,10 +18,8 @@ from ivs.domain.errors import (
     IvsError,
     LedgerError,
     NotFound,
-    PermissionDenied,
     Problem,
     StoreError,
-    Unauthenticated,
 )
 from ivs.domain.settings import Settings, ivs_home, load_settings
 
@@ -39,12 +37,10 @@ __all__ = [
     "LedgerError",
     "NotFound",
     "Outcome",
-    "PermissionDenied",
     "Problem",
     "RejectionCode",
     "Settings",
     "StoreError",
-    "Unauthenticated",
     "ivs_home",
     "load_settings",
     "rejection",

@@ -13,8 +13,6 @@ why it matters, and what to do.
     ├── BatchQuarantined       a batch is held for legal review: nothing is disclosed
     ├── NotFound               a named batch, case, entry or user does not exist
     ├── Conflict               the request contradicts recorded state (e.g. a reused batch id)
-    ├── PermissionDenied       the caller's role does not allow this
-    ├── Unauthenticated        no valid credentials
     ├── StoreError             the relational store failed; the run stops (fail closed)
     └── LedgerError            the ledger is inconsistent or a proof does not verify
 
@@ -37,10 +35,8 @@ __all__ = [
     "IvsError",
     "LedgerError",
     "NotFound",
-    "PermissionDenied",
     "Problem",
     "StoreError",
-    "Unauthenticated",
 ]
 
 
@@ -170,20 +166,6 @@ class Conflict(IvsError):
 
     http_status = 409
     exit_code = 7
-
-
-class PermissionDenied(IvsError, PermissionError):
-    """The caller is known but their role does not allow this."""
-
-    http_status = 403
-    exit_code = 8
-
-
-class Unauthenticated(IvsError):
-    """No valid credentials were presented."""
-
-    http_status = 401
-    exit_code = 8
 
 
 class StoreError(IvsError):

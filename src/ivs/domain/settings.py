@@ -68,9 +68,6 @@ class Settings(BaseSettings):
     review_threshold: float = Field(
         default=0.95, gt=0.0, le=1.0, description="Between this and disclosure: review queue."
     )
-    retention_days: int = Field(
-        default=365, gt=0, description="Days working data and response files are kept."
-    )
 
     @field_validator("statute_allow_list", mode="before")
     @classmethod
