@@ -12,8 +12,10 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from ivs.batch.run import run_batch
-from ivs.batch.simulate import simulate
+from ivs.batch.simulate import PolicyResult, disclosures_of, score_against_truth, simulate
 from ivs.cli.common import console, err_console
 from ivs.cli.run import print_run_summary
 from ivs.domain.settings import load_settings
@@ -74,14 +76,11 @@ def main() -> None:
             truth=world / "truth.parquet",
             step=status.update,
         )
-    lawful = simulate(
-        manifest,
-        world / "master",
-        roster,
-        settings,
-        "lawful",
-        now=datetime.now(UTC),
-        truth=world / "truth.parquet",
+    # This run's own recorded decisions, scored against the truth file.
+    decisions = pq.read_table(result.decisions, columns=["request_id", "matched_tin"])
+    lawful = score_against_truth(
+        PolicyResult("lawful", decisions.num_rows, disclosures_of(decisions)),
+        world / "truth.parquet",
     )
     console.print(
         f"this run disclosed {lawful.disclosed:,} addresses: {lawful.wrong_person} to the wrong "

@@ -34,7 +34,7 @@ from ivs.match.comparisons import NAME, NAME_MATCH_LEVELS
 from ivs.match.model import load_model
 from ivs.match.pipeline import blocking_step, comparison_steps
 
-__all__ = ["POLICIES", "PolicyResult", "score_against_truth", "simulate"]
+__all__ = ["POLICIES", "PolicyResult", "disclosures_of", "score_against_truth", "simulate"]
 
 POLICIES = ("lawful", "tin-only", "name-only")
 
@@ -112,15 +112,20 @@ def simulate(
         decisions = match_batch(
             intake, index, model, rule_set_for(settings, model), step=announce
         ).decisions
-        disclosed = decisions.filter(pc.is_valid(decisions.column("matched_tin")))
-        table = pa.table(
-            {"request_id": disclosed.column("request_id"), "tin": disclosed.column("matched_tin")}
-        )
+        table = disclosures_of(decisions)
     else:
         everything = _all_requests(intake)
         table = _engine_policy(everything, index, policy)
     result = PolicyResult(policy, intake.records.num_rows, table)
     return score_against_truth(result, truth) if truth is not None else result
+
+
+def disclosures_of(decisions: pa.Table) -> pa.Table:
+    """(request_id, tin) of every disclosure in a decisions table."""
+    disclosed = decisions.filter(pc.is_valid(decisions.column("matched_tin")))
+    return pa.table(
+        {"request_id": disclosed.column("request_id"), "tin": disclosed.column("matched_tin")}
+    )
 
 
 def score_against_truth(result: PolicyResult, truth_path: Path) -> PolicyResult:
