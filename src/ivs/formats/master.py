@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,7 +22,14 @@ from ivs.domain.schema import (
 )
 from ivs.formats.tabular import read_typed_table
 
-__all__ = ["MasterFiles", "locate_master", "read_master_table", "write_master_table"]
+__all__ = [
+    "MasterFiles",
+    "MasterTableWriter",
+    "locate_master",
+    "master_schema",
+    "read_master_table",
+    "write_master_table",
+]
 
 _TABLES = {
     "taxpayers": (TAXPAYER_COLUMNS, frozenset(TAXPAYER_NULLABLE)),
@@ -97,9 +105,40 @@ def read_master_table(path: Path, kind: str) -> pa.Table:
     return table
 
 
-def write_master_table(path: Path, table: pa.Table, kind: str) -> None:
-    """Write a master table with the contract's column types."""
+def master_schema(kind: str) -> pa.Schema:
+    """The Arrow schema of a master table, from the contract's column types."""
     columns, _ = _TABLES[kind]
     types = {"string": pa.string(), "date": pa.date32(), "int": pa.int64()}
-    schema = pa.schema([(c, types[t]) for c, t in columns.items()])
-    pq.write_table(table.select(list(columns)).cast(schema), path, compression="zstd")
+    return pa.schema([(c, types[t]) for c, t in columns.items()])
+
+
+class MasterTableWriter:
+    """Appends chunks of one master table to a Parquet file (zstd), so a master of tens of
+    millions of rows need never be whole in memory."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        self.schema = master_schema(kind)
+        self.rows = 0
+        self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+
+    def write(self, table: pa.Table) -> None:
+        chunk = table.select(self.schema.names).cast(self.schema)
+        self._writer.write_table(chunk)
+        self.rows += chunk.num_rows
+
+    def __enter__(self) -> MasterTableWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._writer.close()
+
+
+def write_master_table(path: Path, table: pa.Table, kind: str) -> None:
+    """Write a whole master table with the contract's column types."""
+    with MasterTableWriter(path, kind) as writer:
+        writer.write(table)

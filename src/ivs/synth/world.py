@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from ivs.formats.master import write_master_table
+from ivs.formats.master import MasterTableWriter, write_master_table
 from ivs.formats.records import write_records
 from ivs.synth.config import Category, SynthConfig, allocate_categories
-from ivs.synth.output import MasterTableWriter, write_parquet
 from ivs.synth.people import People, draw_people
 from ivs.synth.places import AddressRows, Places, address_rows, histories, last_known
 from ivs.synth.randomness import rng_for
@@ -73,32 +73,38 @@ def _write_master(
             tins = tin_strings(people.tin[who])
             name = render_names(names, people, who)
             tp_writer.write(
-                {
-                    "tin": tins,
-                    "tin_type": pa.array(np.where(people.itin[who], "ITIN", "SSN"), pa.string()),
-                    "last_name": name.last,
-                    "first_name": name.first,
-                    "middle_name": name.middle,
-                    "name_suffix": name.suffix,
-                    "date_of_birth": pa.array(
-                        people.dob[who], pa.date32(), mask=~people.dob_known[who]
-                    ),
-                }
+                pa.table(
+                    {
+                        "tin": tins,
+                        "tin_type": pa.array(
+                            np.where(people.itin[who], "ITIN", "SSN"), pa.string()
+                        ),
+                        "last_name": name.last,
+                        "first_name": name.first,
+                        "middle_name": name.middle,
+                        "name_suffix": name.suffix,
+                        "date_of_birth": pa.array(
+                            people.dob[who], pa.date32(), mask=~people.dob_known[who]
+                        ),
+                    }
+                )
             )
             lo, hi = np.searchsorted(rows.taxpayer, [who[0], who[-1] + 1])
             sel = np.arange(lo, hi)
             address = render_addresses(places, zips, street_list, rows.place[sel])
             ad_writer.write(
-                {
-                    "tin": tins.take(pa.array(rows.taxpayer[sel] - start)),
-                    "tax_year": pa.array(rows.tax_year[sel].astype(np.int64)),
-                    "street_address": address.street_address,
-                    "unit": address.unit,
-                    "city": address.city,
-                    "state": address.state,
-                    "zip": address.zip,
-                    "received_date": pa.array(rows.received[sel], pa.date32()),
-                }
+                pa.table(
+                    {
+                        "tin": tins.take(pa.array(rows.taxpayer[sel] - start)),
+                        "tax_year": pa.array(rows.tax_year[sel].astype(np.int64)),
+                        "street_address": address.street_address,
+                        "unit": address.unit,
+                        "city": address.city,
+                        "state": address.state,
+                        "zip": address.zip,
+                        "received_date": pa.array(rows.received[sel], pa.date32()),
+                    }
+                )
             )
 
 
@@ -242,7 +248,7 @@ def generate_world(
     )
     _report(progress, 5, "writing the truth")
     truth_path = out_dir / "truth.parquet"
-    write_parquet(truth_path, batch.truth)
+    pq.write_table(batch.truth, truth_path, compression="zstd")
     _report(progress, 6, "done")
     files = {
         "taxpayers": master / "taxpayers.parquet",
