@@ -171,3 +171,18 @@ def test_never_raises_on_nul_bytes_and_huge_strings() -> None:
     out = standardize_addresses(table)
     assert out.num_rows == 4
     assert out.column("addr_line")[0].as_py() == "123 MAIN ST"
+
+
+@pytest.mark.parametrize(
+    ("street", "unit", "defect"),
+    [
+        ("", "¼#", "ADDRESS_UNIT_ONLY"),  # a unit id that does not parse is still only a unit
+        ("", "1/4", "ADDRESS_UNIT_ONLY"),
+        ("12 MAIN ST #", None, None),  # a pound sign naming nothing is dropped
+        ("@@ ~~ 1/4", None, "ADDRESS_NO_HOUSE_NUMBER"),  # a fraction is no street address
+    ],
+)
+def test_lines_that_locate_nothing_are_never_sufficient(
+    street: str, unit: str | None, defect: str | None
+) -> None:
+    assert standardize_address(street, unit, "Houston", "TX", "77002")["addr_defect"] == defect

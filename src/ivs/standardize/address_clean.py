@@ -63,6 +63,9 @@ def clean_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray
     s = pc.replace_substring_regex(s, r"(^| )-+|-+( |$)", " ")
     s = pc.replace_substring_regex(s, r" {2,}", " ")
     s = pc.utf8_trim_whitespace(s)
+    # A pound sign that ends the field names no unit ("12 MAIN ST #", "1/4#"): drop it, or it
+    # would read as a unit marker in front of nothing.
+    s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"(^| )#$", ""))
     return pc.utf8_slice_codeunits(s, 0, MAX_FIELD_CHARS)
 
 

@@ -14,7 +14,7 @@ real problem: a placeholder is a placeholder even if its ZIP is also wrong):
 8. ADDRESS_BARE_NUMBER       the delivery line is only a number or ZIP code
 9. ADDRESS_UNIT_ONLY         only a secondary unit
 10. ADDRESS_NO_HOUSE_NUMBER  a street without house number, or a box address without its box
-11. ADDRESS_NO_STREET        a house number without street
+11. ADDRESS_NO_STREET        a house number without street, or a line that locates nothing
 12. ADDRESS_INVALID_STATE    not a USPS state, territory or military code (empty included)
 13. ADDRESS_MALFORMED_ZIP    not 5 digits or ZIP+4 (empty included)
 14. ADDRESS_ZIP_STATE_MISMATCH
@@ -136,9 +136,12 @@ def classify_defects(inp: DefectInputs) -> pa.Array:
     general = pc.equal(inp.kind, "general_delivery")
     city_state_only = no_line
     bare_number = pc.match_substring_regex(inp.full, r"^[0-9][0-9 -]*$")
+    nothing_located = pc.and_(
+        pc.invert(has_house), pc.and_(pc.invert(has_name), pc.invert(has_box))
+    )
+    # A unit column with no street line arrives as "# <id>", even when the id did not parse.
     unit_only = pc.and_(
-        pc.is_valid(inp.unit_type),
-        pc.and_(pc.invert(has_house), pc.and_(pc.invert(has_name), pc.invert(has_box))),
+        nothing_located, pc.or_(pc.is_valid(inp.unit_type), pc.starts_with(inp.full, "#"))
     )
     boxed_kind = pc.is_in(
         inp.kind,
@@ -148,7 +151,11 @@ def classify_defects(inp: DefectInputs) -> pa.Array:
         pc.and_(pc.equal(inp.kind, "street"), pc.and_(pc.invert(has_house), has_name)),
         pc.and_(boxed_kind, pc.invert(has_box)),
     )
-    no_street = pc.and_(pc.equal(inp.kind, "street"), pc.and_(has_house, pc.invert(has_name)))
+    # Also whatever line the parser could read nothing from: it locates no street.
+    no_street = pc.or_(
+        pc.and_(pc.equal(inp.kind, "street"), pc.and_(has_house, pc.invert(has_name))),
+        nothing_located,
+    )
     invalid_state = pc.invert(_is_in(inp.state, VALID_STATES))
     malformed_zip = pc.is_null(inp.zip5)
 
