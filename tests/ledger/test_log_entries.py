@@ -30,11 +30,13 @@ def test_canonical_bytes_are_pinned() -> None:
         code="MATCHED",
         rule_set="ab",
         software_version="0.1.0",
+        state="TX",
+        score="0.999812",
     )
     assert entry.to_bytes(7) == (
         b'{"at":"2025-03-01T12:30:05.123Z","body":{"batch_id":"B1","code":"MATCHED",'
-        b'"outcome":"DISCLOSED","request_id":"R1","rule_set":"ab","software_version":"0.1.0"},'
-        b'"i":7,"kind":"record_decision","v":1}'
+        b'"outcome":"DISCLOSED","request_id":"R1","rule_set":"ab","score":"0.999812",'
+        b'"software_version":"0.1.0","state":"TX"},"i":7,"kind":"record_decision","v":1}'
     )
     assert E.parse_entry(entry.to_bytes(7)) == (7, entry)
 
@@ -123,6 +125,25 @@ def test_every_kind_has_a_constructor_that_round_trips() -> None:
         E.signers_changed(at=AT, roster_digest="d", added=["k"], removed=[], changed_by="c"),
         E.response_released(at=AT, batch_id="B", response_sha256="d", record_count=2),
         E.purge(at=AT, what="w", before="b", items=1, purged_by="p"),
+        E.batch_completed(
+            at=AT, batch_id="B", records=2, outcomes={"DISCLOSED": 1}, codes={"MATCHED": 1},
+            rule_set="r", counterfactual={"disclosed": 2},
+        ),
+        E.response_fetched(at=AT, batch_id="B", user="u", agency="DHS"),
+        E.recall_issued(
+            at=AT, notice_id="N", recipient_agency="DHS", scope="hold:H", order="o",
+            disclosure_entries=[3], certify_by="2025-04-01", issued_by="i",
+        ),
+        E.incident_reported(
+            at=AT, incident_id="I", notice_id="N", unauthorized_disclosures=1,
+            report_sha256="d", reported_by="r",
+        ),
+        E.destruction_certified(at=AT, notice_id="N", certified_by="c", certified_on="2025-04-01"),
+        E.agency_safeguards_changed(
+            at=AT, agency="DHS", open_findings=1, corrective_plan_dated=None, cleared=False,
+            changed_by="c", note="n",
+        ),
+        E.user_changed(at=AT, user="u", action="add", role="reviewer", agency=None, changed_by="c"),
     ]  # fmt: skip
     assert {entry.kind for entry in made} == set(E.EntryKind)
     for index, entry in enumerate(made):

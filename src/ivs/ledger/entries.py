@@ -34,21 +34,28 @@ __all__ = [
     "EntryKind",
     "JsonValue",
     "Officer",
+    "agency_safeguards_changed",
+    "batch_completed",
     "batch_quarantined",
     "batch_received",
     "batch_refused",
+    "destruction_certified",
     "disclosed_values_digest",
     "disclosure",
     "duplicate_submission",
     "hold_lifted",
     "hold_placed",
+    "incident_reported",
     "parse_entry",
     "pilot_changed",
     "purge",
+    "recall_issued",
     "record_decision",
+    "response_fetched",
     "response_released",
     "review_decision",
     "signers_changed",
+    "user_changed",
 ]
 
 ENTRY_FORMAT = 1
@@ -69,7 +76,14 @@ class EntryKind(StrEnum):
     PILOT_CHANGED = "pilot_changed"
     SIGNERS_CHANGED = "signers_changed"
     RESPONSE_RELEASED = "response_released"
+    RESPONSE_FETCHED = "response_fetched"
     PURGE = "purge"
+    BATCH_COMPLETED = "batch_completed"
+    RECALL_ISSUED = "recall_issued"
+    INCIDENT_REPORTED = "incident_reported"
+    DESTRUCTION_CERTIFIED = "destruction_certified"
+    AGENCY_SAFEGUARDS_CHANGED = "agency_safeguards_changed"
+    USER_CHANGED = "user_changed"
 
 
 class Officer(Protocol):
@@ -243,8 +257,15 @@ def record_decision(
     code: str,
     rule_set: str,
     software_version: str,
+    state: str | None = None,
+    score: str | None = None,
 ) -> Entry:
-    """The decision on one request record (no taxpayer data: that is in ``disclosure``)."""
+    """The decision on one request record (no taxpayer data: that is in ``disclosure``).
+
+    ``state`` is the request's (not the taxpayer's) state, for reports by jurisdiction;
+    ``score`` the best candidate's match probability as a decimal string (six places), or
+    null where no candidate was scored.
+    """
     return _entry(
         EntryKind.RECORD_DECISION,
         at,
@@ -255,6 +276,8 @@ def record_decision(
             "code": code,
             "rule_set": rule_set,
             "software_version": software_version,
+            "state": state,
+            "score": score,
         },
     )
 
@@ -409,4 +432,145 @@ def purge(*, at: datetime, what: str, before: str, items: int, purged_by: str) -
         EntryKind.PURGE,
         at,
         {"what": what, "before": before, "items": items, "purged_by": purged_by},
+    )
+
+
+def batch_completed(
+    *,
+    at: datetime,
+    batch_id: str,
+    records: int,
+    outcomes: Mapping[str, int],
+    codes: Mapping[str, int],
+    rule_set: str,
+    counterfactual: Mapping[str, int],
+) -> Entry:
+    """Every record of a batch is decided; totals, and what the 2025 TIN-only rule would have
+    done with the same batch (``disclosed``, ``on_rejected_requests``, ``not_lawful``,
+    ``wrong_person`` where known), so reports need nothing outside the ledger."""
+    return _entry(
+        EntryKind.BATCH_COMPLETED,
+        at,
+        {
+            "batch_id": batch_id,
+            "records": records,
+            "outcomes": dict(outcomes),
+            "codes": dict(codes),
+            "rule_set": rule_set,
+            "counterfactual": dict(counterfactual),
+        },
+    )
+
+
+def response_fetched(*, at: datetime, batch_id: str, user: str, agency: str) -> Entry:
+    """A requester downloaded a released response file."""
+    return _entry(
+        EntryKind.RESPONSE_FETCHED,
+        at,
+        {"batch_id": batch_id, "user": user, "agency": agency},
+    )
+
+
+def recall_issued(
+    *,
+    at: datetime,
+    notice_id: str,
+    recipient_agency: str,
+    scope: str,
+    order: str,
+    disclosure_entries: Sequence[int],
+    certify_by: str,
+    issued_by: str,
+) -> Entry:
+    """A recall notice asks ``recipient_agency`` to sequester or destroy the disclosures
+    recorded at ``disclosure_entries`` (ledger indexes) and certify it by ``certify_by``."""
+    return _entry(
+        EntryKind.RECALL_ISSUED,
+        at,
+        {
+            "notice_id": notice_id,
+            "recipient_agency": recipient_agency,
+            "scope": scope,
+            "order": order,
+            "disclosure_entries": list(disclosure_entries),
+            "certify_by": certify_by,
+            "issued_by": issued_by,
+        },
+    )
+
+
+def incident_reported(
+    *,
+    at: datetime,
+    incident_id: str,
+    notice_id: str,
+    unauthorized_disclosures: int,
+    report_sha256: str,
+    reported_by: str,
+) -> Entry:
+    """An incident report on possibly unauthorized disclosures (each a separate act) went to
+    the Inspector General and the Office of Safeguards."""
+    return _entry(
+        EntryKind.INCIDENT_REPORTED,
+        at,
+        {
+            "incident_id": incident_id,
+            "notice_id": notice_id,
+            "unauthorized_disclosures": unauthorized_disclosures,
+            "report_sha256": report_sha256,
+            "reported_by": reported_by,
+        },
+    )
+
+
+def destruction_certified(
+    *, at: datetime, notice_id: str, certified_by: str, certified_on: str
+) -> Entry:
+    """The recipient certified that the recalled records were destroyed."""
+    return _entry(
+        EntryKind.DESTRUCTION_CERTIFIED,
+        at,
+        {"notice_id": notice_id, "certified_by": certified_by, "certified_on": certified_on},
+    )
+
+
+def agency_safeguards_changed(
+    *,
+    at: datetime,
+    agency: str,
+    open_findings: int,
+    corrective_plan_dated: str | None,
+    cleared: bool,
+    changed_by: str,
+    note: str,
+) -> Entry:
+    """A recipient agency's safeguard review status changed (the gate on response files)."""
+    return _entry(
+        EntryKind.AGENCY_SAFEGUARDS_CHANGED,
+        at,
+        {
+            "agency": agency,
+            "open_findings": open_findings,
+            "corrective_plan_dated": corrective_plan_dated,
+            "cleared": cleared,
+            "changed_by": changed_by,
+            "note": note,
+        },
+    )
+
+
+def user_changed(
+    *, at: datetime, user: str, action: str, role: str, agency: str | None, changed_by: str
+) -> Entry:
+    """A service user was added or revoked (the token itself is never recorded)."""
+    return _entry(
+        EntryKind.USER_CHANGED,
+        at,
+        {
+            "user": user,
+            "action": action,
+            "role": role,
+            "agency": agency,
+            "changed_by": changed_by,
+        },
     )
