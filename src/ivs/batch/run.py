@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ivs import __version__
 from ivs.batch.index_step import IndexInfo, ensure_index
+from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import IntakeOutcome, intake_batch
 from ivs.decide.rules import RuleSet, decide
 from ivs.domain.codes import Outcome
@@ -36,7 +37,6 @@ from ivs.store import batches, open_store, pilot_history
 __all__ = [
     "MatchOutput",
     "RunResult",
-    "load_inputs",
     "match_batch",
     "response_table",
     "run_batch",
@@ -44,33 +44,6 @@ __all__ = [
 
 Step = Callable[[str], None]
 AMBIGUITY_MARGIN_BITS = 6.0
-
-_REQUEST_COLUMNS = (
-    "request_id",
-    "name_last",
-    "name_first",
-    "name_suffix",
-    "name_tokens",
-    "name_surname_tokens",
-    "name_given_tokens",
-    "name_given_keys",
-    "name_first_keys",
-    "name_surname_keys",
-    "name_phonetic",
-    "name_first_initial",
-    "addr_house_number",
-    "addr_street_name",
-    "addr_suffix",
-    "addr_predir",
-    "addr_postdir",
-    "addr_line",
-    "addr_unit_id",
-    "addr_po_box",
-    "addr_route",
-    "addr_city",
-    "addr_state",
-    "addr_zip5",
-)
 
 
 @dataclass
@@ -98,31 +71,8 @@ def rule_set_for(settings: Settings, model: MatchModel) -> RuleSet:
     )
 
 
-def _requests_table(intake: IntakeOutcome) -> pa.Table:
-    accepted = pc.is_null(intake.verdicts.column("rejection_code"))
-    columns = {c: intake.standardized.column(c) for c in _REQUEST_COLUMNS if c != "request_id"}
-    columns["request_id"] = intake.records.column("request_id")
-    for name in ("tin_norm", "dob"):
-        columns[name] = intake.verdicts.column(name)
-    return pa.table(columns).filter(accepted)
-
-
 def _counts(column: pa.ChunkedArray) -> dict[str, int]:
     return {str(r["values"]): int(r["counts"]) for r in pc.value_counts(column).to_pylist()}
-
-
-def load_inputs(engine: DuckDBEngine, intake: IntakeOutcome, index: IndexInfo) -> None:
-    """The accepted requests and the index tables, under the names the match steps use."""
-    engine.register("req", _requests_table(intake))
-    for name, source in (
-        ("tp", "taxpayers"),
-        ("forms", "address_forms"),
-        ("addr", "addresses"),
-        ("zip_phonetic", "zip_phonetic"),
-        ("restr", "restrictions"),
-        ("last_known", "last_known"),
-    ):
-        engine.load_parquet(name, index.path(source))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,16 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ivs.batch.index_step import IndexInfo, ensure_index
-from ivs.batch.intake_step import IntakeOutcome, intake_batch
-from ivs.batch.run import load_inputs, match_batch, rule_set_for
+from ivs.batch.index_step import ensure_index
+from ivs.batch.intake_step import intake_batch
+from ivs.batch.policies import policy_disclosures, without_intake
+from ivs.batch.run import match_batch, rule_set_for
 from ivs.domain.errors import ConfigError
 from ivs.domain.settings import Settings
-from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
 from ivs.formats.signers import Signer
-from ivs.match.comparisons import NAME, NAME_MATCH_LEVELS
 from ivs.match.model import load_model
-from ivs.match.pipeline import blocking_step, comparison_steps
 
 __all__ = ["POLICIES", "PolicyResult", "disclosures_of", "score_against_truth", "simulate"]
 
@@ -53,41 +51,6 @@ class PolicyResult:
     @property
     def disclosed(self) -> int:
         return int(self.disclosures.num_rows)
-
-
-def _name_ok_sql() -> str:
-    levels = ", ".join(str(NAME.labels().index(label)) for label in sorted(NAME_MATCH_LEVELS))
-    return f"name_level IN ({levels})"
-
-
-def _all_requests(intake: IntakeOutcome) -> IntakeOutcome:
-    """The same batch with every record treated as accepted (the 2025 process had no intake)."""
-    verdicts = intake.verdicts.set_column(
-        intake.verdicts.column_names.index("rejection_code"),
-        "rejection_code",
-        pa.nulls(intake.verdicts.num_rows, pa.string()),
-    )
-    # Impossible TINs were still "matched" in 2025 if they named a taxpayer: keep the raw TIN.
-    raw_tin = pc.replace_substring_regex(intake.records.column("tin"), r"[\s-]", "")
-    verdicts = verdicts.set_column(verdicts.column_names.index("tin_norm"), "tin_norm", raw_tin)
-    return IntakeOutcome(intake.manifest, intake.records, intake.standardized, verdicts, {}, None)
-
-
-def _engine_policy(intake: IntakeOutcome, index: IndexInfo, policy: str) -> pa.Table:
-    with DuckDBEngine() as engine:
-        load_inputs(engine, intake, index)
-        on = intake.manifest.submitted_at.date()
-        if policy == "tin-only":
-            pairs = SqlStep(
-                "pairs", "SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin"
-            )
-            engine.run([pairs, *comparison_steps(on=on)])
-            return engine.arrow(f"SELECT request_id, tin FROM compared WHERE {_name_ok_sql()}")
-        engine.run([blocking_step(), *comparison_steps(on=on)])
-        return engine.arrow(
-            f"""SELECT request_id, any_value(tin) AS tin FROM compared WHERE {_name_ok_sql()}
-                GROUP BY request_id HAVING count(*) = 1"""
-        )
 
 
 def simulate(
@@ -114,8 +77,8 @@ def simulate(
         ).decisions
         table = disclosures_of(decisions)
     else:
-        everything = _all_requests(intake)
-        table = _engine_policy(everything, index, policy)
+        everything = without_intake(intake)
+        table = policy_disclosures(everything, index, policy)
     result = PolicyResult(policy, intake.records.num_rows, table)
     return score_against_truth(result, truth) if truth is not None else result
 

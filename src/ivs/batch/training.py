@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ivs.batch.index_step import ensure_index
+from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import intake_batch
-from ivs.batch.run import load_inputs
 from ivs.domain.settings import Settings
 from ivs.engines.duckdb_engine import DuckDBEngine
 from ivs.formats.signers import Signer

@@ -46,6 +46,7 @@ __all__ = [
     "hold_lifted",
     "hold_placed",
     "incident_reported",
+    "instant",
     "parse_entry",
     "pilot_changed",
     "purge",
@@ -99,7 +100,8 @@ class Officer(Protocol):
     def office(self) -> str: ...
 
 
-def _instant(at: datetime) -> str:
+def instant(at: datetime) -> str:
+    """``at`` as the entries' UTC millisecond timestamp; refuses a naive time."""
     if at.tzinfo is None:
         raise LedgerError(
             f"ledger entry time {at.isoformat()} has no time zone: the record would be "
@@ -157,7 +159,7 @@ class Entry:
 
 def _entry(kind: EntryKind, at: datetime, body: Mapping[str, JsonValue]) -> Entry:
     _check_json(body, kind.value)
-    return Entry(kind, _instant(at), body)
+    return Entry(kind, instant(at), body)
 
 
 def parse_entry(data: bytes) -> tuple[int, Entry]:

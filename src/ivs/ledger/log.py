@@ -9,7 +9,7 @@ not at all. Appends are serialized by a row lock on ``ledger_state`` taken first
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -77,16 +77,36 @@ class Ledger:
         With ``conn``, everything is written in the caller's transaction and commits (or
         rolls back) with it; without, in a transaction of its own.
         """
-        if not entries:
-            return []
+        kinds = [entry.kind.value for entry in entries]
+        return list(
+            self.append_encoded(
+                kinds,
+                lambda first: [entry.to_bytes(first + k) for k, entry in enumerate(entries)],
+                conn,
+            )
+        )
+
+    def append_encoded(
+        self,
+        kinds: Sequence[str],
+        encode: Callable[[int], Sequence[bytes]],
+        conn: sa.Connection | None = None,
+    ) -> range:
+        """Append ``len(kinds)`` entries whose canonical bytes ``encode(first_index)`` makes.
+
+        For bulk writers that build entry bytes from columns (entry_columns.py): the bytes
+        embed each entry's index, so they can only be made once the log is locked.
+        """
+        if not kinds:
+            return range(0)
         try:
             if conn is not None:
-                return self._append(conn, entries)
+                return self._append(conn, kinds, encode)
             with self._engine.begin() as own:
-                return self._append(own, entries)
+                return self._append(own, kinds, encode)
         except SQLAlchemyError as e:
             raise StoreError(
-                f"could not append {len(entries)} ledger entries: {e.__class__.__name__}: {e}. "
+                f"could not append {len(kinds)} ledger entries: {e.__class__.__name__}: {e}. "
                 "Nothing of this transaction was recorded; the run must stop and be retried."
             ) from e
 
@@ -106,6 +126,14 @@ class Ledger:
             return empty
         return self._read_state(conn)
 
+    def lock(self, conn: sa.Connection) -> int:
+        """Take the ledger's append lock in ``conn``'s transaction; returns the tree size.
+
+        A writer that must check something and record it atomically (a hold, a duplicate)
+        locks first, so no other writer can append between its check and its entries.
+        """
+        return self._lock_state(conn).size
+
     @staticmethod
     def _read_state(conn: sa.Connection) -> MerkleFrontier:
         stored = conn.execute(
@@ -113,17 +141,20 @@ class Ledger:
         ).scalar_one_or_none()
         return MerkleFrontier() if stored is None else MerkleFrontier.from_bytes(bytes(stored))
 
-    def _append(self, conn: sa.Connection, entries: Sequence[Entry]) -> list[int]:
+    def _append(
+        self, conn: sa.Connection, kinds: Sequence[str], encode: Callable[[int], Sequence[bytes]]
+    ) -> range:
         frontier = self._lock_state(conn)
         first = frontier.size
+        encoded = encode(first)
+        if len(encoded) != len(kinds):
+            raise LedgerError(f"{len(encoded)} entries encoded for {len(kinds)} kinds")
         now = _now()
         created = _stamp(now)
         entry_rows: list[dict[str, object]] = []
         subtree_rows: list[dict[str, object]] = []
         head_rows: list[dict[str, object]] = []
-        for entry in entries:
-            index = frontier.size
-            data = entry.to_bytes(index)
+        for index, (kind, data) in enumerate(zip(kinds, encoded, strict=True), start=first):
             leaf = leaf_hash(data)
             completed = frontier.append_with_subtrees(leaf)
             for level in range(MIN_STORED_LEVEL, len(completed)):
@@ -133,7 +164,7 @@ class Ledger:
             entry_rows.append(
                 {
                     "entry_index": index,
-                    "kind": entry.kind.value,
+                    "kind": kind,
                     "entry": data,
                     "leaf_hash": leaf,
                     "created_at": created,
@@ -153,7 +184,7 @@ class Ledger:
             .where(ledger_state.c.state_id == 1)
             .values(tree_size=frontier.size, frontier=frontier.to_bytes())
         )
-        return list(range(first, frontier.size))
+        return range(first, frontier.size)
 
     def _sign(self, size: int, root: bytes, now: datetime) -> SignedTreeHead:
         head = TreeHead(size=size, root=root, timestamp_ms=int(now.timestamp() * 1000))

@@ -1,6 +1,7 @@
 """Relational state (SQLAlchemy Core): SQLite by default, PostgreSQL by URL."""
 
-# Imported for its effect: the ledger's tables join the one metadata (and create_all).
+# Imported for their effect: these tables join the one metadata (and create_all).
+from ivs.store import disclosure_tables as disclosure_tables
 from ivs.store import ledger_tables as ledger_tables
 from ivs.store import review_tables as review_tables
 from ivs.store.connection import open_store, store_url

@@ -21,6 +21,11 @@ batches = sa.Table(
     sa.Column("finished_at", sa.String(40)),
     sa.Column("response_sha256", sa.String(64)),
     sa.Column("detail", sa.Text),
+    # How far the exactly-once commit has come (records decided on the record), the rule
+    # set that decided them, and where the response went (for retention).
+    sa.Column("committed_rows", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rule_set", sa.String(64)),
+    sa.Column("out_dir", sa.Text),
 )
 
 # Pilot jurisdictions as an append-only history of changes; the state in force is derived.

@@ -1,0 +1,62 @@
+"""The tables every matching pass starts from: a batch's accepted requests and the index."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ivs.batch.index_step import IndexInfo
+from ivs.batch.intake_step import IntakeOutcome
+from ivs.engines.duckdb_engine import DuckDBEngine
+
+__all__ = ["load_inputs", "requests_table"]
+
+_REQUEST_COLUMNS = (
+    "request_id",
+    "name_last",
+    "name_first",
+    "name_suffix",
+    "name_tokens",
+    "name_surname_tokens",
+    "name_given_tokens",
+    "name_given_keys",
+    "name_first_keys",
+    "name_surname_keys",
+    "name_phonetic",
+    "name_first_initial",
+    "addr_house_number",
+    "addr_street_name",
+    "addr_suffix",
+    "addr_predir",
+    "addr_postdir",
+    "addr_line",
+    "addr_unit_id",
+    "addr_po_box",
+    "addr_route",
+    "addr_city",
+    "addr_state",
+    "addr_zip5",
+)
+
+
+def requests_table(intake: IntakeOutcome) -> pa.Table:
+    accepted = pc.is_null(intake.verdicts.column("rejection_code"))
+    columns = {c: intake.standardized.column(c) for c in _REQUEST_COLUMNS if c != "request_id"}
+    columns["request_id"] = intake.records.column("request_id")
+    for name in ("tin_norm", "dob"):
+        columns[name] = intake.verdicts.column(name)
+    return pa.table(columns).filter(accepted)
+
+
+def load_inputs(engine: DuckDBEngine, intake: IntakeOutcome, index: IndexInfo) -> None:
+    """The accepted requests and the index tables, under the names the match steps use."""
+    engine.register("req", requests_table(intake))
+    for name, source in (
+        ("tp", "taxpayers"),
+        ("forms", "address_forms"),
+        ("addr", "addresses"),
+        ("zip_phonetic", "zip_phonetic"),
+        ("restr", "restrictions"),
+        ("last_known", "last_known"),
+    ):
+        engine.load_parquet(name, index.path(source))

@@ -1,0 +1,1 @@
+"""Disclosure control: court holds, the recipient safeguards gate, recalls and incidents."""
