@@ -23,3 +23,13 @@ def ivs_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if key.startswith("IVS_") and key != "IVS_HOME":
             monkeypatch.delenv(key)
     return home
+
+
+@pytest.fixture
+def ledger_key(ivs_home: Path) -> Path:
+    """What `ivs init` makes: the ledger's signing key (runs record every decision with it)."""
+    from ivs.ledger.keys import create_ledger_key
+
+    path = ivs_home / "keys" / "ledger.ed25519"
+    create_ledger_key(path)
+    return path

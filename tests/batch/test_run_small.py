@@ -17,6 +17,8 @@ from .small_world import REQUESTS, write_batch, write_master
 
 NOW = datetime(2025, 6, 28, tzinfo=UTC)
 
+pytestmark = pytest.mark.usefixtures("ledger_key")
+
 
 @pytest.fixture
 def world(tmp_path: Path) -> tuple[Path, Path, Path]:

@@ -21,6 +21,11 @@ from ivs.store import open_store
 NOW = datetime(2025, 6, 28, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _initialized(ledger_key: Path) -> None:
+    """Every test here runs a batch, which records its decisions on the ledger."""
+
+
 @dataclass
 class Ran:
     result: RunResult

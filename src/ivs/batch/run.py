@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,16 +19,31 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from ivs import __version__
+from ivs.batch.commit_step import BatchAccount, commit_decisions, committed_decisions
 from ivs.batch.index_step import IndexInfo, ensure_index
 from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import IntakeOutcome, intake_batch
+from ivs.batch.policies import policy_disclosures, without_intake
 from ivs.decide.rules import RuleSet, decide
+from ivs.disclose.safeguards import agency_status
 from ivs.domain.codes import Outcome
-from ivs.domain.errors import BatchQuarantined, Conflict
+from ivs.domain.errors import BatchQuarantined, BatchRejected, Conflict
 from ivs.domain.settings import Settings
 from ivs.engines.duckdb_engine import DuckDBEngine
+from ivs.formats.manifest import file_sha256
 from ivs.formats.response import write_response
 from ivs.formats.signers import Signer
+from ivs.ledger.entries import (
+    Entry,
+    batch_completed,
+    batch_quarantined,
+    batch_received,
+    batch_refused,
+    duplicate_submission,
+    response_released,
+)
+from ivs.ledger.keys import ledger_key_path, load_ledger_key
+from ivs.ledger.log import Ledger
 from ivs.match.model import MatchModel, load_model
 from ivs.match.pipeline import BLOCKING_RULES, match_steps
 from ivs.review import enqueue_reviews, record_inputs
@@ -59,6 +74,9 @@ class RunResult:
     blocking_recall: float | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     repeated: bool = False
+    # Decided and recorded, but the recipient agency's safeguards review bars the response
+    # file until it is cleared (disclose/safeguards.py); run the batch again then.
+    withheld: bool = False
 
 
 def rule_set_for(settings: Settings, model: MatchModel) -> RuleSet:
@@ -182,29 +200,118 @@ def response_table(decisions: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-def _register_batch(engine: sa.Engine, intake: IntakeOutcome, now: datetime) -> bool:
-    """Record the batch id; True if this exact batch was already completed."""
+def _manifest_file_digest(manifest: Path) -> str:
+    try:
+        return file_sha256(manifest)
+    except OSError:
+        return "unreadable"
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _received(intake: IntakeOutcome, at: datetime) -> Entry:
     m = intake.manifest
-    with engine.begin() as conn:
+    return batch_received(
+        at=at,
+        batch_id=m.batch_id,
+        manifest_digest=m.digest,
+        signer_key_id=m.signer_key_id,
+        requesting_agency=m.requesting_agency,
+        statute=m.statute,
+        tax_periods=m.tax_periods,
+        record_count=intake.records.num_rows,
+        recipients=m.recipients,
+    )
+
+
+def _register_batch(
+    store: sa.Engine, ledger: Ledger, intake: IntakeOutcome, out_dir: Path, now: datetime
+) -> str:
+    """The batch's status before this run: ``new`` (now recorded as received), ``running``
+    (a run that stopped part-way: resume it), ``completed`` or ``withheld``."""
+    m = intake.manifest
+    with store.begin() as conn:
+        ledger.lock(conn)
         row = conn.execute(sa.select(batches).where(batches.c.batch_id == m.batch_id)).first()
-        if row is not None:
-            if row.manifest_digest != m.digest:
-                raise Conflict(
-                    f"batch id {m.batch_id!r} was already used by a different batch (manifest "
-                    f"digest {row.manifest_digest[:12]}…); a new batch needs a new batch_id"
-                )
-            return bool(row.status == "completed")
-        conn.execute(
-            batches.insert().values(
-                batch_id=m.batch_id,
-                manifest_digest=m.digest,
-                requesting_agency=m.requesting_agency,
-                record_count=intake.records.num_rows,
-                status="running",
-                received_at=now.isoformat(timespec="seconds"),
+        if row is not None and row.manifest_digest == m.digest:
+            conn.execute(
+                batches.update()
+                .where(batches.c.batch_id == m.batch_id)
+                .values(out_dir=str(out_dir.resolve()))
             )
-        )
-    return False
+            return str(row.status)
+        if row is None:
+            conn.execute(
+                batches.insert().values(
+                    batch_id=m.batch_id,
+                    manifest_digest=m.digest,
+                    requesting_agency=m.requesting_agency,
+                    record_count=intake.records.num_rows,
+                    status="running",
+                    received_at=now.isoformat(timespec="seconds"),
+                    out_dir=str(out_dir.resolve()),
+                )
+            )
+            ledger.append([_received(intake, _clock())], conn)
+            return "new"
+    problem = (
+        f"batch id {m.batch_id!r} was already used by a different batch (manifest digest "
+        f"{row.manifest_digest[:12]}…); a new batch needs a new batch_id"
+    )
+    ledger.append(
+        [
+            batch_refused(
+                at=_clock(), batch_id=m.batch_id, manifest_digest=m.digest, problems=[problem]
+            )
+        ]
+    )
+    raise Conflict(problem)
+
+
+def _work_decisions_path(settings: Settings, batch_id: str) -> Path:
+    # Working data (purged after retention): the decisions as matched, before holds, so a
+    # resumed or repeated run answers from exactly what was committed.
+    return Path(settings.home) / "work" / batch_id / "decisions.parquet"
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    pq.write_table(table, partial, compression="zstd")
+    partial.replace(path)
+
+
+def _stored_decisions(path: Path, digest: str) -> pa.Table | None:
+    if not path.is_file():
+        return None
+    table = pq.read_table(path)
+    metadata = table.schema.metadata or {}
+    if metadata.get(b"ivs.manifest_digest") != digest.encode():
+        return None
+    return table
+
+
+def _request_states(intake: IntakeOutcome) -> pa.ChunkedArray | pa.Array:
+    # Only a well-formed state code is a jurisdiction; anything else reads as unknown.
+    states = intake.standardized.column("addr_state")
+    return pc.if_else(pc.match_substring_regex(states, r"^[A-Z]{2}$"), states, None)
+
+
+def _counterfactual(intake: IntakeOutcome, index: IndexInfo, final: pa.Table) -> dict[str, int]:
+    """What the 2025 TIN-only rule would have disclosed on this batch, and how much of it
+    this system (the law) did not: on requests intake rejected, or not to that taxpayer."""
+    tin_only = policy_disclosures(without_intake(intake), index, "tin-only")
+    ours = final.select(["request_id", "outcome", "matched_tin"])
+    joined = tin_only.join(ours, keys="request_id", join_type="left outer")
+    lawful = pc.fill_null(pc.equal(joined.column("matched_tin"), joined.column("tin")), False)
+    rejected = pc.fill_null(pc.equal(joined.column("outcome"), Outcome.REJECTED.value), False)
+    return {
+        "disclosed": joined.num_rows,
+        "on_rejected_requests": int(pc.sum(rejected).as_py() or 0),
+        "not_lawful": int(pc.sum(pc.invert(lawful)).as_py() or 0),
+    }
 
 
 def run_batch(
@@ -217,84 +324,198 @@ def run_batch(
     now: datetime,
     model_path: Path | None = None,
     step: Step | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    """Run one batch end to end; see the module docstring."""
+    """Run one batch end to end; see the module docstring.
+
+    Idempotent and resumable: run again after any interruption, it finishes what was not
+    committed; run again after it finished, it answers from the record (same bytes) and
+    records the duplicate submission.
+    """
     announce = step or (lambda _s: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     store = open_store(settings)
-    intake = intake_batch(manifest, roster, settings, pilot_history(store), now=now, step=announce)
+    ledger = Ledger(store, load_ledger_key(ledger_key_path(settings)))
+    try:
+        intake = intake_batch(
+            manifest, roster, settings, pilot_history(store), now=now, step=announce
+        )
+    except BatchRejected as e:
+        ledger.append(
+            [
+                batch_refused(
+                    at=_clock(),
+                    batch_id=e.batch_id,
+                    manifest_digest=_manifest_file_digest(manifest),
+                    problems=e.problems,
+                )
+            ]
+        )
+        raise
     timings["intake"] = time.perf_counter() - started
-    batch_id = intake.manifest.batch_id
+    m = intake.manifest
+    batch_id = m.batch_id
     out_dir.mkdir(parents=True, exist_ok=True)
     decisions_path = out_dir / f"{batch_id}.decisions.parquet"
     response_path = out_dir / f"{batch_id}.response.csv"
-    model = load_model(model_path)
-    rules = rule_set_for(settings, model)
     if intake.quarantined:
+        at = _clock()
+        ledger.append(
+            [
+                _received(intake, at),
+                batch_quarantined(
+                    at=at,
+                    batch_id=batch_id,
+                    manifest_digest=m.digest,
+                    reason=intake.quarantine_reason or "",
+                ),
+            ]
+        )
+        raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
+    status = _register_batch(store, ledger, intake, out_dir, now)
+    work_path = _work_decisions_path(settings, batch_id)
+    account_rule_set: str
+    result = RunResult(batch_id, response_path, decisions_path, {}, {}, "")
+    if status in ("completed", "withheld"):
+        # The same signed batch again: answered from what is on the record, byte for byte;
+        # nothing is matched or decided a second time.
+        matched = _stored_decisions(work_path, m.digest)
+        if matched is None:
+            raise Conflict(
+                f"batch {batch_id} was answered before, but its working decisions at "
+                f"{work_path} are gone (purged after retention): the response cannot be "
+                "produced again. The ledger still holds every decision."
+            )
+        with store.begin() as conn:
+            ledger.lock(conn)
+            first = conn.execute(
+                sa.select(batches.c.received_at).where(batches.c.batch_id == batch_id)
+            ).scalar_one()
+            ledger.append(
+                [
+                    duplicate_submission(
+                        at=_clock(),
+                        batch_id=batch_id,
+                        manifest_digest=m.digest,
+                        first_received_at=str(first),
+                    )
+                ],
+                conn,
+            )
+        result.repeated = True
+        account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
+        index = None
+    else:
+        model = load_model(model_path)
+        rules = rule_set_for(settings, model)
+        t = time.perf_counter()
+        index = ensure_index(master, settings, step=announce)
+        timings["index"] = time.perf_counter() - t
+        matched = _stored_decisions(work_path, m.digest)
+        if matched is None:
+            t = time.perf_counter()
+            output = match_batch(intake, index, model, rules, step=announce)
+            timings["match and decide"] = time.perf_counter() - t
+            timings.update({f"  {name}": secs for name, secs in output.step_seconds.items()})
+            result.pair_counts = output.pair_counts
+            result.blocking_recall = output.blocking_recall
+            matched = output.decisions.append_column("request_state", _request_states(intake))
+            matched = matched.replace_schema_metadata(
+                {"ivs.manifest_digest": m.digest, "ivs.rule_set": rules.digest}
+            )
+            _write_parquet(matched, work_path)
+        account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
         with store.begin() as conn:
             conn.execute(
-                batches.delete()
+                batches.update()
                 .where(batches.c.batch_id == batch_id)
-                .where(batches.c.status != "completed")
+                .values(rule_set=account_rule_set)
             )
-        raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
-    repeated = _register_batch(store, intake, now)
-    if repeated and decisions_path.is_file():
-        # The same signed batch again: the recorded decisions give the same response, byte
-        # for byte; nothing is matched or decided a second time.
-        decisions = pq.read_table(decisions_path)
-        write_response(response_path, response_table(decisions))
-        enqueue_reviews(store, batch_id, decisions_path)
-        return RunResult(
-            batch_id,
-            response_path,
-            decisions_path,
-            _counts(decisions.column("outcome")),
-            _counts(decisions.column("decision_code")),
-            rules.digest,
-            repeated=True,
-            stage_seconds={"total": time.perf_counter() - started},
+        t = time.perf_counter()
+        announce("recording decisions on the ledger")
+        commit_decisions(
+            store,
+            ledger,
+            matched,
+            BatchAccount(
+                batch_id=batch_id,
+                agency=m.requesting_agency,
+                recipients=m.recipients,
+                statute=m.statute,
+                purpose=m.purpose,
+                rule_set=account_rule_set,
+                software_version=__version__,
+            ),
+            chunk_records=settings.commit_chunk_records,
+            clock=_clock,
+            progress=progress,
         )
+        timings["ledger"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    index = ensure_index(master, settings, step=announce)
-    timings["index"] = time.perf_counter() - t
-    t = time.perf_counter()
-    matched = match_batch(intake, index, model, rules, step=announce)
-    decisions = matched.decisions
-    timings["match and decide"] = time.perf_counter() - t
-    timings.update({f"  {name}": seconds for name, seconds in matched.step_seconds.items()})
-    t = time.perf_counter()
     announce("writing decisions and response")
-    pq.write_table(
-        decisions, decisions_path.with_name(decisions_path.name + ".partial"), compression="zstd"
+    decisions = committed_decisions(store, matched, batch_id)
+    _write_parquet(decisions.drop_columns(["request_state"]), decisions_path)
+    record_inputs(
+        out_dir,
+        batch_id,
+        manifest=manifest,
+        master=master,
+        index=index.folder if index is not None else master,
     )
-    decisions_path.with_name(decisions_path.name + ".partial").replace(decisions_path)
-    sha = write_response(response_path, response_table(decisions))
-    record_inputs(out_dir, batch_id, manifest=manifest, master=master, index=index.folder)
     enqueue_reviews(store, batch_id, decisions_path)
+    outcomes = _counts(decisions.column("outcome"))
+    codes = _counts(decisions.column("decision_code"))
+    counterfactual = (
+        _counterfactual(intake, index, decisions)
+        if status not in ("completed", "withheld") and index is not None
+        else None
+    )
+    with store.connect() as conn:
+        cleared = agency_status(conn, m.requesting_agency).cleared
+    sha = write_response(response_path, response_table(decisions)) if cleared else None
     with store.begin() as conn:
-        conn.execute(
-            batches.update()
-            .where(batches.c.batch_id == batch_id)
-            .values(
-                status="completed",
-                finished_at=now.isoformat(timespec="seconds"),
-                response_sha256=sha,
+        ledger.lock(conn)
+        current = conn.execute(
+            sa.select(batches.c.status).where(batches.c.batch_id == batch_id)
+        ).scalar_one()
+        entries: list[Entry] = []
+        at = _clock()
+        if current == "running":
+            entries.append(
+                batch_completed(
+                    at=at,
+                    batch_id=batch_id,
+                    records=decisions.num_rows,
+                    outcomes=outcomes,
+                    codes=codes,
+                    rule_set=account_rule_set,
+                    counterfactual=counterfactual or {},
+                )
             )
-        )
+        if sha is not None and current != "completed":
+            entries.append(
+                response_released(
+                    at=at, batch_id=batch_id, response_sha256=sha, record_count=decisions.num_rows
+                )
+            )
+        ledger.append(entries, conn)
+        if current != "completed":
+            conn.execute(
+                batches.update()
+                .where(batches.c.batch_id == batch_id)
+                .values(
+                    status="completed" if sha is not None else "withheld",
+                    finished_at=now.isoformat(timespec="seconds"),
+                    response_sha256=sha,
+                )
+            )
+        ledger.checkpoint(conn)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
-    return RunResult(
-        batch_id=batch_id,
-        response=response_path,
-        decisions=decisions_path,
-        outcomes=_counts(decisions.column("outcome")),
-        codes=_counts(decisions.column("decision_code")),
-        rule_set=rules.digest,
-        index=index,
-        pair_counts=matched.pair_counts,
-        blocking_recall=matched.blocking_recall,
-        stage_seconds=timings,
-    )
+    result.outcomes, result.codes, result.rule_set = outcomes, codes, account_rule_set
+    result.index = index
+    result.stage_seconds = timings
+    result.withheld = sha is None
+    return result

@@ -65,6 +65,21 @@ class Settings(BaseSettings):
     disclosure_threshold: float = Field(
         default=0.999, gt=0.0, le=1.0, description="Match probability at or above: disclose."
     )
+    commit_chunk_records: int = Field(
+        default=10_000,
+        gt=0,
+        description="Records decided per ledger transaction (each commit is durable).",
+    )
+    retention_days: int = Field(
+        default=365,
+        gt=0,
+        description="Days working data and response files are kept before `ivs purge`.",
+    )
+    recall_certification_days: int = Field(
+        default=30,
+        gt=0,
+        description="Days a recipient has to certify destruction of recalled records.",
+    )
     review_threshold: float = Field(
         default=0.95, gt=0.0, le=1.0, description="Between this and disclosure: review queue."
     )

@@ -1,0 +1,234 @@
+"""Exactly once: every record's decision, and every disclosure, on the record before any
+response file carries it.
+
+The batch's decisions are committed in chunks. One transaction per chunk takes the ledger's
+lock, re-reads how far the batch has come (so a second runner of the same batch cannot
+decide a record twice), checks the holds in force at that moment, appends the chunk's
+``record_decision`` entries and a ``disclosure`` entry per record disclosed, writes the
+records' rows and moves the batch's progress mark. A crash loses at most the chunk in
+flight, which the next run decides again; a store error stops the run (fail closed).
+
+Response files are written afterwards from the committed rows (:func:`committed_decisions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from ivs.disclose.holds import held_mask, holds_in_force
+from ivs.domain.codes import DecisionCode, Outcome
+from ivs.domain.errors import LedgerError
+from ivs.formats.manifest import Recipient
+from ivs.ledger.entries import Entry, EntryKind, disclosed_values_digest, disclosure, instant
+from ivs.ledger.entry_columns import record_decision_bytes
+from ivs.ledger.log import Ledger
+from ivs.store.disclosure_tables import batch_records
+from ivs.store.schema import batches
+
+__all__ = ["ADDRESS_FIELDS", "BatchAccount", "commit_decisions", "committed_decisions"]
+
+ADDRESS_FIELDS = ("street_address", "unit", "city", "state", "zip")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAccount:
+    """What the accounting says about every disclosure of one batch."""
+
+    batch_id: str
+    agency: str
+    recipients: Sequence[Recipient]
+    statute: str
+    purpose: str
+    rule_set: str
+    software_version: str
+
+
+def _scores(probabilities: pa.ChunkedArray | pa.Array) -> list[str | None]:
+    return [None if p is None else f"{p:.6f}" for p in probabilities.to_pylist()]
+
+
+def _committed_rows(conn: sa.Connection, batch_id: str) -> int:
+    return int(
+        conn.execute(
+            sa.select(batches.c.committed_rows).where(batches.c.batch_id == batch_id)
+        ).scalar_one()
+    )
+
+
+def _disclosure_entries(chunk: pa.Table, account: BatchAccount, at: datetime) -> list[Entry]:
+    rows = chunk.select(["request_id", "matched_tin", *(f"disclosed_{f}" for f in ADDRESS_FIELDS)])
+    entries = []
+    for row in rows.to_pylist():
+        values = {field: row[f"disclosed_{field}"] for field in ADDRESS_FIELDS}
+        entries.append(
+            disclosure(
+                at=at,
+                batch_id=account.batch_id,
+                request_id=row["request_id"],
+                tin=row["matched_tin"],
+                recipient_agency=account.agency,
+                recipients=account.recipients,
+                statute=account.statute,
+                purpose=account.purpose,
+                fields=list(ADDRESS_FIELDS),
+                values_digest=disclosed_values_digest(values),
+            )
+        )
+    return entries
+
+
+def _commit_chunk(
+    conn: sa.Connection,
+    ledger: Ledger,
+    chunk: pa.Table,
+    first_row: int,
+    *,
+    account: BatchAccount,
+    at: datetime,
+) -> None:
+    n = chunk.num_rows
+    # Checked at the moment of disclosure, inside the transaction that records it.
+    in_force = holds_in_force(conn, at)
+    held = pc.and_(
+        held_mask(
+            in_force,
+            agency=account.agency,
+            batch_id=account.batch_id,
+            states=[chunk.column("request_state"), chunk.column("disclosed_state")],
+            length=n,
+        ),
+        pc.equal(chunk.column("outcome"), Outcome.DISCLOSED.value),
+    )
+    outcome = pc.if_else(held, Outcome.NOT_DISCLOSED.value, chunk.column("outcome"))
+    code = pc.if_else(held, DecisionCode.HELD.value, chunk.column("decision_code"))
+    request_ids = chunk.column("request_id").to_pylist()
+    decision_range = ledger.append_encoded(
+        [EntryKind.RECORD_DECISION.value] * n,
+        lambda first: record_decision_bytes(
+            first,
+            at=at,
+            batch_id=account.batch_id,
+            rule_set=account.rule_set,
+            software_version=account.software_version,
+            request_ids=request_ids,
+            outcomes=outcome.to_pylist(),
+            codes=code.to_pylist(),
+            states=chunk.column("request_state").to_pylist(),
+            scores=_scores(chunk.column("match_probability")),
+        ),
+        conn,
+    )
+    disclosed = pc.equal(outcome, Outcome.DISCLOSED.value)
+    positions = pc.indices_nonzero(disclosed)
+    disclosure_indexes = ledger.append(
+        _disclosure_entries(chunk.take(positions), account, at), conn
+    )
+    disclosed_positions = positions.to_pylist()
+    disclosure_entry: list[int | None] = [None] * n
+    for position, entry_index in zip(disclosed_positions, disclosure_indexes, strict=True):
+        disclosure_entry[position] = entry_index
+    stamp = instant(at)
+    conn.execute(
+        batch_records.insert(),
+        [
+            {
+                "batch_id": account.batch_id,
+                "row": first_row + k,
+                "request_id": request_id,
+                "outcome": o,
+                "code": c,
+                "tin": tin,
+                "request_state": state,
+                "decision_entry": decision_range[k],
+                "disclosure_entry": disclosure_entry[k],
+                "decided_at": stamp,
+            }
+            for k, (request_id, o, c, tin, state) in enumerate(
+                zip(
+                    request_ids,
+                    outcome.to_pylist(),
+                    code.to_pylist(),
+                    chunk.column("best_tin").to_pylist(),
+                    chunk.column("request_state").to_pylist(),
+                    strict=True,
+                )
+            )
+        ],
+    )
+    conn.execute(
+        batches.update()
+        .where(batches.c.batch_id == account.batch_id)
+        .values(committed_rows=first_row + n)
+    )
+
+
+def commit_decisions(
+    store: sa.Engine,
+    ledger: Ledger,
+    decisions: pa.Table,
+    account: BatchAccount,
+    *,
+    chunk_records: int,
+    clock: Callable[[], datetime],
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Put every not yet committed record of ``decisions`` (in row order) on the record."""
+    total = decisions.num_rows
+    with store.connect() as conn:
+        done = _committed_rows(conn, account.batch_id)
+    while done < total:
+        with store.begin() as conn:
+            ledger.lock(conn)
+            # Re-read under the lock: another runner of this batch may have moved on.
+            done = _committed_rows(conn, account.batch_id)
+            if done >= total:
+                break
+            size = min(chunk_records, total - done)
+            _commit_chunk(
+                conn, ledger, decisions.slice(done, size), done, account=account, at=clock()
+            )
+        done += size
+        if progress is not None:
+            progress(done, total)
+
+
+def committed_decisions(store: sa.Engine, decisions: pa.Table, batch_id: str) -> pa.Table:
+    """``decisions`` with each record's outcome and code as committed (holds applied), and the
+    disclosed values kept only where the committed outcome is DISCLOSED."""
+    with store.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                batch_records.c.row,
+                batch_records.c.request_id,
+                batch_records.c.outcome,
+                batch_records.c.code,
+            )
+            .where(batch_records.c.batch_id == batch_id)
+            .order_by(batch_records.c.row)
+        ).all()
+    if len(rows) != decisions.num_rows:
+        raise LedgerError(
+            f"batch {batch_id}: {len(rows)} records are on the record but the batch has "
+            f"{decisions.num_rows}; run the batch again to finish it before any response"
+        )
+    committed_ids = pa.array([r[1] for r in rows], pa.string())
+    if not pc.all(pc.equal(committed_ids, decisions.column("request_id"))).as_py():
+        raise LedgerError(
+            f"batch {batch_id}: the recorded decisions do not belong to these records, in "
+            "this order; the working decisions file no longer matches the record"
+        )
+    outcome = pa.array([r[2] for r in rows], pa.string())
+    code = pa.array([r[3] for r in rows], pa.string())
+    disclosed = pc.equal(outcome, Outcome.DISCLOSED.value)
+    table = decisions.set_column(decisions.schema.get_field_index("outcome"), "outcome", outcome)
+    table = table.set_column(table.schema.get_field_index("decision_code"), "decision_code", code)
+    for name in ("matched_tin", *(f"disclosed_{f}" for f in ADDRESS_FIELDS)):
+        position = table.schema.get_field_index(name)
+        table = table.set_column(position, name, pc.if_else(disclosed, table.column(name), None))
+    return table
