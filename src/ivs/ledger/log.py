@@ -65,6 +65,11 @@ class Ledger:
         self._interval = checkpoint_interval
 
     @property
+    def store(self) -> sa.Engine:
+        """The store this ledger lives in (its writers share its transactions)."""
+        return self._engine
+
+    @property
     def public_key(self) -> bytes:
         """The raw 32-byte Ed25519 public key that checks this ledger's signed heads."""
         return self._public_key
