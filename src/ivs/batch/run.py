@@ -252,6 +252,7 @@ def _register_batch(
                     status="running",
                     received_at=now.isoformat(timespec="seconds"),
                     out_dir=str(out_dir.resolve()),
+                    statute=m.statute,
                 )
             )
             ledger.append([_received(intake, _clock())], conn)

@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "ivs.cli.run",
     "ivs.cli.review",
     "ivs.cli.ledger",
+    "ivs.cli.disclose",
 )
 
 for _name in _COMMAND_MODULES:

@@ -6,6 +6,7 @@ import getpass
 import re
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 import typer
 from rich.table import Table
 
@@ -13,6 +14,8 @@ from ivs.cli.common import console, handle_errors
 from ivs.domain.errors import ConfigError
 from ivs.domain.pilot import PilotChange, pilot_in_force
 from ivs.domain.settings import load_settings
+from ivs.ledger.entries import pilot_changed
+from ivs.ledger.keys import open_ledger
 from ivs.store import open_store, pilot_history, record_pilot_change
 
 __all__ = ["register"]
@@ -35,6 +38,25 @@ def _change(action: str, state: str, zip3: str | None, effective: str | None) ->
     except ValueError as e:
         raise ConfigError(f"--effective must be a date YYYY-MM-DD, got {effective!r}") from e
     return PilotChange(action, state, zip3, day)
+
+
+def _record(change: PilotChange) -> int:
+    """Store the change and put it on the ledger, in one transaction."""
+    ledger = open_ledger(load_settings())
+    user = getpass.getuser()
+
+    def on_record(conn: sa.Connection, at: datetime) -> None:
+        entry = pilot_changed(
+            at=at,
+            action=change.action,
+            state=change.state,
+            zip3=change.zip3,
+            effective=change.effective.isoformat(),
+            changed_by=user,
+        )
+        ledger.append([entry], conn)
+
+    return record_pilot_change(ledger.store, change, user, on_record)
 
 
 @pilot_app.command("show")
@@ -71,7 +93,7 @@ def enable(
 ) -> None:
     """Enable a state, or one ZIP3 area of it, from a date."""
     change = _change("enable", state, zip3, effective)
-    change_id = record_pilot_change(open_store(load_settings()), change, getpass.getuser())
+    change_id = _record(change)
     console.print(
         f"change {change_id}: enabled {change.state} {change.zip3 or ''} from {change.effective}"
     )
@@ -86,7 +108,7 @@ def disable(
 ) -> None:
     """Disable a state (with all its ZIP3 areas), or one ZIP3 area, from a date."""
     change = _change("disable", state, zip3, effective)
-    change_id = record_pilot_change(open_store(load_settings()), change, getpass.getuser())
+    change_id = _record(change)
     console.print(
         f"change {change_id}: disabled {change.state} {change.zip3 or ''} from {change.effective}"
     )

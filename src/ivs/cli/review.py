@@ -79,7 +79,7 @@ def _reviewer(by: str | None) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
-    def explain(  # noqa: PLR0917 - Typer passes a command's parameters by position
+    def explain(
         out_dir: Path = typer.Argument(..., help="The folder `ivs run --out` wrote."),
         request_id: str = typer.Argument(..., help="The request's request_id."),
         batch: str | None = typer.Option(

@@ -52,7 +52,14 @@ def print_run_summary(result: RunResult) -> None:
     if result.repeated:
         console.print("this batch was already processed: the recorded decisions were reused")
     console.print(f"rule set {result.rule_set[:16]}")
-    console.print(f"response:  {result.response}")
+    if result.withheld:
+        err_console.print(
+            "[bold red]response withheld:[/] the requesting agency's safeguard review has open "
+            "findings without a dated corrective action plan (`ivs agency status`). Every "
+            "decision is on the record; run this batch again once the agency is cleared."
+        )
+    else:
+        console.print(f"response:  {result.response}")
     console.print(f"decisions: {result.decisions}")
 
 
@@ -94,10 +101,13 @@ def register(app: typer.Typer) -> None:
             None, "--model", help="Match model JSON (default: shipped)."
         ),
     ) -> None:
-        """Run a batch end to end: intake, matching, decision, response.
+        """Run a batch end to end: intake, matching, decision, ledger, response.
 
         Writes OUT/BATCH_ID.response.csv (for the requester) and OUT/BATCH_ID.decisions.parquet
-        (internal). Exits non-zero, writing no response, when the batch fails as a whole.
+        (internal). Every decision and disclosure is on the ledger before the response is
+        written; interrupted, the same command resumes; repeated, it answers from the record.
+        Exits non-zero, writing no response, when the batch fails as a whole (4), is
+        quarantined (5), or its response is withheld by the safeguards gate (8).
         """
         settings = load_settings()
         roster = read_signers(signers)
@@ -111,8 +121,13 @@ def register(app: typer.Typer) -> None:
                 now=datetime.now(UTC),
                 model_path=model,
                 step=status.update,
+                progress=lambda done, total: status.update(
+                    f"recording decisions on the ledger: {done:,} of {total:,}"
+                ),
             )
         print_run_summary(result)
+        if result.withheld:
+            raise typer.Exit(code=8)
 
     @model_app.command("train")
     @handle_errors

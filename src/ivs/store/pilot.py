@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -19,9 +20,17 @@ def pilot_history(engine: sa.Engine) -> list[PilotChange]:
     return [PilotChange(r.action, r.state, r.zip3, date.fromisoformat(r.effective)) for r in rows]
 
 
-def record_pilot_change(engine: sa.Engine, change: PilotChange, changed_by: str) -> int:
-    """Append one change; returns its id."""
+def record_pilot_change(
+    engine: sa.Engine,
+    change: PilotChange,
+    changed_by: str,
+    on_record: Callable[[sa.Connection, datetime], None] | None = None,
+) -> int:
+    """Append one change; returns its id. ``on_record`` puts it on the ledger in the same
+    transaction (the store sits below the ledger, so the caller supplies the entry)."""
     with engine.begin() as conn:
+        if on_record is not None:
+            on_record(conn, datetime.now(UTC))
         result = conn.execute(
             pilot_changes.insert().values(
                 action=change.action,

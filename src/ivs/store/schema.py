@@ -26,6 +26,8 @@ batches = sa.Table(
     sa.Column("committed_rows", sa.Integer, nullable=False, server_default="0"),
     sa.Column("rule_set", sa.String(64)),
     sa.Column("out_dir", sa.Text),
+    sa.Column("statute", sa.String(200)),
+    sa.Column("purged_at", sa.String(40)),
 )
 
 # Pilot jurisdictions as an append-only history of changes; the state in force is derived.

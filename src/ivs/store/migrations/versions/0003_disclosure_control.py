@@ -23,6 +23,8 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("rule_set", sa.String(64)))
         batch.add_column(sa.Column("out_dir", sa.Text))
+        batch.add_column(sa.Column("statute", sa.String(200)))
+        batch.add_column(sa.Column("purged_at", sa.String(40)))
     op.create_table(
         "batch_records",
         sa.Column("batch_id", sa.String(200), primary_key=True),
@@ -82,5 +84,5 @@ def downgrade() -> None:
     op.drop_index("ix_batch_records_tin", "batch_records")
     op.drop_table("batch_records")
     with op.batch_alter_table("batches") as batch:
-        for column in ("out_dir", "rule_set", "committed_rows"):
+        for column in ("purged_at", "statute", "out_dir", "rule_set", "committed_rows"):
             batch.drop_column(column)
