@@ -20,6 +20,7 @@ from ivs.cli.common import console, err_console
 from ivs.cli.run import print_run_summary
 from ivs.domain.settings import load_settings
 from ivs.formats import read_signers
+from ivs.ledger.keys import create_ledger_key, ledger_key_path, open_ledger
 from ivs.synth import SynthConfig, generate_world
 
 
@@ -49,8 +50,9 @@ def main() -> None:
         f"{args.requests:,} requests in {manifest}"
     )
 
-    console.rule("2. the batch: intake, index, match, decide, respond")
+    console.rule("2. the batch: intake, index, match, decide, record, respond")
     settings = load_settings()
+    create_ledger_key(ledger_key_path(settings))  # what `ivs init` does
     roster = read_signers(world / "signers.json")
     with err_console.status("running") as status:
         result = run_batch(
@@ -61,8 +63,17 @@ def main() -> None:
             folder / "out",
             now=datetime.now(UTC),
             step=status.update,
+            progress=lambda done, total: status.update(
+                f"recording decisions on the ledger: {done:,} of {total:,}"
+            ),
         )
     print_run_summary(result)
+    ledger = open_ledger(settings)
+    report = ledger.verify()
+    console.print(
+        f"ledger: {report.entries:,} entries, every one verified against the Merkle tree and "
+        f"{report.signed_heads} signed heads ({report.problem or 'ok'})"
+    )
 
     console.rule("3. the counterfactual")
     with err_console.status("simulating the 2025 rule") as status:
