@@ -28,6 +28,7 @@ from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import Entry, EntryKind, disclosed_values_digest, disclosure, instant
 from ivs.ledger.entry_columns import record_decision_bytes
 from ivs.ledger.log import Ledger
+from ivs.store.bulk import insert_rows
 from ivs.store.disclosure_tables import batch_records
 from ivs.store.schema import batches
 
@@ -134,21 +135,34 @@ def _commit_chunk(
     for position, entry_index in zip(disclosed_positions, disclosure_indexes, strict=True):
         disclosure_entry[position] = entry_index
     stamp = instant(at)
-    conn.execute(
-        batch_records.insert(),
+    insert_rows(
+        conn,
+        batch_records,
+        (
+            "batch_id",
+            "row",
+            "request_id",
+            "outcome",
+            "code",
+            "tin",
+            "request_state",
+            "decision_entry",
+            "disclosure_entry",
+            "decided_at",
+        ),
         [
-            {
-                "batch_id": account.batch_id,
-                "row": first_row + k,
-                "request_id": request_id,
-                "outcome": o,
-                "code": c,
-                "tin": tin,
-                "request_state": state,
-                "decision_entry": decision_range[k],
-                "disclosure_entry": disclosure_entry[k],
-                "decided_at": stamp,
-            }
+            (
+                account.batch_id,
+                first_row + k,
+                request_id,
+                o,
+                c,
+                tin,
+                state,
+                decision_range[k],
+                disclosure_entry[k],
+                stamp,
+            )
             for k, (request_id, o, c, tin, state) in enumerate(
                 zip(
                     request_ids,

@@ -26,6 +26,7 @@ from ivs.ledger.proof_documents import ConsistencyProof, InclusionProof
 from ivs.ledger.proofs import consistency_proof, inclusion_proof
 from ivs.ledger.stored_tree import MIN_STORED_LEVEL, StoredTree
 from ivs.ledger.tree_head import SignedTreeHead, TreeHead, sign_tree_head
+from ivs.store.bulk import insert_rows
 from ivs.store.ledger_tables import (
     ledger_entries,
     ledger_signed_heads,
@@ -156,32 +157,26 @@ class Ledger:
             raise LedgerError(f"{len(encoded)} entries encoded for {len(kinds)} kinds")
         now = _now()
         created = _stamp(now)
-        entry_rows: list[dict[str, object]] = []
-        subtree_rows: list[dict[str, object]] = []
+        entry_rows: list[tuple[object, ...]] = []
+        subtree_rows: list[tuple[object, ...]] = []
         head_rows: list[dict[str, object]] = []
         for index, (kind, data) in enumerate(zip(kinds, encoded, strict=True), start=first):
             leaf = leaf_hash(data)
             completed = frontier.append_with_subtrees(leaf)
             for level in range(MIN_STORED_LEVEL, len(completed)):
-                subtree_rows.append(
-                    {"level": level, "position": index >> level, "hash": completed[level]}
-                )
-            entry_rows.append(
-                {
-                    "entry_index": index,
-                    "kind": kind,
-                    "entry": data,
-                    "leaf_hash": leaf,
-                    "created_at": created,
-                }
-            )
+                subtree_rows.append((level, index >> level, completed[level]))
+            entry_rows.append((index, kind, data, leaf, created))
             if frontier.size % self._interval == 0:
                 head_rows.append(
                     self._head_row(self._sign(frontier.size, frontier.root(), now), now)
                 )
-        conn.execute(ledger_entries.insert(), entry_rows)
-        if subtree_rows:
-            conn.execute(ledger_subtrees.insert(), subtree_rows)
+        insert_rows(
+            conn,
+            ledger_entries,
+            ("entry_index", "kind", "entry", "leaf_hash", "created_at"),
+            entry_rows,
+        )
+        insert_rows(conn, ledger_subtrees, ("level", "position", "hash"), subtree_rows)
         if head_rows:
             conn.execute(ledger_signed_heads.insert(), head_rows)
         conn.execute(

@@ -1,0 +1,126 @@
+"""What recording a batch on the ledger costs: `commit_decisions` for a 1.28 M-record batch.
+
+    .venv/bin/python benchmarks/bench_commit.py [--records 1280000] [--disclosed 0.1]
+        [--chunk 10000] [--database-url URL]
+
+Builds a decisions table shaped as `ivs run` makes it (a share of records DISCLOSED with an
+address), registers the batch, and times the exactly-once commit: per chunk, the hold check,
+one ``record_decision`` entry per record, one ``disclosure`` entry per disclosure, the records'
+rows and the progress mark, in one durable transaction. Then `committed_decisions` (what the
+response is written from). SQLite under a temporary $IVS_HOME unless --database-url is given
+(PostgreSQL: in a schema of its own, dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ivs.batch.commit_step import BatchAccount, commit_decisions, committed_decisions
+from ivs.domain.settings import load_settings
+from ivs.formats.manifest import Recipient
+from ivs.ledger.log import Ledger
+from ivs.store import open_store
+from ivs.store.migrate import upgrade_store
+from ivs.store.schema import batches
+
+
+def decisions_table(records: int, disclosed_share: float) -> pa.Table:
+    step = max(1, round(1 / disclosed_share))
+    disclosed = [i % step == 0 for i in range(records)]
+
+    def where(value: str) -> list[str | None]:
+        return [value if d else None for d in disclosed]
+
+    return pa.table(
+        {
+            "request_id": [f"R{i:09d}" for i in range(records)],
+            "outcome": ["DISCLOSED" if d else "NOT_DISCLOSED" for d in disclosed],
+            "decision_code": ["MATCHED" if d else "NO_CANDIDATE" for d in disclosed],
+            "matched_tin": [f"{100000000 + i}" if d else None for i, d in enumerate(disclosed)],
+            "best_tin": [f"{100000000 + i}" for i in range(records)],
+            "match_probability": [0.9999 if d else None for d in disclosed],
+            "request_state": ["TX"] * records,
+            "disclosed_street_address": where("100 N MAIN ST"),
+            "disclosed_unit": [None] * records,
+            "disclosed_city": where("HOUSTON"),
+            "disclosed_state": where("TX"),
+            "disclosed_zip": where("77002"),
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=1_280_000)
+    parser.add_argument("--disclosed", type=float, default=0.1)
+    parser.add_argument("--chunk", type=int, default=10_000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        schema = f"ivs_bench_{uuid.uuid4().hex[:8]}"
+        if args.database_url:
+            # A schema of its own, migrated as `ivs db upgrade` does, dropped at the end.
+            admin = sa.create_engine(args.database_url)
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            store = sa.create_engine(
+                args.database_url, connect_args={"options": f"-csearch_path={schema}"}
+            )
+            upgrade_store(store)
+        else:
+            store = open_store(load_settings(home=Path(home)))
+        ledger = Ledger(store, Ed25519PrivateKey.generate())
+        table = decisions_table(args.records, args.disclosed)
+        with store.begin() as conn:
+            conn.execute(
+                batches.insert().values(
+                    batch_id="BENCH",
+                    manifest_digest="0" * 64,
+                    requesting_agency="DHS-ICE",
+                    record_count=args.records,
+                    status="running",
+                    received_at="2025-06-28T00:00:00",
+                )
+            )
+        account = BatchAccount(
+            "BENCH",
+            "DHS-ICE",
+            [Recipient("A. Officer", "Agent", "ERO")],
+            "8 U.S.C. 1253(a)(1)",
+            "removal",
+            "ab" * 32,
+            "bench",
+        )
+        started = time.perf_counter()
+        commit_decisions(
+            store, ledger, table, account, chunk_records=args.chunk, clock=lambda: datetime.now(UTC)
+        )
+        commit = time.perf_counter() - started
+        started = time.perf_counter()
+        committed_decisions(store, table, "BENCH")
+        read_back = time.perf_counter() - started
+        with store.connect() as conn:
+            size = conn.execute(sa.text("SELECT count(*) FROM ledger_entries")).scalar_one()
+        backend = "PostgreSQL" if args.database_url else "SQLite (WAL, synchronous=FULL)"
+        print(
+            f"{backend}: {args.records:,} records ({args.disclosed:.0%} disclosed), "
+            f"{size:,} entries, chunks of {args.chunk:,}: commit {commit:.1f}s "
+            f"({args.records / commit:,.0f} records/s), read back {read_back:.1f}s"
+        )
+        if args.database_url:
+            store.dispose()
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+if __name__ == "__main__":
+    main()
