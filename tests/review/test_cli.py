@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from io import StringIO
+from typing import Any
+
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from ivs.cli import app
+from ivs.domain.settings import load_settings
 from ivs.formats import read_response
+from ivs.ledger.keys import open_ledger
 from ivs.review import list_cases
 
 from .conftest import Ran
@@ -91,3 +98,34 @@ def test_review_list_decide_release(reviewed: Ran, store: sa.Engine) -> None:
     ]
     nothing = runner.invoke(app, ["review", "release", reviewed.result.batch_id, "--out", str(out)])
     assert nothing.exit_code == 7
+    recorded = entries_by_kind()
+    assert [e["body"]["reviewer"] for e in recorded["review_decision"]] == ["j.doe"]
+    review_disclosures = [e for e in recorded["disclosure"] if e["body"]["request_id"] == "R1"]
+    assert len(review_disclosures) == 1
+    assert len(recorded["response_released"]) == 2  # the batch's response and supplement 1
+
+
+def test_a_hold_keeps_approved_cases_back_until_lifted(reviewed: Ran, store: sa.Engine) -> None:
+    case = str(list_cases(store)[0].case_id)
+    runner.invoke(app, ["review", "decide", case, "--approve", "--reason", "ok", "--by", "r"])
+    placed = runner.invoke(app, ["hold", "add", "--scope", "all", "--order", "TRO of 2025-07-01"])
+    assert placed.exit_code == 0, placed.output
+    out = reviewed.out / "sent"
+    held = runner.invoke(app, ["review", "release", reviewed.result.batch_id, "--out", str(out)])
+    assert held.exit_code == 7
+    assert "hold in force" in held.output
+    runner.invoke(app, ["hold", "lift", placed.output.split()[1], "--order", "TRO dissolved"])
+    released = runner.invoke(
+        app, ["review", "release", reviewed.result.batch_id, "--out", str(out)]
+    )
+    assert released.exit_code == 0, released.output
+
+
+def entries_by_kind() -> dict[str, list[dict[str, Any]]]:
+    exported = StringIO()
+    open_ledger(load_settings()).export_jsonl(exported)
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in exported.getvalue().splitlines():
+        entry = json.loads(json.loads(line)["entry"])
+        found[entry["kind"]].append(entry)
+    return found

@@ -157,7 +157,7 @@ def test_release_writes_only_newly_decided_cases(reviewed: Ran, store: sa.Engine
     assert all(r["rejection_reason"] is None for r in rows)
     assert case_of(store, "R1").release_number == 1
 
-    with pytest.raises(Conflict, match="no review decisions since"):
+    with pytest.raises(Conflict, match="no review decisions to release since"):
         release()
     decide(store, "R5", approve=True)
     second = release()

@@ -223,6 +223,7 @@ def _received(intake: IntakeOutcome, at: datetime) -> Entry:
         tax_periods=m.tax_periods,
         record_count=intake.records.num_rows,
         recipients=m.recipients,
+        purpose=m.purpose,
     )
 
 

@@ -13,6 +13,7 @@ from ivs.batch.index_step import ensure_index
 from ivs.batch.run import AMBIGUITY_MARGIN_BITS
 from ivs.cli.common import console, handle_errors
 from ivs.domain.settings import load_settings
+from ivs.ledger.keys import open_ledger
 from ivs.match.model import load_model
 from ivs.review import (
     Explanation,
@@ -27,6 +28,7 @@ from ivs.review import (
     release_batch,
     render_explanation,
 )
+from ivs.review.accounting import ReviewAccounting
 from ivs.store import open_store
 
 __all__ = ["register"]
@@ -170,13 +172,15 @@ def register(app: typer.Typer) -> None:
         """Approve or refuse a case, once, with a reason."""
         if approve == refuse:
             raise typer.BadParameter("give exactly one of --approve and --refuse")
+        ledger = open_ledger(load_settings())
         decision = decide_case(
-            open_store(load_settings()),
+            ledger.store,
             case,
             approve=approve,
             reason=reason,
             decided_by=_reviewer(by),
             now=datetime.now(UTC),
+            ledger=ReviewAccounting(ledger),
         )
         console.print(
             f"case {decision.case_id} ({decision.batch_id} {decision.request_id}) "
@@ -193,7 +197,8 @@ def register(app: typer.Typer) -> None:
         by: str | None = typer.Option(None, "--by", help="Who releases (default: the OS user)."),
     ) -> None:
         """Write BATCH_ID.supplement-N.response.csv with the cases decided since the last one."""
-        store = open_store(load_settings())
+        ledger = open_ledger(load_settings())
+        store = ledger.store
         queued = list_cases(store, batch_id=batch_id)
         if not queued:
             raise typer.BadParameter(f"batch {batch_id} has no review cases", param_hint="BATCH_ID")
@@ -206,6 +211,7 @@ def register(app: typer.Typer) -> None:
             index=locate_index(inputs, _index_from(master)),
             released_by=_reviewer(by),
             now=datetime.now(UTC),
+            ledger=ReviewAccounting(ledger),
         )
         console.print(
             f"supplement {done.number} of {batch_id}: {done.disclosed} disclosed, "

@@ -212,8 +212,10 @@ def batch_received(
     tax_periods: Sequence[str],
     record_count: int,
     recipients: Sequence[Officer],
+    purpose: str = "",
 ) -> Entry:
-    """A signed request batch was received (the request, 6103(p)(3)(A))."""
+    """A signed request batch was received (the request, 6103(p)(3)(A)), with the purpose
+    it states (the manifest's ``purpose``)."""
     return _entry(
         EntryKind.BATCH_RECEIVED,
         at,
@@ -226,6 +228,7 @@ def batch_received(
             "tax_periods": list(tax_periods),
             "record_count": record_count,
             "recipients": _officers(recipients),
+            "purpose": purpose,
         },
     )
 

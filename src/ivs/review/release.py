@@ -48,9 +48,15 @@ class Release:
 
 
 class ReleaseLedger(Protocol):
-    """Appends a ledger entry for a supplement, on the connection that records it."""
+    """The accounting of a supplement, on the connection that records it: which approved
+    cases a hold in force keeps back (they wait for a later supplement), and the entries for
+    the disclosures and the file released."""
 
-    def append_review_release(self, conn: sa.Connection, release: Release) -> None: ...
+    def held_case_ids(self, conn: sa.Connection, batch_id: str, cases: list[Any]) -> set[int]: ...
+
+    def append_review_release(
+        self, conn: sa.Connection, release: Release, supplement: pa.Table, tins: list[str | None]
+    ) -> None: ...
 
 
 def supplement_path(out_dir: Path, batch_id: str, number: int) -> Path:
@@ -116,10 +122,15 @@ def release_batch(
                     .order_by(review_cases.c.row)
                 )
             )
+            if ledger is not None:
+                # Checked at the moment of disclosure: held approvals stay unreleased.
+                held = ledger.held_case_ids(conn, batch_id, cases)
+                cases = [c for c in cases if int(c.case_id) not in held]
             if not cases:
                 raise Conflict(
-                    f"batch {batch_id} has no review decisions since its last release; "
-                    "decide cases with `ivs review decide` first"
+                    f"batch {batch_id} has no review decisions to release since its last "
+                    "release (or a hold in force covers them); decide cases with "
+                    "`ivs review decide` first, or wait for the hold to be lifted"
                 )
             last = conn.execute(
                 sa.select(sa.func.max(review_releases.c.number)).where(
@@ -168,7 +179,8 @@ def release_batch(
             )
             release = replace(release, response_sha256=sha)
             if ledger is not None:
-                ledger.append_review_release(conn, release)
+                tins = [c.tin if c.status == CaseStatus.APPROVED else None for c in cases]
+                ledger.append_review_release(conn, release, table, tins)
     except IntegrityError as e:
         raise Conflict(
             f"batch {batch_id}: another release was recorded at the same time; run it again"

@@ -1,0 +1,125 @@
+"""The review queue's accounting on the ledger: each review decision, and each supplement's
+disclosures and release, in the transaction that records them; holds checked at release."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from ivs.disclose.holds import holds_in_force
+from ivs.domain.codes import Outcome
+from ivs.formats.manifest import Recipient
+from ivs.ledger.entries import (
+    Entry,
+    disclosed_values_digest,
+    disclosure,
+    response_released,
+    review_decision,
+)
+from ivs.ledger.log import Ledger
+from ivs.review.queue import ReviewDecision
+from ivs.review.release import Release
+from ivs.store.disclosure_tables import batch_records
+from ivs.store.ledger_tables import ledger_entries
+from ivs.store.schema import batches
+
+__all__ = ["ReviewAccounting"]
+
+_ADDRESS = ("street_address", "unit", "city", "state", "zip")
+
+
+class ReviewAccounting:
+    """Implements the review queue's ``ReviewLedger`` and ``ReleaseLedger`` on the ledger."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    def append_review_decision(self, conn: sa.Connection, decision: ReviewDecision) -> None:
+        self._ledger.append(
+            [
+                review_decision(
+                    at=datetime.now(UTC),
+                    case_id=str(decision.case_id),
+                    batch_id=decision.batch_id,
+                    request_id=decision.request_id,
+                    reviewer=decision.decided_by,
+                    decision=str(decision.decision),
+                    reason=decision.reason,
+                )
+            ],
+            conn,
+        )
+
+    def held_case_ids(self, conn: sa.Connection, batch_id: str, cases: list[Any]) -> set[int]:
+        self._ledger.lock(conn)
+        in_force = holds_in_force(conn, datetime.now(UTC))
+        if not in_force:
+            return set()
+        agency = conn.execute(
+            sa.select(batches.c.requesting_agency).where(batches.c.batch_id == batch_id)
+        ).scalar_one_or_none()
+        states = dict(
+            conn.execute(
+                sa.select(batch_records.c.request_id, batch_records.c.request_state).where(
+                    batch_records.c.batch_id == batch_id
+                )
+            ).all()
+        )
+        held = set()
+        for case in cases:
+            for hold in in_force:
+                kind, value = hold.scope.kind, hold.scope.value
+                if (
+                    kind == "all"
+                    or (kind == "agency" and value == agency)
+                    or (kind == "batch" and value == batch_id)
+                    or (kind == "state" and value == states.get(case.request_id))
+                ):
+                    held.add(int(case.case_id))
+        return held
+
+    def _received(self, conn: sa.Connection, batch_id: str) -> dict[str, Any]:
+        for (data,) in conn.execute(
+            sa.select(ledger_entries.c.entry).where(ledger_entries.c.kind == "batch_received")
+        ):
+            body: dict[str, Any] = json.loads(bytes(data))["body"]
+            if body["batch_id"] == batch_id:
+                return body
+        raise LookupError(f"batch {batch_id} has no batch_received entry")
+
+    def append_review_release(
+        self, conn: sa.Connection, release: Release, supplement: pa.Table, tins: list[str | None]
+    ) -> None:
+        received = self._received(conn, release.batch_id)
+        at = datetime.now(UTC)
+        entries: list[Entry] = []
+        for row, tin in zip(supplement.to_pylist(), tins, strict=True):
+            if row["outcome"] != Outcome.DISCLOSED.value or tin is None:
+                continue
+            entries.append(
+                disclosure(
+                    at=at,
+                    batch_id=release.batch_id,
+                    request_id=row["request_id"],
+                    tin=tin,
+                    recipient_agency=received["requesting_agency"],
+                    recipients=[Recipient(**o) for o in received["recipients"]],
+                    statute=received["statute"],
+                    purpose=str(received.get("purpose", "")),
+                    fields=list(_ADDRESS),
+                    values_digest=disclosed_values_digest({k: row[k] for k in _ADDRESS}),
+                )
+            )
+        entries.append(
+            response_released(
+                at=at,
+                batch_id=release.batch_id,
+                response_sha256=release.response_sha256,
+                record_count=supplement.num_rows,
+            )
+        )
+        self._ledger.append(entries, conn)
