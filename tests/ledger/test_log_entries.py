@@ -157,6 +157,8 @@ def test_every_kind_has_a_constructor_that_round_trips() -> None:
         (b"[]", "exactly v, i, kind, at and body"),
         (b'{"at":"t","body":{},"i":0,"kind":"purge","v":2}', "format 2"),
         (b'{"at":"t","body":{},"i":-1,"kind":"purge","v":1}', "non-negative"),
+        (b'{"at":"t","body":{"x":1.5},"i":0,"kind":"purge","v":1}', "no floats"),
+        (b'{"at":"t","body":{"x":NaN},"i":0,"kind":"purge","v":1}', "no floats"),
         (b'{"at":"t","body":{},"i":0,"kind":"nope","v":1}', "not valid"),
         (b'{"at":"t","body":[],"i":0,"kind":"purge","v":1}', "not an object"),
         (b'{"v":1,"at":"t","body":{},"i":0,"kind":"purge"}', "canonical"),

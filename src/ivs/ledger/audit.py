@@ -107,15 +107,16 @@ class _Verifier:
         self.check_heads_at(0)
         expected = 0
         while True:
+            e = ledger_entries.c
             rows = self.conn.execute(
-                sa.select(ledger_entries)
-                .where(ledger_entries.c.entry_index >= expected)
-                .order_by(ledger_entries.c.entry_index)
+                sa.select(e.entry_index, e.kind, e.entry, e.leaf_hash)
+                .where(e.entry_index >= expected)
+                .order_by(e.entry_index)
                 .limit(_CHUNK)
             ).all()
             if not rows:
                 break
-            subtrees = _subtrees_completed_in(self.conn, expected, rows[-1].entry_index + 1)
+            subtrees = _subtrees_completed_in(self.conn, expected, rows[-1][0] + 1)
             for row in rows:
                 self.check_entry(expected, row, subtrees)
                 expected += 1
@@ -123,7 +124,7 @@ class _Verifier:
         self.check_end(expected)
 
     def check_entry(self, expected: int, row: Any, subtrees: dict[tuple[int, int], bytes]) -> None:
-        index = int(row.entry_index)
+        index, kind, data, stored_leaf = int(row[0]), row[1], bytes(row[2]), bytes(row[3])
         if index != expected:
             if expected >= self.state_size:
                 raise _Failure(
@@ -142,7 +143,6 @@ class _Verifier:
                 f"entry {index} lies past the ledger's recorded size of {self.state_size}: it "
                 "was written into the table directly, not appended.",
             )
-        data = bytes(row.entry)
         try:
             embedded, entry = parse_entry(data)
         except LedgerError as e:
@@ -153,14 +153,14 @@ class _Verifier:
                 f"entry {index} holds the bytes of entry {embedded}: entries were moved, "
                 "reordered or inserted.",
             )
-        if entry.kind.value != row.kind:
+        if entry.kind.value != kind:
             raise _Failure(
                 index,
                 f"entry {index} is a {entry.kind.value} entry but its row says "
-                f"{row.kind!r}: the row was edited.",
+                f"{kind!r}: the row was edited.",
             )
         leaf = leaf_hash(data)
-        if leaf != bytes(row.leaf_hash):
+        if leaf != stored_leaf:
             raise _Failure(
                 index,
                 f"entry {index}'s bytes do not hash to the leaf hash recorded when it was "
