@@ -26,7 +26,7 @@ from ivs.ledger.log import Ledger
 from .small_world import REQUESTS, write_batch, write_master
 
 NOW = datetime(2025, 6, 28, tzinfo=UTC)
-pytestmark = pytest.mark.usefixtures("ledger_key")
+pytestmark = pytest.mark.usefixtures("ledger_key", "store_backend")
 DISCLOSED = sum(1 for _, outcome, _ in REQUESTS if outcome == "DISCLOSED")
 
 

@@ -13,33 +13,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ivs.ledger.log import Ledger
 from ivs.store.migrate import upgrade_store
 
-_PG_USERS = ("postgres", "root")
-
-
-def _postgres_url() -> str | None:
-    for user in _PG_USERS:
-        url = f"postgresql+psycopg://{user}@127.0.0.1:5432/test"
-        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-        try:
-            with engine.connect():
-                return url
-        except sa.exc.OperationalError:
-            continue
-        finally:
-            engine.dispose()
-    return None
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    url = _postgres_url()
-    if url is None:
-        pytest.skip(
-            "!!! NO POSTGRESQL SERVER answered at 127.0.0.1:5432 (database test, users "
-            f"{', '.join(_PG_USERS)}): the PostgreSQL half of the ledger store tests DID NOT RUN"
-        )
-    return url
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:

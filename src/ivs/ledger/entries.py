@@ -169,9 +169,7 @@ def _no_float(text: str) -> None:
 def parse_entry(data: bytes) -> tuple[int, Entry]:
     """The index and entry that ``data`` encodes; raises unless ``data`` is canonical."""
     try:
-        document = json.loads(
-            data.decode("utf-8"), parse_float=_no_float, parse_constant=_no_float
-        )
+        document = json.loads(data.decode("utf-8"), parse_float=_no_float, parse_constant=_no_float)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise LedgerError(f"entry bytes are not UTF-8 JSON ({e})") from e
     if not isinstance(document, dict) or set(document) != {"v", "i", "kind", "at", "body"}:

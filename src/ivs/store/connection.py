@@ -13,7 +13,10 @@ from ivs.domain.errors import StoreError
 from ivs.domain.settings import Settings
 from ivs.store.schema import metadata
 
-__all__ = ["open_store", "store_url"]
+__all__ = ["close_stores", "open_store", "store_url"]
+
+# One engine (and connection pool) per store URL in a process, as SQLAlchemy intends.
+_ENGINES: dict[str, sa.Engine] = {}
 
 
 def store_url(settings: Settings) -> str:
@@ -33,8 +36,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def open_store(settings: Settings) -> sa.Engine:
-    """An engine on the store with every table created."""
+    """An engine on the store with every table created (one per URL in a process)."""
     url = store_url(settings)
+    if url in _ENGINES:
+        return _ENGINES[url]
     try:
         if url.startswith("sqlite"):
             Path(settings.home).mkdir(parents=True, exist_ok=True)
@@ -48,4 +53,11 @@ def open_store(settings: Settings) -> sa.Engine:
             f"cannot open the store at {url.split('@')[-1]}: {e.__class__.__name__}: {e}. "
             "Check IVS_DATABASE_URL, or unset it to use the SQLite file under $IVS_HOME."
         ) from e
+    _ENGINES[url] = engine
     return engine
+
+
+def close_stores() -> None:
+    """Close every pooled connection (before a store is dropped, or at exit)."""
+    while _ENGINES:
+        _ENGINES.popitem()[1].dispose()

@@ -91,7 +91,13 @@ def append_only_ddl(dialect: str, table: str) -> list[str]:
 
 def _install_triggers(table: sa.Table, connection: sa.Connection, **_kw: object) -> None:
     for statement in append_only_ddl(connection.dialect.name, table.name):
-        connection.exec_driver_sql(statement)
+        # The driver reads % as a parameter marker (format paramstyle): double it.
+        marker_safe = (
+            statement.replace("%", "%%")
+            if connection.dialect.paramstyle in ("format", "pyformat")
+            else statement
+        )
+        connection.exec_driver_sql(marker_safe)
 
 
 # create_all (tests, the SQLite default) gets the same triggers as the Alembic migration.
