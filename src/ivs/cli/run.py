@@ -136,8 +136,12 @@ def register(app: typer.Typer) -> None:
         master: Path = typer.Option(..., "--master", help="Master folder."),
         signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
         out: Path = typer.Option(..., "--out", help="Where to write the model JSON."),
+        reviews: bool = typer.Option(
+            True, "--reviews/--no-reviews", help="Use reviewers' decisions on this batch as labels."
+        ),
     ) -> None:
-        """Estimate m (from TIN-verified pairs) and u (from random pairs); write versioned JSON."""
+        """Estimate m (from TIN-verified pairs and reviewers' decisions) and u (from random
+        pairs); write versioned JSON."""
         settings = load_settings()
         with err_console.status("training") as status:
             model = train_from_batch(
@@ -147,6 +151,7 @@ def register(app: typer.Typer) -> None:
                 settings,
                 now=datetime.now(UTC),
                 step=status.update,
+                with_reviews=reviews,
             )
         out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
         console.print(f"model {model.digest[:16]} written to {out}")

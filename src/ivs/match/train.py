@@ -1,16 +1,23 @@
-"""Estimating the Fellegi–Sunter parameters: u by random sampling, m from TIN-verified pairs.
+"""Estimating the Fellegi–Sunter parameters: u by random sampling, m from TIN-verified pairs
+and reviewers' decisions.
 
 Unsupervised EM is deliberately not used: on household-rich data it learns "same household"
 rather than "same person". Instead, requests whose TIN names a taxpayer are labelled pairs
 (their other comparisons give m), and requests paired with random taxpayers give u. The TIN
 comparison itself cannot be learned from TIN-labelled pairs; its m and u follow from the share
-of requests that carry a TIN. Counts are Laplace-smoothed so no level has zero probability.
+of requests that carry a TIN. Reviewers' decisions on the batch's review cases are labels
+too: an approved pair joins the m pairs, a refused pair leaves them (the reviewer saw that a
+TIN-verified pair was not the same person). Counts are Laplace-smoothed so no level has zero
+probability.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ivs.domain.errors import ConfigError
 from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
@@ -54,11 +61,38 @@ def _capped_by_exact(m: list[float], u: list[float]) -> list[float]:
     return [u[0], *(max(ui, mi / cap) for mi, ui in zip(m[1:], u[1:], strict=True))]
 
 
-def train_model(engine: DuckDBEngine, *, on: date, step: Callable[[str], None]) -> MatchModel:
-    """A model from the ``req``/``tp``/``forms``/``addr``/``restr`` tables in ``engine``."""
-    step("comparing TIN-verified pairs (m)")
+def train_model(
+    engine: DuckDBEngine,
+    *,
+    on: date,
+    step: Callable[[str], None],
+    reviewed: pa.Table | None = None,
+) -> MatchModel:
+    """A model from the ``req``/``tp``/``forms``/``addr``/``restr`` tables in ``engine``;
+    ``reviewed`` (request_id, tin, approved) holds reviewers' decisions on this batch."""
+    step("comparing TIN-verified and reviewed pairs (m)")
+    labels = (
+        reviewed
+        if reviewed is not None
+        else pa.table(
+            {
+                "request_id": pa.array([], pa.string()),
+                "tin": pa.array([], pa.string()),
+                "approved": pa.array([], pa.bool_()),
+            }
+        )
+    )
+    engine.register("review_labels", labels)
     labelled = SqlStep(
-        "pairs", "SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin"
+        "pairs",
+        """
+        (SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin
+         UNION
+         SELECT l.request_id, l.tin FROM review_labels l
+         JOIN req r ON r.request_id = l.request_id WHERE l.approved)
+        EXCEPT
+        SELECT request_id, tin FROM review_labels WHERE NOT approved
+        """,
     )
     engine.run([labelled, *comparison_steps(on=on)])
     m_counts = _level_counts(engine)
@@ -113,6 +147,10 @@ def train_model(engine: DuckDBEngine, *, on: date, step: Callable[[str], None]) 
         "requests": requests,
         "requests_with_tin": with_tin,
         "labelled_pairs": labelled_pairs,
+        "review_labels": {
+            "approved": int(pc.sum(labels.column("approved")).as_py() or 0),
+            "refused": labels.num_rows - int(pc.sum(labels.column("approved")).as_py() or 0),
+        },
         "random_pairs": sum(u_counts["name"]),
         "blocked_pairs": blocked,
         "taxpayers": taxpayers,
