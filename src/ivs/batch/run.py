@@ -156,7 +156,8 @@ def match_batch(
             ORDER BY b._row
             """
         )
-    # Court holds arrive with the ledger; until then nothing is held.
+    # Holds are checked at the moment of disclosure, when the decision is committed
+    # (commit_step.py); here every record is decided as if none were in force.
     held = pa.array([False] * joined.num_rows)
     decision_input = joined.append_column("held", held)
     decided = decide(decision_input, rules)
