@@ -25,10 +25,10 @@ from ivs.disclose.holds import held_mask, holds_in_force
 from ivs.domain.codes import DecisionCode, Outcome
 from ivs.domain.errors import LedgerError
 from ivs.formats.manifest import Recipient
-from ivs.ledger.entries import Entry, EntryKind, disclosed_values_digest, disclosure, instant
-from ivs.ledger.entry_columns import record_decision_bytes
+from ivs.ledger.entries import EntryKind, disclosed_values_digest, instant
+from ivs.ledger.entry_columns import disclosure_bytes, record_decision_bytes
 from ivs.ledger.log import Ledger
-from ivs.store.bulk import insert_rows
+from ivs.store.bulk import insert_rows, select_rows
 from ivs.store.disclosure_tables import batch_records
 from ivs.store.schema import batches
 
@@ -62,26 +62,27 @@ def _committed_rows(conn: sa.Connection, batch_id: str) -> int:
     )
 
 
-def _disclosure_entries(chunk: pa.Table, account: BatchAccount, at: datetime) -> list[Entry]:
+def _disclosure_bytes(
+    chunk: pa.Table, account: BatchAccount, at: datetime
+) -> Callable[[int], list[bytes]]:
     rows = chunk.select(["request_id", "matched_tin", *(f"disclosed_{f}" for f in ADDRESS_FIELDS)])
-    entries = []
-    for row in rows.to_pylist():
-        values = {field: row[f"disclosed_{field}"] for field in ADDRESS_FIELDS}
-        entries.append(
-            disclosure(
-                at=at,
-                batch_id=account.batch_id,
-                request_id=row["request_id"],
-                tin=row["matched_tin"],
-                recipient_agency=account.agency,
-                recipients=account.recipients,
-                statute=account.statute,
-                purpose=account.purpose,
-                fields=list(ADDRESS_FIELDS),
-                values_digest=disclosed_values_digest(values),
-            )
-        )
-    return entries
+    digests = [
+        disclosed_values_digest({field: row[f"disclosed_{field}"] for field in ADDRESS_FIELDS})
+        for row in rows.to_pylist()
+    ]
+    return lambda first: disclosure_bytes(
+        first,
+        at=at,
+        batch_id=account.batch_id,
+        recipient_agency=account.agency,
+        recipients=account.recipients,
+        statute=account.statute,
+        purpose=account.purpose,
+        fields=ADDRESS_FIELDS,
+        request_ids=rows.column("request_id").to_pylist(),
+        tins=rows.column("matched_tin").to_pylist(),
+        values_digests=digests,
+    )
 
 
 def _commit_chunk(
@@ -127,8 +128,10 @@ def _commit_chunk(
     )
     disclosed = pc.equal(outcome, Outcome.DISCLOSED.value)
     positions = pc.indices_nonzero(disclosed)
-    disclosure_indexes = ledger.append(
-        _disclosure_entries(chunk.take(positions), account, at), conn
+    disclosure_indexes = ledger.append_encoded(
+        [EntryKind.DISCLOSURE.value] * len(positions),
+        _disclosure_bytes(chunk.take(positions), account, at),
+        conn,
     )
     disclosed_positions = positions.to_pylist()
     disclosure_entry: list[int | None] = [None] * n
@@ -216,29 +219,27 @@ def committed_decisions(store: sa.Engine, decisions: pa.Table, batch_id: str) ->
     """``decisions`` with each record's outcome and code as committed (holds applied), and the
     disclosed values kept only where the committed outcome is DISCLOSED."""
     with store.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                batch_records.c.row,
-                batch_records.c.request_id,
-                batch_records.c.outcome,
-                batch_records.c.code,
-            )
-            .where(batch_records.c.batch_id == batch_id)
-            .order_by(batch_records.c.row)
-        ).all()
+        rows = select_rows(
+            conn,
+            batch_records,
+            ("request_id", "outcome", "code"),
+            where="batch_id",
+            equals=batch_id,
+            order_by="row",
+        )
     if len(rows) != decisions.num_rows:
         raise LedgerError(
             f"batch {batch_id}: {len(rows)} records are on the record but the batch has "
             f"{decisions.num_rows}; run the batch again to finish it before any response"
         )
-    committed_ids = pa.array([r[1] for r in rows], pa.string())
+    committed_ids = pa.array([r[0] for r in rows], pa.string())
     if not pc.all(pc.equal(committed_ids, decisions.column("request_id"))).as_py():
         raise LedgerError(
             f"batch {batch_id}: the recorded decisions do not belong to these records, in "
             "this order; the working decisions file no longer matches the record"
         )
-    outcome = pa.array([r[2] for r in rows], pa.string())
-    code = pa.array([r[3] for r in rows], pa.string())
+    outcome = pa.array([r[1] for r in rows], pa.string())
+    code = pa.array([r[2] for r in rows], pa.string())
     disclosed = pc.equal(outcome, Outcome.DISCLOSED.value)
     table = decisions.set_column(decisions.schema.get_field_index("outcome"), "outcome", outcome)
     table = table.set_column(table.schema.get_field_index("decision_code"), "decision_code", code)

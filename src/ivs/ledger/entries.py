@@ -39,6 +39,7 @@ __all__ = [
     "batch_quarantined",
     "batch_received",
     "batch_refused",
+    "canonical_json",
     "destruction_certified",
     "disclosed_values_digest",
     "disclosure",
@@ -130,10 +131,15 @@ def _check_json(value: object, where: str) -> None:
     )
 
 
-def _canonical(document: Mapping[str, object]) -> bytes:
+def canonical_json(value: object) -> str:
+    """``value`` as the ledger writes JSON: keys sorted, no whitespace, UTF-8 unescaped."""
     return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _canonical(document: Mapping[str, object]) -> bytes:
+    return canonical_json(document).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

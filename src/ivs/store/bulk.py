@@ -9,10 +9,11 @@ bytes, None) are passed, which every supported driver takes as they are.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["insert_rows"]
+__all__ = ["insert_rows", "select_rows"]
 
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s", "numeric": ":{}", "named": ":p{}"}
 
@@ -50,3 +51,29 @@ def insert_rows(
         conn.exec_driver_sql(sql, keyed)
     else:
         conn.exec_driver_sql(sql, list(rows))
+
+
+def select_rows(
+    conn: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    *,
+    where: str,
+    equals: object,
+    order_by: str,
+) -> list[tuple[Any, ...]]:
+    """``SELECT columns FROM table WHERE where = equals ORDER BY order_by`` as plain tuples
+    from the driver's cursor (row objects cost more than the query for millions of rows)."""
+    preparer = conn.dialect.identifier_preparer
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"SELECT {', '.join(preparer.quote(c) for c in columns)} "
+        f"FROM {preparer.format_table(table)} WHERE {preparer.quote(where)} = {marker} "
+        f"ORDER BY {preparer.quote(order_by)}"
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, (equals,))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

@@ -32,6 +32,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A 256 MB page cache: a batch's commit touches the ledger's and records' B-trees at
+    # their right edges, which then stay in memory.
+    cursor.execute("PRAGMA cache_size=-262144")
     cursor.close()
 
 

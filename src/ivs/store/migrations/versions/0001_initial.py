@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from ivs.store.ledger_tables import APPEND_ONLY_TABLES, append_only_ddl
+from ivs.store.ledger_tables import APPEND_ONLY_TABLES, ENTRY_INDEX, append_only_ddl
 
 revision = "0001"
 down_revision: str | None = None
@@ -43,7 +43,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "ledger_entries",
-        sa.Column("entry_index", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("entry_index", ENTRY_INDEX, primary_key=True, autoincrement=False),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("entry", sa.LargeBinary, nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
