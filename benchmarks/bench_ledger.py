@@ -1,9 +1,11 @@
 """Ledger store speed on SQLite: appends in commits of 1,000, full verify, proofs.
 
     .venv/bin/python benchmarks/bench_ledger.py [--entries 1280000] [--batch 1000] [--dir DIR]
+        [--verify-only]
 
-Appends ``record_decision`` entries (as a batch run records them) through ``Ledger.append``,
-one transaction per batch, on the store ``open_store`` makes (WAL, synchronous=FULL); then
+Appends ``record_decision`` entries as a batch run records them (``Ledger.append_encoded``
+with the bulk encoder), one transaction per batch, on the store ``open_store`` makes (WAL,
+synchronous=FULL); then
 ``Ledger.verify`` of the whole log, and inclusion and consistency proofs checked with the
 pure verifier. Prints each figure; the database is kept in --dir if given.
 """
@@ -18,40 +20,46 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from ivs.domain.settings import load_settings
-from ivs.ledger.entries import record_decision
+from ivs.ledger.entries import EntryKind
+from ivs.ledger.entry_columns import record_decision_bytes
+from ivs.ledger.keys import create_ledger_key, ledger_key_path, load_ledger_key
 from ivs.ledger.log import Ledger
 from ivs.ledger.verify import verify_consistency, verify_inclusion
 from ivs.store import open_store
 
 
-def run(entries: int, batch: int, home: Path) -> None:
-    engine = open_store(load_settings(home=home))
-    ledger = Ledger(engine, Ed25519PrivateKey.generate())
+def run(entries: int, batch: int, home: Path, *, verify_only: bool) -> None:
+    settings = load_settings(home=home)
+    key_path = ledger_key_path(settings)
+    key = load_ledger_key(key_path) if key_path.exists() else create_ledger_key(key_path)
+    ledger = Ledger(open_store(settings), key)
     at = datetime(2025, 3, 1, tzinfo=UTC)
-    start = time.perf_counter()
-    done = 0
-    while done < entries:
-        count = min(batch, entries - done)
-        ledger.append(
-            [
-                record_decision(
+    if not verify_only:
+        start = time.perf_counter()
+        done = 0
+        while done < entries:
+            count = min(batch, entries - done)
+            ids = [f"R{done + i:09d}" for i in range(count)]
+            ledger.append_encoded(
+                [EntryKind.RECORD_DECISION.value] * count,
+                lambda first, ids=ids, count=count, done=done: record_decision_bytes(
+                    first,
                     at=at,
-                    batch_id=f"B{(done + i) // 100_000:05d}",
-                    request_id=f"R{done + i:09d}",
-                    outcome="NOT_DISCLOSED",
-                    code="NO_CANDIDATE",
+                    batch_id=f"B{done // 100_000:05d}",
                     rule_set="9f2c" * 16,
                     software_version="0.1.0",
-                )
-                for i in range(count)
-            ]
-        )
-        done += count
-    append_s = time.perf_counter() - start
-    print(f"append: {entries:,} entries in {append_s:.1f} s = {entries / append_s:,.0f} entries/s")
+                    request_ids=ids,
+                    outcomes=["NOT_DISCLOSED"] * count,
+                    codes=["NO_CANDIDATE"] * count,
+                    states=["TX"] * count,
+                    scores=[None] * count,
+                ),
+            )
+            done += count
+        append_s = time.perf_counter() - start
+        print(f"append: {entries:,} entries in {append_s:.1f} s = {entries / append_s:,.0f}/s")
+    entries = ledger.head().size
 
     start = time.perf_counter()
     report = ledger.verify()
@@ -92,13 +100,16 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_280_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument(
+        "--verify-only", action="store_true", help="Measure the ledger already in --dir."
+    )
     args = parser.parse_args()
     if args.dir is not None:
         args.dir.mkdir(parents=True, exist_ok=True)
-        run(args.entries, args.batch, args.dir)
+        run(args.entries, args.batch, args.dir, verify_only=args.verify_only)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        run(args.entries, args.batch, Path(tmp))
+        run(args.entries, args.batch, Path(tmp), verify_only=False)
 
 
 if __name__ == "__main__":

@@ -167,3 +167,22 @@ def test_every_kind_has_a_constructor_that_round_trips() -> None:
 def test_parse_refuses_what_is_not_a_canonical_entry(data: bytes, message: str) -> None:
     with pytest.raises(LedgerError, match=message):
         E.parse_entry(data)
+
+
+def test_entry_header_reads_index_and_kind_of_real_entries() -> None:
+    entry = E.hold_lifted(at=AT, hold_id="H1", lifted_by="judge", reason="vacated")
+    assert E.entry_header(entry.to_bytes(42)) == (42, "hold_lifted")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xff", "UTF-8"),
+        (b'{"at":"2025-03-01T12:30:05.123Z","body":{},"i":1,"kind":"nope","v":1}', "kind"),
+        (b'{"at":"t","body":{},"i":-1,"kind":"purge","v":1}', "non-negative"),
+        (b'{"at":"t","body":{},"i":0,"kind":"purge","v":2}', "format 2"),
+    ],
+)
+def test_entry_header_refuses_what_is_not_an_entry(data: bytes, message: str) -> None:
+    with pytest.raises(LedgerError, match=message):
+        E.entry_header(data)

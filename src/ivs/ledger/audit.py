@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ivs.domain.errors import LedgerError
-from ivs.ledger.entries import parse_entry
+from ivs.ledger.entries import entry_header
 from ivs.ledger.merkle import MerkleFrontier, leaf_hash
 from ivs.ledger.stored_tree import MIN_STORED_LEVEL
 from ivs.ledger.tree_head import SignedTreeHead, key_id, verify_tree_head
@@ -144,7 +144,7 @@ class _Verifier:
                 "was written into the table directly, not appended.",
             )
         try:
-            embedded, entry = parse_entry(data)
+            embedded, entry_kind = entry_header(data)
         except LedgerError as e:
             raise _Failure(index, f"entry {index} is not a well-formed entry: {e}") from e
         if embedded != index:
@@ -153,10 +153,10 @@ class _Verifier:
                 f"entry {index} holds the bytes of entry {embedded}: entries were moved, "
                 "reordered or inserted.",
             )
-        if entry.kind.value != kind:
+        if entry_kind != kind:
             raise _Failure(
                 index,
-                f"entry {index} is a {entry.kind.value} entry but its row says "
+                f"entry {index} is a {entry_kind} entry but its row says "
                 f"{kind!r}: the row was edited.",
             )
         leaf = leaf_hash(data)
