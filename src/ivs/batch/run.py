@@ -425,7 +425,11 @@ def run_batch(
             result.blocking_recall = output.blocking_recall
             matched = output.decisions.append_column("request_state", _request_states(intake))
             matched = matched.replace_schema_metadata(
-                {"ivs.manifest_digest": m.digest, "ivs.rule_set": rules.digest}
+                {
+                    "ivs.manifest_digest": m.digest,
+                    "ivs.rule_set": rules.digest,
+                    "ivs.index": str(index.folder.resolve()),
+                }
             )
             _write_parquet(matched, work_path)
         account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
@@ -460,13 +464,9 @@ def run_batch(
     announce("writing decisions and response")
     decisions = committed_decisions(store, matched, batch_id)
     _write_parquet(decisions.drop_columns(["request_state"]), decisions_path)
-    record_inputs(
-        out_dir,
-        batch_id,
-        manifest=manifest,
-        master=master,
-        index=index.folder if index is not None else master,
-    )
+    # The index the batch was matched against, for `ivs explain` and review releases.
+    matched_index = Path((matched.schema.metadata or {})[b"ivs.index"].decode())
+    record_inputs(out_dir, batch_id, manifest=manifest, master=master, index=matched_index)
     enqueue_reviews(store, batch_id, decisions_path)
     outcomes = _counts(decisions.column("outcome"))
     codes = _counts(decisions.column("decision_code"))
