@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "ivs.cli.review",
     "ivs.cli.ledger",
     "ivs.cli.disclose",
+    "ivs.cli.report",
 )
 
 for _name in _COMMAND_MODULES:

@@ -9,7 +9,7 @@ not at all. Appends are serialized by a row lock on ``ledger_state`` taken first
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -304,6 +304,37 @@ class Ledger:
         """Recompute every leaf, the tree and every signed head from the stored bytes."""
         with self._engine.connect() as conn:
             return verify_log(conn, (self._public_key,))
+
+    def entry_bytes(
+        self,
+        kinds: Collection[str],
+        *,
+        start: int = 0,
+        stop: int | None = None,
+        chunk: int = 100_000,
+    ) -> Iterator[list[bytes]]:
+        """The stored bytes of the entries of ``kinds`` with ``start <= index < stop``, in
+        index order, ``chunk`` at a time.
+
+        For readers that parse many entries at once (reports parse a batch's decisions as
+        columns); the bytes are as stored, which ``verify`` checks against the tree.
+        """
+        next_index = start
+        with self._engine.connect() as conn:
+            while True:
+                query = sa.select(ledger_entries.c.entry_index, ledger_entries.c.entry).where(
+                    ledger_entries.c.kind.in_(list(kinds)),
+                    ledger_entries.c.entry_index >= next_index,
+                )
+                if stop is not None:
+                    query = query.where(ledger_entries.c.entry_index < stop)
+                rows = conn.execute(
+                    query.order_by(ledger_entries.c.entry_index).limit(chunk)
+                ).all()
+                if not rows:
+                    return
+                yield [bytes(row.entry) for row in rows]
+                next_index = rows[-1].entry_index + 1
 
     def export_jsonl(self, stream: TextIO) -> int:
         """Write every entry, in order, one JSON object a line; returns how many."""

@@ -1,0 +1,649 @@
+"""The three reports: one batch, a period (weekly), and the annual table for the JCT.
+
+Each reads one snapshot of the ledger (:func:`ivs.report.source.read_view`) and nothing
+else, so its numbers are the ledger's, and states the size and root it was computed from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ivs.domain.codes import DecisionCode, Outcome
+from ivs.domain.errors import ConfigError
+from ivs.domain.settings import Settings
+from ivs.ledger.entries import EntryKind
+from ivs.ledger.log import Ledger
+from ivs.report import charts
+from ivs.report.document import Cell, Figure, Report, Section, Table, Total
+from ivs.report.sections import (
+    OUTCOMES,
+    counterfactual_section,
+    outcome_counts,
+    outcomes_section,
+    reviews_section,
+    scores_section,
+    states_section,
+)
+from ivs.report.source import LedgerView, Record, Scope, read_view
+
+__all__ = ["AnnualRow", "annual_report", "annual_rows", "batch_report", "period_report"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _day(at: str) -> date:
+    return date.fromisoformat(at[:10])
+
+
+def _hold_scope_covers(scope: str, *, batch_id: str, agency: str, states: set[str]) -> bool:
+    kind, _, value = scope.partition(":")
+    return (
+        kind == "all"
+        or (kind == "batch" and value == batch_id)
+        or (kind == "agency" and value == agency)
+        or (kind == "state" and value in states)
+    )
+
+
+def _holds_rows(placed: Sequence[Record], lifted: Sequence[Record]) -> list[tuple[Cell, ...]]:
+    lifts = {r["hold_id"]: r for r in lifted}
+    return [
+        (
+            r["hold_id"],
+            r["scope"],
+            r["authority"],
+            r["at"],
+            lifts[r["hold_id"]]["at"] if r["hold_id"] in lifts else None,
+            r["reason"],
+        )
+        for r in placed
+    ]
+
+
+_HOLD_COLUMNS = ("hold", "scope", "authority", "placed", "lifted", "reason")
+_RECALL_COLUMNS = (
+    "notice",
+    "recipient",
+    "scope",
+    "order",
+    "disclosures",
+    "certify by",
+    "certified",
+)
+
+
+def _recall_rows(
+    recalls: Sequence[Record], certified: Sequence[Record], counted: dict[str, int]
+) -> list[tuple[Cell, ...]]:
+    done = {r["notice_id"]: r["certified_on"] for r in certified}
+    return [
+        (
+            r["notice_id"],
+            r["recipient_agency"],
+            r["scope"],
+            r["order"],
+            counted[r["notice_id"]],
+            r["certify_by"],
+            done.get(r["notice_id"]),
+        )
+        for r in recalls
+    ]
+
+
+def _holds_and_recalls_batch(view: LedgerView, batch_id: str, agency: str) -> Section:
+    decisions = view.decisions
+    states = {s for s in decisions.column("state").unique().to_pylist() if s}
+    times = decisions.column("at")
+    first = pc.min(times).as_py() if decisions.num_rows else None
+    last = pc.max(times).as_py() if decisions.num_rows else None
+    lifted_at = {r["hold_id"]: r["at"] for r in view.ever(EntryKind.HOLD_LIFTED)}
+    touching = []
+    for hold in view.ever(EntryKind.HOLD_PLACED):
+        if not _hold_scope_covers(hold["scope"], batch_id=batch_id, agency=agency, states=states):
+            continue
+        placed = datetime.fromisoformat(hold["at"].replace("Z", "+00:00"))
+        lift = lifted_at.get(hold["hold_id"])
+        ended = datetime.fromisoformat(lift.replace("Z", "+00:00")) if lift else None
+        # In force at some moment while the batch's records were being decided.
+        if (
+            first is not None
+            and last is not None
+            and placed <= last
+            and (ended is None or ended > first)
+        ):
+            touching.append(hold)
+    lifts = [
+        r
+        for r in view.ever(EntryKind.HOLD_LIFTED)
+        if r["hold_id"] in {h["hold_id"] for h in touching}
+    ]
+    held = int(pc.sum(pc.equal(decisions.column("code"), DecisionCode.HELD)).as_py() or 0)
+    batch_entries = set(view.disclosures.column("i").to_pylist())
+    recalls, counted = [], {}
+    for recall in view.ever(EntryKind.RECALL_ISSUED):
+        hit = sum(1 for i in recall["disclosure_entries"] if i in batch_entries)
+        if hit or recall["scope"] == f"batch:{batch_id}":
+            recalls.append(recall)
+            counted[recall["notice_id"]] = hit
+    notices = set(counted)
+    incidents = [r for r in view.ever(EntryKind.INCIDENT_REPORTED) if r["notice_id"] in notices]
+    certified = [r for r in view.ever(EntryKind.DESTRUCTION_CERTIFIED) if r["notice_id"] in notices]
+    section = Section(
+        "Holds and recalls",
+        paragraphs=[
+            "Court holds whose scope covers this batch (all, its agency, the batch, or a state "
+            "among its requests) and that were in force while its records were decided; recall "
+            "notices for disclosures made in this batch, the incidents reported on them and "
+            "the recipients' certifications of destruction."
+        ],
+        totals=[
+            Total("holds.held_records", "records withheld by a hold", held),
+            Total("holds.touching", "holds in force over the batch", len(touching)),
+            Total("recalls.notices", "recall notices", len(recalls)),
+            Total("recalls.disclosures", "disclosures recalled", sum(counted.values())),
+            Total("incidents.reported", "incident reports", len(incidents)),
+            Total(
+                "incidents.unauthorized",
+                "unauthorized disclosures reported",
+                sum(int(r["unauthorized_disclosures"]) for r in incidents),
+            ),
+            Total("recalls.certified", "destructions certified", len(certified)),
+        ],
+    )
+    section.tables.append(Table(_HOLD_COLUMNS, _holds_rows(touching, lifts), title="Holds"))
+    section.tables.append(
+        Table(_RECALL_COLUMNS, _recall_rows(recalls, certified, counted), title="Recall notices")
+    )
+    return section
+
+
+def batch_report(ledger: Ledger, batch_id: str, settings: Settings) -> Report:
+    """Everything the ledger says about one batch."""
+    view = read_view(ledger, Scope(batch_id=batch_id))
+    received = next(r for r in view.ever(EntryKind.BATCH_RECEIVED) if r["batch_id"] == batch_id)
+    agency = str(received["requesting_agency"])
+
+    def mine(kind: EntryKind) -> list[Record]:
+        return [r for r in view.ever(kind) if r.get("batch_id") == batch_id]
+
+    completed = mine(EntryKind.BATCH_COMPLETED)
+    outcomes = outcome_counts(view.decisions)
+    rule_sets = sorted({str(r["rule_set"]) for r in completed})
+    facts = [
+        ("requesting agency", agency),
+        ("statute", str(received["statute"])),
+        ("tax periods", ", ".join(received["tax_periods"])),
+        (
+            "recipients",
+            "; ".join(f"{p['name']}, {p['title']}, {p['office']}" for p in received["recipients"]),
+        ),
+        ("received", str(received["at"])),
+        ("completed", ", ".join(r["at"] for r in completed) or "not completed"),
+        ("rule set", ", ".join(rule_sets) or "—"),
+    ]
+    summary = Section(
+        "The batch",
+        paragraphs=[
+            f"Batch {batch_id} from {agency} under {received['statute']}: "
+            f"{int(received['record_count']):,} request records on its signed manifest, "
+            f"{view.decisions.num_rows:,} decisions recorded."
+        ],
+        totals=[
+            Total("batch.records", "records on the manifest", int(received["record_count"])),
+            Total("batch.decisions", "decisions recorded", view.decisions.num_rows),
+            Total("batch.disclosures", "disclosure entries", view.disclosures.num_rows),
+            Total("batch.released", "responses released", len(mine(EntryKind.RESPONSE_RELEASED))),
+            Total("batch.fetched", "responses fetched", len(mine(EntryKind.RESPONSE_FETCHED))),
+            Total(
+                "batch.duplicates",
+                "duplicate submissions",
+                len(mine(EntryKind.DUPLICATE_SUBMISSION)),
+            ),
+        ],
+    )
+    if (
+        view.decisions.num_rows
+        != outcomes[Outcome.DISCLOSED]
+        + outcomes[Outcome.NOT_DISCLOSED]
+        + outcomes[Outcome.REJECTED]
+    ):
+        summary.paragraphs.append("Some decisions carry an outcome outside the contract's three.")
+    sections = [
+        summary,
+        outcomes_section(view),
+        scores_section(view, settings.disclosure_threshold, settings.review_threshold),
+        reviews_section(view, mine(EntryKind.REVIEW_DECISION)),
+        _holds_and_recalls_batch(view, batch_id, agency),
+        states_section(view, _day(received["at"])),
+        counterfactual_section(completed),
+    ]
+    return Report(
+        title=f"Batch {batch_id}",
+        subtitle="Oversight report of one request batch under 26 U.S.C. 6103(i)(2), from the "
+        "accounting ledger (6103(p)(3)).",
+        basis=view.basis,
+        generated_at=_now(),
+        sections=sections,
+        facts=facts,
+    )
+
+
+# --- over time -------------------------------------------------------------------------------
+
+
+def _week(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(first: date, last: date) -> list[date]:
+    start, weeks = _week(first), []
+    while start <= last:
+        weeks.append(start)
+        start += timedelta(days=7)
+    return weeks
+
+
+def _per_week(at: pa.ChunkedArray | pa.Array) -> Counter[date]:
+    if len(at) == 0:
+        return Counter()
+    weeks = pc.floor_temporal(at, unit="week", week_starts_monday=True)
+    return Counter(
+        {r["values"].date(): int(r["counts"]) for r in pc.value_counts(weeks).to_pylist()}
+    )
+
+
+def _records_per_week(records: Sequence[Record]) -> Counter[date]:
+    return Counter(_week(_day(r["at"])) for r in records)
+
+
+def _check_period(first: date, last: date) -> None:
+    if last < first:
+        raise ConfigError(
+            f"the period ends ({last}) before it starts ({first}); give --from before --to."
+        )
+
+
+def period_report(ledger: Ledger, first: date, last: date, settings: Settings) -> Report:
+    """The ledger's entries from ``first`` to ``last`` (UTC days, inclusive), week by week."""
+    _check_period(first, last)
+    view = read_view(ledger, Scope.days(first, last))
+    decisions = view.decisions
+    rejected = decisions.filter(pc.equal(decisions.column("outcome"), Outcome.REJECTED.value))
+    series: dict[str, Counter[date]] = {
+        "requests decided": _per_week(decisions.column("at")),
+        "disclosures": _per_week(view.disclosures.column("at")),
+        "rejected requests": _per_week(rejected.column("at")),
+        "batches received": _records_per_week(view.of(EntryKind.BATCH_RECEIVED)),
+        "batches refused": _records_per_week(view.of(EntryKind.BATCH_REFUSED)),
+        "batches quarantined": _records_per_week(view.of(EntryKind.BATCH_QUARANTINED)),
+        "recall notices": _records_per_week(view.of(EntryKind.RECALL_ISSUED)),
+        "incidents": _records_per_week(view.of(EntryKind.INCIDENT_REPORTED)),
+    }
+    keys = {
+        "requests decided": "period.requests",
+        "disclosures": "period.disclosures",
+        "rejected requests": "period.rejected",
+        "batches received": "period.batches_received",
+        "batches refused": "period.batches_refused",
+        "batches quarantined": "period.batches_quarantined",
+        "recall notices": "period.recalls",
+        "incidents": "period.incidents",
+    }
+    weeks = _weeks(first, last)
+    labels = [w.isoformat() for w in weeks]
+    rows: list[tuple[Cell, ...]] = [
+        (w.isoformat(), *(series[name][w] for name in series)) for w in weeks
+    ]
+    overview = Section(
+        "Week by week",
+        paragraphs=[
+            "Requests decided (record_decision entries), disclosures (disclosure entries), "
+            "requests rejected at intake, batches received, refused as a whole and "
+            "quarantined, recall notices and incident reports, by the week (Monday to Sunday, "
+            "UTC) of the entry's time. The first and last weeks may be partial: only days "
+            f"from {first} to {last} count."
+        ],
+        totals=[Total(keys[name], name, sum(series[name].values())) for name in series],
+    )
+    shown = ("requests decided", "disclosures", "rejected requests")
+    overview.figures.append(
+        Figure(
+            charts.time_series(
+                labels, {n: [series[n][w] for w in weeks] for n in shown}, ylabel="records"
+            ),
+            "Requests decided, addresses disclosed and requests rejected at intake per week.",
+            Table(("week from", *series), rows),
+        )
+    )
+    events = (
+        "batches received",
+        "batches refused",
+        "batches quarantined",
+        "recall notices",
+        "incidents",
+    )
+    overview.figures.append(
+        Figure(
+            charts.time_series(
+                labels, {n: [series[n][w] for w in weeks] for n in events}, ylabel="events"
+            ),
+            "Batches received, refused and quarantined, recall notices and incident reports per "
+            "week (the same table as above).",
+            Table(
+                ("week from", *events),
+                [(w.isoformat(), *(series[n][w] for n in events)) for w in weeks],
+            ),
+        )
+    )
+    overview.tables.append(_batches_table(view))
+    holds_section = Section(
+        "Holds, recalls and incidents",
+        totals=[
+            Total("holds.placed", "holds placed", len(view.of(EntryKind.HOLD_PLACED))),
+            Total("holds.lifted", "holds lifted", len(view.of(EntryKind.HOLD_LIFTED))),
+            Total("recalls.notices", "recall notices", len(view.of(EntryKind.RECALL_ISSUED))),
+            Total(
+                "recalls.disclosures",
+                "disclosures recalled",
+                sum(len(r["disclosure_entries"]) for r in view.of(EntryKind.RECALL_ISSUED)),
+            ),
+            Total(
+                "incidents.reported", "incident reports", len(view.of(EntryKind.INCIDENT_REPORTED))
+            ),
+            Total(
+                "incidents.unauthorized",
+                "unauthorized disclosures reported",
+                sum(
+                    int(r["unauthorized_disclosures"]) for r in view.of(EntryKind.INCIDENT_REPORTED)
+                ),
+            ),
+            Total(
+                "recalls.certified",
+                "destructions certified",
+                len(view.of(EntryKind.DESTRUCTION_CERTIFIED)),
+            ),
+        ],
+    )
+    holds_section.tables.append(
+        Table(
+            _HOLD_COLUMNS,
+            _holds_rows(view.of(EntryKind.HOLD_PLACED), view.ever(EntryKind.HOLD_LIFTED)),
+            title="Holds placed in the period",
+        )
+    )
+    holds_section.tables.append(
+        Table(
+            _RECALL_COLUMNS,
+            _recall_rows(
+                view.of(EntryKind.RECALL_ISSUED),
+                view.ever(EntryKind.DESTRUCTION_CERTIFIED),
+                {
+                    r["notice_id"]: len(r["disclosure_entries"])
+                    for r in view.of(EntryKind.RECALL_ISSUED)
+                },
+            ),
+            title="Recall notices issued in the period",
+        )
+    )
+    holds_section.tables.append(
+        Table(
+            ("incident", "notice", "unauthorized disclosures", "reported", "report sha-256"),
+            [
+                (
+                    r["incident_id"],
+                    r["notice_id"],
+                    int(r["unauthorized_disclosures"]),
+                    r["at"],
+                    r["report_sha256"],
+                )
+                for r in view.of(EntryKind.INCIDENT_REPORTED)
+            ],
+            title="Incident reports",
+        )
+    )
+    sections = [
+        overview,
+        outcomes_section(view),
+        scores_section(view, settings.disclosure_threshold, settings.review_threshold),
+        reviews_section(view, view.of(EntryKind.REVIEW_DECISION)),
+        holds_section,
+        states_section(view, last),
+        counterfactual_section(view.of(EntryKind.BATCH_COMPLETED)),
+    ]
+    return Report(
+        title=f"Period {first} to {last}",
+        subtitle="Oversight report of requests and disclosures under 26 U.S.C. 6103(i)(2), "
+        "week by week, from the accounting ledger (6103(p)(3)).",
+        basis=view.basis,
+        generated_at=_now(),
+        sections=sections,
+        facts=[("from", f"{first} 00:00 UTC"), ("to", f"{last} 24:00 UTC")],
+    )
+
+
+def _batches_table(view: LedgerView) -> Table:
+    decided = Counter(view.decisions.column("batch_id").to_pylist())
+    disclosed = Counter(view.disclosures.column("batch_id").to_pylist())
+    rows: list[tuple[Cell, ...]] = []
+    for r in view.of(EntryKind.BATCH_RECEIVED):
+        rows.append(
+            (
+                r["batch_id"],
+                r["requesting_agency"],
+                r["statute"],
+                r["at"],
+                int(r["record_count"]),
+                decided[r["batch_id"]],
+                disclosed[r["batch_id"]],
+            )
+        )
+    return Table(
+        (
+            "batch",
+            "agency",
+            "statute",
+            "received",
+            "records",
+            "decided in period",
+            "disclosed in period",
+        ),
+        rows,
+        title="Batches received in the period",
+    )
+
+
+# --- annual ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualRow:
+    """One line of the annual table: one requesting agency under one statute."""
+
+    agency: str
+    statute: str
+    batches: int
+    requests_received: int
+    requests_decided: int
+    disclosed: int
+    not_disclosed: int
+    rejected: int
+    disclosures: int
+    taxpayers: int
+
+
+ANNUAL_COLUMNS = (
+    "requesting agency",
+    "statute",
+    "batches received",
+    "requests received",
+    "requests decided",
+    "disclosed",
+    "not disclosed",
+    "rejected",
+    "disclosure entries",
+    "taxpayers",
+)
+
+
+def annual_rows(view: LedgerView) -> list[AnnualRow]:
+    """Requests and disclosures by requesting agency and statute."""
+    by_batch = {
+        r["batch_id"]: (r["requesting_agency"], r["statute"])
+        for r in view.ever(EntryKind.BATCH_RECEIVED)
+    }
+    batches: Counter[tuple[str, str]] = Counter()
+    received: Counter[tuple[str, str]] = Counter()
+    for r in view.of(EntryKind.BATCH_RECEIVED):
+        key = (r["requesting_agency"], r["statute"])
+        batches[key] += 1
+        received[key] += int(r["record_count"])
+    decided: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    grouped = view.decisions.group_by(["batch_id", "outcome"]).aggregate([("i", "count")])
+    for row in grouped.to_pylist():
+        key = by_batch.get(row["batch_id"], ("(unknown batch)", "(unknown)"))
+        decided[key][row["outcome"]] += int(row["i_count"])
+    disclosures = view.disclosures
+    entries: Counter[tuple[str, str]] = Counter()
+    taxpayers: Counter[tuple[str, str]] = Counter()
+    if disclosures.num_rows:
+        counted = disclosures.group_by(["recipient_agency", "statute"]).aggregate(
+            [("i", "count"), ("tin", "count_distinct")]
+        )
+        for row in counted.to_pylist():
+            key = (row["recipient_agency"], row["statute"])
+            entries[key] = int(row["i_count"])
+            taxpayers[key] = int(row["tin_count_distinct"])
+    keys = sorted(set(batches) | set(decided) | set(entries))
+    return [
+        AnnualRow(
+            agency=k[0],
+            statute=k[1],
+            batches=batches[k],
+            requests_received=received[k],
+            requests_decided=sum(decided[k].values()),
+            disclosed=decided[k][Outcome.DISCLOSED.value],
+            not_disclosed=decided[k][Outcome.NOT_DISCLOSED.value],
+            rejected=decided[k][Outcome.REJECTED.value],
+            disclosures=entries[k],
+            taxpayers=taxpayers[k],
+        )
+        for k in keys
+    ]
+
+
+def _annual_cells(row: AnnualRow) -> tuple[Cell, ...]:
+    return (
+        row.agency,
+        row.statute,
+        row.batches,
+        row.requests_received,
+        row.requests_decided,
+        row.disclosed,
+        row.not_disclosed,
+        row.rejected,
+        row.disclosures,
+        row.taxpayers,
+    )
+
+
+def _per_month(at: pa.ChunkedArray | pa.Array) -> Counter[int]:
+    if len(at) == 0:
+        return Counter()
+    return Counter(
+        {int(r["values"]): int(r["counts"]) for r in pc.value_counts(pc.month(at)).to_pylist()}
+    )
+
+
+def annual_report(ledger: Ledger, year: int) -> tuple[Report, list[AnnualRow]]:
+    """The annual table (JCT style) for calendar ``year`` (UTC), and its rows."""
+    if not 1900 < year < 10000:
+        raise ConfigError(f"--year {year} is not a calendar year")
+    view = read_view(ledger, Scope.days(date(year, 1, 1), date(year, 12, 31)))
+    rows = annual_rows(view)
+    total_taxpayers = (
+        len(pc.unique(view.disclosures.column("tin"))) if view.disclosures.num_rows else 0
+    )
+    outcomes = outcome_counts(view.decisions)
+    table = Section(
+        f"Requests and disclosures in {year}",
+        paragraphs=[
+            "By requesting agency and the statute its batches cited. Batches and requests "
+            f"received count batches whose receipt was recorded in {year}; requests decided "
+            f"and their outcomes count decisions recorded in {year}, attributed to the "
+            "agency and statute of their batch; disclosure entries count disclosures recorded "
+            f"in {year} by recipient agency and statute, and taxpayers the distinct TINs "
+            "among them. Each disclosure is an accounting of 26 U.S.C. 6103(p)(3)(A)."
+        ],
+        totals=[
+            Total("annual.batches", "batches received", sum(r.batches for r in rows)),
+            Total(
+                "annual.requests_received",
+                "requests received",
+                sum(r.requests_received for r in rows),
+            ),
+            Total("annual.requests_decided", "requests decided", view.decisions.num_rows),
+            *(
+                Total(f"annual.outcome.{o}", o.replace("_", " ").lower(), outcomes[o])
+                for o in OUTCOMES
+            ),
+            Total("annual.disclosures", "disclosure entries", view.disclosures.num_rows),
+            Total("annual.taxpayers", "distinct taxpayers disclosed", total_taxpayers),
+            Total(
+                "annual.batches_refused", "batches refused", len(view.of(EntryKind.BATCH_REFUSED))
+            ),
+            Total(
+                "annual.batches_quarantined",
+                "batches quarantined",
+                len(view.of(EntryKind.BATCH_QUARANTINED)),
+            ),
+            Total("annual.recalls", "recall notices", len(view.of(EntryKind.RECALL_ISSUED))),
+            Total(
+                "annual.incidents", "incident reports", len(view.of(EntryKind.INCIDENT_REPORTED))
+            ),
+        ],
+        tables=[
+            Table(ANNUAL_COLUMNS, [_annual_cells(r) for r in rows], title=f"Calendar year {year}")
+        ],
+    )
+    requests = _per_month(view.decisions.column("at"))
+    disclosed = _per_month(view.disclosures.column("at"))
+    months = [date(year, m, 1).strftime("%b") for m in range(1, 13)]
+    table.figures.append(
+        Figure(
+            charts.time_series(
+                months,
+                {
+                    "requests decided": [requests[m] for m in range(1, 13)],
+                    "disclosures": [disclosed[m] for m in range(1, 13)],
+                },
+                ylabel="records",
+            ),
+            f"Requests decided and addresses disclosed per month of {year} (UTC).",
+            Table(
+                ("month", "requests decided", "disclosures"),
+                [(months[m - 1], requests[m], disclosed[m]) for m in range(1, 13)],
+            ),
+        )
+    )
+    report = Report(
+        title=f"Annual report {year}",
+        subtitle="Disclosures of returns information under 26 U.S.C. 6103(i)(2), by requesting "
+        "agency and statute, for the report to the Joint Committee on Taxation "
+        "(6103(p)(3)(C)), from the accounting ledger.",
+        basis=view.basis,
+        generated_at=_now(),
+        sections=[
+            table,
+            outcomes_section(view),
+            counterfactual_section(view.of(EntryKind.BATCH_COMPLETED)),
+        ],
+    )
+    return report, rows
