@@ -268,7 +268,7 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
                 batch_id="CBP-2025-0002",
                 manifest_digest="12" * 32,
                 reason="41 % of records rejected",
-            )
+            ),
         ]
     )
     ledger.checkpoint()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from ivs.cli.common import console, err_console, handle_errors
@@ -111,7 +113,9 @@ def annual(
                 )
             ),
         )
-    console.print(table)
+    # Piped to a file or another program, the table keeps one line per row.
+    out_console = console if console.is_terminal else Console(file=sys.stdout, width=200)
+    out_console.print(table)
     if not rows:
         err_console.print(f"nothing recorded in {year}")
     console.print(f"ledger: {report.basis.size:,} entries, root {report.basis.root}")

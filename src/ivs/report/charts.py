@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ COLORS = {
     "unlawful": "#CC3311",
     "other": "#E69F00",
 }
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _SERIES = ("#0072B2", "#E69F00", "#009E73", "#CC3311", "#56B4E9", "#000000", "#CC79A7")
 
 _STYLE: dict[RcKeyType, Any] = {
@@ -46,8 +48,8 @@ def _svg(figure: Figure) -> str:
     with mpl.rc_context(_STYLE):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
-    # Inline SVG needs no XML prolog or doctype.
-    return text[text.index("<svg") :]
+    # Inline SVG needs no XML prolog or doctype, nor the RDF block naming the drawing tool.
+    return _METADATA.sub("", text[text.index("<svg") :], count=1)
 
 
 def _figure(width: float, height: float) -> Figure:
