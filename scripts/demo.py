@@ -17,10 +17,12 @@ import pyarrow.parquet as pq
 from ivs.batch.run import run_batch
 from ivs.batch.simulate import PolicyResult, disclosures_of, score_against_truth, simulate
 from ivs.cli.common import console, err_console
+from ivs.cli.report import write_report
 from ivs.cli.run import print_run_summary
 from ivs.domain.settings import load_settings
 from ivs.formats import read_signers
 from ivs.ledger.keys import create_ledger_key, ledger_key_path, open_ledger
+from ivs.report import batch_report
 from ivs.synth import SynthConfig, generate_world
 
 
@@ -103,6 +105,13 @@ def main() -> None:
         f"requests and {tin_only.wrong_person:,} to the wrong person[/] "
         f"({tin_only.unlawful:,} where the lawful answer was not to disclose)"
     )
+
+    console.rule("4. the oversight report")
+    report = write_report(
+        batch_report(open_ledger(settings), result.batch_id, settings),
+        folder / "out" / f"{result.batch_id}.report.html",
+    )
+    console.print(f"batch report, computed from the ledger alone: {report}")
 
 
 if __name__ == "__main__":
