@@ -107,11 +107,11 @@ def main() -> None:
     )
 
     console.rule("4. the oversight report")
-    report = write_report(
-        batch_report(open_ledger(settings), result.batch_id, settings),
+    page = write_report(
+        batch_report(ledger, result.batch_id, settings),
         folder / "out" / f"{result.batch_id}.report.html",
     )
-    console.print(f"batch report, computed from the ledger alone: {report}")
+    console.print(f"batch report, computed from the ledger alone: {page}")
 
 
 if __name__ == "__main__":

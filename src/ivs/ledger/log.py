@@ -328,9 +328,7 @@ class Ledger:
                 )
                 if stop is not None:
                     query = query.where(ledger_entries.c.entry_index < stop)
-                rows = conn.execute(
-                    query.order_by(ledger_entries.c.entry_index).limit(chunk)
-                ).all()
+                rows = conn.execute(query.order_by(ledger_entries.c.entry_index).limit(chunk)).all()
                 if not rows:
                     return
                 yield [bytes(row.entry) for row in rows]

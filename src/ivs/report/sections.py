@@ -388,7 +388,7 @@ def counterfactual_section(completed: Sequence[Record]) -> Section:
     if not with_cf:
         return section
     parts = {
-        "lawful (this system disclosed the same)": [ours, same],
+        "lawful": [ours, same],
         "not lawful: request refused at intake": [0, sums["on_rejected_requests"]],
         "not lawful: other": [0, other_unlawful],
     }
@@ -412,10 +412,10 @@ def counterfactual_section(completed: Sequence[Record]) -> Section:
     section.figures.append(
         Figure(
             charts.grouped_stacks(["this system", "2025 TIN-only rule"], parts, colors),
-            f"Addresses disclosed on the same {len(with_cf):,} "
-            + ("batch" if len(with_cf) == 1 else "batches")
-            + ": by this system, and "
-            "by the 2025 rule split into what the law allows and what it does not.",
+            "Addresses disclosed on the same "
+            + ("batch" if len(with_cf) == 1 else f"{len(with_cf):,} batches")
+            + " by this system, and by the 2025 rule split into what the law allows (the "
+            "disclosures this system made as well) and what it does not.",
             Table(
                 (
                     "policy",
