@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from ivs.cli import app
 from ivs.domain.settings import load_settings
-from ivs.ledger.keys import open_ledger
+from ivs.ledger.keys import create_ledger_key, ledger_key_path, open_ledger
 
 from .expected import (
     annual_table,
@@ -25,13 +25,28 @@ from .ledger_factory import BATCHES, HELD_BATCH, build_ledger
 runner = CliRunner()
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One ledger for the module (an $IVS_HOME made as `ivs init` makes it), and its export."""
+    home = tmp_path_factory.mktemp("ivs-home")
+    settings = load_settings(home=home)
+    create_ledger_key(ledger_key_path(settings))
+    build_ledger(open_ledger(settings))
+    path = home / "ledger.jsonl"
+    with path.open("w", encoding="utf-8") as stream:
+        open_ledger(settings).export_jsonl(stream)
+    return home, path
+
+
 @pytest.fixture
-def exported(tmp_path: Path) -> Path:
-    assert runner.invoke(app, ["init"]).exit_code == 0
-    build_ledger(open_ledger(load_settings()))
-    path = tmp_path / "ledger.jsonl"
-    result = runner.invoke(app, ["ledger", "export", "--out", str(path)])
+def exported(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    home, path = built
+    monkeypatch.setenv("IVS_HOME", str(home))
+    # The export the command line gives is the one the checks read.
+    again = home / "again.jsonl"
+    result = runner.invoke(app, ["ledger", "export", "--out", str(again)])
     assert result.exit_code == 0, result.output
+    assert again.read_bytes() == path.read_bytes()
     return path
 
 
