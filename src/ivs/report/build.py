@@ -333,10 +333,13 @@ def period_report(ledger: Ledger, first: date, last: date, settings: Settings) -
     overview.figures.append(
         Figure(
             charts.time_series(
-                labels, {n: [series[n][w] for w in weeks] for n in events}, ylabel="events"
+                labels,
+                {n: [series[n][w] for w in weeks] for n in events},
+                ylabel="events",
+                bars=True,
             ),
             "Batches received, refused and quarantined, recall notices and incident reports per "
-            "week (the same table as above).",
+            "week.",
             Table(
                 ("week from", *events),
                 [(w.isoformat(), *(series[n][w] for n in events)) for w in weeks],

@@ -15,6 +15,7 @@ from typing import Any
 import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
 __all__ = ["COLORS", "grouped_stacks", "histogram", "stacked_bars", "time_series"]
@@ -142,20 +143,33 @@ def histogram(
     return _svg(figure)
 
 
-def time_series(periods: Sequence[str], series: Mapping[str, Sequence[int]], *, ylabel: str) -> str:
-    """One line per series over ``periods`` (labels on the x axis)."""
+def time_series(
+    periods: Sequence[str],
+    series: Mapping[str, Sequence[int]],
+    *,
+    ylabel: str,
+    bars: bool = False,
+) -> str:
+    """Each series over ``periods`` (labels on the x axis): lines, or grouped bars for
+    small counts whose lines would hide one another."""
     figure = _figure(7.0, 2.8)
     axes = _axes(figure)
     with mpl.rc_context(_STYLE):
         x = list(range(len(periods)))
+        width = 0.8 / max(1, len(series))
         for k, (name, values) in enumerate(series.items()):
-            axes.plot(x, values, marker="o", markersize=3, color=_SERIES[k % len(_SERIES)])
-            axes.plot([], [], color=_SERIES[k % len(_SERIES)], label=name)
+            color = _SERIES[k % len(_SERIES)]
+            if bars:
+                offset = (k - (len(series) - 1) / 2) * width
+                axes.bar([p + offset for p in x], values, width=width, color=color, label=name)
+            else:
+                axes.plot(x, values, marker="o", markersize=3, color=color, label=name)
         step = max(1, len(periods) // 12)
         axes.set_xticks(x[::step], list(periods)[::step], rotation=45, ha="right")
         axes.set_ylabel(ylabel)
         axes.set_ylim(bottom=0)
-        axes.legend(frameon=False, fontsize=8, ncols=2)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _svg(figure)
 
 
