@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivs.domain.errors import LedgerError, NotFound, StoreError
 from ivs.ledger.audit import VerifyReport, verify_log
-from ivs.ledger.entries import Entry
+from ivs.ledger.entries import Entry, EntryKind
 from ivs.ledger.merkle import MerkleFrontier, leaf_hash
 from ivs.ledger.proof_documents import ConsistencyProof, InclusionProof
 from ivs.ledger.proofs import consistency_proof, inclusion_proof
@@ -319,20 +319,38 @@ class Ledger:
         For readers that parse many entries at once (reports parse a batch's decisions as
         columns); the bytes are as stored, which ``verify`` checks against the tree.
         """
+        known = {kind.value for kind in EntryKind}
+        if not set(kinds) <= known:
+            raise LedgerError(f"unknown entry kinds {sorted(set(kinds) - known)}")
         next_index = start
         with self._engine.connect() as conn:
-            while True:
-                query = sa.select(ledger_entries.c.entry_index, ledger_entries.c.entry).where(
-                    ledger_entries.c.kind.in_(list(kinds)),
-                    ledger_entries.c.entry_index >= next_index,
-                )
-                if stop is not None:
-                    query = query.where(ledger_entries.c.entry_index < stop)
-                rows = conn.execute(query.order_by(ledger_entries.c.entry_index).limit(chunk)).all()
-                if not rows:
-                    return
-                yield [bytes(row.entry) for row in rows]
-                next_index = rows[-1].entry_index + 1
+            # Rows straight from the driver's cursor: a million-entry batch read through
+            # SQLAlchemy's row objects takes four times as long. The statement holds only
+            # integers and known kind names, so it is rendered with its values inline.
+            cursor = conn.connection.cursor()
+            try:
+                while True:
+                    query = sa.select(ledger_entries.c.entry_index, ledger_entries.c.entry).where(
+                        ledger_entries.c.kind.in_(sorted(kinds)),
+                        ledger_entries.c.entry_index >= int(next_index),
+                    )
+                    if stop is not None:
+                        query = query.where(ledger_entries.c.entry_index < int(stop))
+                    statement = query.order_by(ledger_entries.c.entry_index).limit(int(chunk))
+                    cursor.execute(
+                        str(
+                            statement.compile(
+                                dialect=conn.dialect, compile_kwargs={"literal_binds": True}
+                            )
+                        )
+                    )
+                    rows = cursor.fetchall()
+                    if not rows:
+                        return
+                    yield [bytes(row[1]) for row in rows]
+                    next_index = rows[-1][0] + 1
+            finally:
+                cursor.close()
 
     def export_jsonl(self, stream: TextIO) -> int:
         """Write every entry, in order, one JSON object a line; returns how many."""

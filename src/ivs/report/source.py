@@ -209,8 +209,16 @@ def read_view(ledger: Ledger, scope: Scope) -> LedgerView:
                 f"batch {batch_id!r} is not on the ledger (no batch_received entry among its "
                 f"{stop:,} entries). Check the batch id: `ivs ledger export` lists every entry."
             )
-        # A batch's decisions and disclosures come after its receipt.
+        # A batch's decisions and disclosures come after its receipt and, once it is
+        # completed, before its completion.
         start = min(first)
+        completed = [
+            r["i"]
+            for r in small.get(EntryKind.BATCH_COMPLETED.value, [])
+            if r["batch_id"] == batch_id
+        ]
+        if completed:
+            stop = max(completed) + 1
 
         def in_batch(table: pa.Table) -> pa.Array | pa.ChunkedArray:
             return pc.equal(table.column("batch_id"), batch_id)
