@@ -82,7 +82,7 @@ def _of(entries: list[Entry], kind: str) -> list[Entry]:
 
 
 def _decision_totals(
-    decisions: list[Entry], reviews: list[Entry], everything: list[Entry]
+    decisions: list[Entry], disclosures: list[Entry], reviews: list[Entry], everything: list[Entry]
 ) -> dict[str, int]:
     outcomes = Counter(d["outcome"] for d in decisions)
     scores = [float(d["score"]) for d in decisions if d["score"] is not None]
@@ -98,6 +98,7 @@ def _decision_totals(
         "reviews.sent": len(sent),
         "reviews.decided": len(reviews),
         "reviews.pending": len(sent - reviewed),
+        "reviews.disclosed": sum((d["batch_id"], d["request_id"]) in sent for d in disclosures),
         "states.count": len({d["state"] for d in decisions}),
     }
     totals.update({f"reviews.{k}": v for k, v in Counter(r["decision"] for r in reviews).items()})
@@ -151,7 +152,7 @@ def batch_totals(entries: list[Entry], batch_id: str) -> dict[str, int]:
         "batch.released": len(_of(mine, "response_released")),
         "batch.fetched": len(_of(mine, "response_fetched")),
         "batch.duplicates": len(_of(mine, "duplicate_submission")),
-        **_decision_totals(decisions, _of(mine, "review_decision"), entries),
+        **_decision_totals(decisions, disclosures, _of(mine, "review_decision"), entries),
         "holds.held_records": sum(d["code"] == "HELD" for d in decisions),
         "holds.touching": len(touching),
         "recalls.notices": len(recalls),
@@ -182,7 +183,9 @@ def period_totals(entries: list[Entry], start: str, end: str) -> dict[str, int]:
         "period.batches_quarantined": len(_of(inside, "batch_quarantined")),
         "period.recalls": len(recalls),
         "period.incidents": len(incidents),
-        **_decision_totals(decisions, _of(inside, "review_decision"), entries),
+        **_decision_totals(
+            decisions, _of(inside, "disclosure"), _of(inside, "review_decision"), entries
+        ),
         "holds.placed": len(_of(inside, "hold_placed")),
         "holds.lifted": len(_of(inside, "hold_lifted")),
         "recalls.notices": len(recalls),

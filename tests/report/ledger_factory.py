@@ -202,6 +202,34 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
                 for k, d in enumerate(reviews)
             ]
         )
+        # The approved cases go out in a supplement, each disclosure on the record.
+        released_at = batch.at + timedelta(hours=2 + 7 * len(reviews))
+        approved = [d for k, d in enumerate(reviews) if k % 3]
+        ledger.append(
+            [
+                *(
+                    e.disclosure(
+                        at=released_at,
+                        batch_id=batch.batch_id,
+                        request_id=str(d.body["request_id"]),
+                        tin=f"9{rng.randrange(10**7, 10**8)}",
+                        recipient_agency=batch.agency,
+                        recipients=[OFFICER],
+                        statute=STATUTE,
+                        purpose="removal",
+                        fields=["street_address", "unit", "city", "state", "zip"],
+                        values_digest="ab" * 32,
+                    )
+                    for d in approved
+                ),
+                e.response_released(
+                    at=released_at,
+                    batch_id=batch.batch_id,
+                    response_sha256="ef" * 32,
+                    record_count=len(approved),
+                ),
+            ]
+        )
         if batch.batch_id == BATCHES[0].batch_id:
             recalled = list(disclosed_at[:3])
             ledger.append(

@@ -85,6 +85,8 @@ def test_the_factory_exercises_every_part_of_a_batch_report(exported: Path) -> N
     assert recalled["recalls.certified"] == 1
     assert all(held[f"outcome.{o}"] > 0 for o in ("DISCLOSED", "NOT_DISCLOSED", "REJECTED"))
     assert held["reviews.pending"] > 0
+    assert held["reviews.disclosed"] == held["reviews.approved"]
+    assert held["batch.disclosures"] == held["outcome.DISCLOSED"] + held["reviews.disclosed"]
     assert held["reviews.approved"] > 0
 
 

@@ -180,6 +180,7 @@ def batch_report(ledger: Ledger, batch_id: str, settings: Settings) -> Report:
     facts = [
         ("requesting agency", agency),
         ("statute", str(received["statute"])),
+        ("purpose", str(received.get("purpose") or "—")),
         ("tax periods", ", ".join(received["tax_periods"])),
         (
             "recipients",

@@ -212,6 +212,12 @@ def reviews_section(view: LedgerView, reviews: Sequence[Record]) -> Section:
     }
     ever = {(r["batch_id"], r["request_id"]) for r in view.ever(EntryKind.REVIEW_DECISION)}
     pending = sum(1 for key in sent_at if key not in ever)
+    disclosed_keys = zip(
+        view.disclosures.column("batch_id").to_pylist(),
+        view.disclosures.column("request_id").to_pylist(),
+        strict=True,
+    )
+    released = sum(1 for key in disclosed_keys if key in sent_at)
     decided = Counter(str(r["decision"]) for r in reviews)
     hours = sorted(
         (_parse_at(r["at"]) - sent_at[(r["batch_id"], r["request_id"])]).total_seconds() / 3600
@@ -222,8 +228,11 @@ def reviews_section(view: LedgerView, reviews: Sequence[Record]) -> Section:
         "Review",
         paragraphs=[
             "Records whose match probability fell between the thresholds went to a reviewer, "
-            "whose decision is itself on the ledger (review_decision). Turnaround runs from "
-            "the recorded decision to the reviewer's."
+            "whose decision is itself on the ledger (review_decision). An approved record is "
+            "disclosed when its supplement is released, with a disclosure entry of its own "
+            "(counted here, and among the batch's disclosure entries, though its recorded "
+            "decision stays NOT_DISCLOSED with code REVIEW). Turnaround runs from the recorded "
+            "decision to the reviewer's."
         ],
         totals=[
             Total("reviews.sent", "records sent to review", sent.num_rows),
@@ -233,6 +242,7 @@ def reviews_section(view: LedgerView, reviews: Sequence[Record]) -> Section:
                 for name in sorted(decided)
             ),
             Total("reviews.pending", "sent and not yet decided", pending),
+            Total("reviews.disclosed", "disclosed after review", released),
         ],
     )
     if not hours:

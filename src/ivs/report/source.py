@@ -209,16 +209,15 @@ def read_view(ledger: Ledger, scope: Scope) -> LedgerView:
                 f"batch {batch_id!r} is not on the ledger (no batch_received entry among its "
                 f"{stop:,} entries). Check the batch id: `ivs ledger export` lists every entry."
             )
-        # A batch's decisions and disclosures come after its receipt and, once it is
-        # completed, before its completion.
+        # A batch's decisions come after its receipt and, once it is completed, before its
+        # completion; its disclosures too, except those released after review, later.
         start = min(first)
         completed = [
             r["i"]
             for r in small.get(EntryKind.BATCH_COMPLETED.value, [])
             if r["batch_id"] == batch_id
         ]
-        if completed:
-            stop = max(completed) + 1
+        decided_by = max(completed) + 1 if completed else stop
 
         def in_batch(table: pa.Table) -> pa.Array | pa.ChunkedArray:
             return pc.equal(table.column("batch_id"), batch_id)
@@ -228,7 +227,7 @@ def read_view(ledger: Ledger, scope: Scope) -> LedgerView:
             EntryKind.RECORD_DECISION,
             DECISION_COLUMNS,
             start=start,
-            stop=stop,
+            stop=decided_by,
             keep=in_batch,
         )
         disclosures = _bulk(
