@@ -60,9 +60,12 @@ def batch(
     batch_id: str = typer.Argument(..., help="The batch's batch_id."),
     out: Path = _OUT,
 ) -> None:
-    """One batch: outcomes by reason with their statutory basis, match scores against the
-    thresholds, review, holds and recalls, outcomes by state and pilot jurisdiction, and what
-    the 2025 TIN-only rule would have disclosed."""
+    """One batch, from its entries on the ledger.
+
+    Outcomes by reason with their statutory basis, match scores against the thresholds,
+    review, holds and recalls, outcomes by state and pilot jurisdiction, and what the 2025
+    TIN-only rule would have disclosed.
+    """
     settings = load_settings()
     _wrote(batch_report(open_ledger(settings), batch_id, settings), out)
 
@@ -74,8 +77,11 @@ def period(
     end: str = typer.Option(..., "--to", help="Last day (YYYY-MM-DD, UTC), included."),
     out: Path = _OUT,
 ) -> None:
-    """Everything recorded from one day to another, week by week: requests, disclosures,
-    refusals, recalls and incidents, and the batch report's sections over the period."""
+    """Everything recorded from one day to another, week by week.
+
+    Requests, disclosures, refusals, recalls and incidents per week, and the batch report's
+    sections over the period.
+    """
     settings = load_settings()
     first, last = _day(start, "--from"), _day(end, "--to")
     _wrote(period_report(open_ledger(settings), first, last, settings), out)
@@ -89,8 +95,11 @@ def annual(
         None, "--out", help="Also write the HTML report here.", dir_okay=False
     ),
 ) -> None:
-    """The annual table: requests and disclosures by requesting agency and statute, printed
-    here (and written as HTML with --out)."""
+    """The annual table for the Joint Committee on Taxation.
+
+    Requests and disclosures by requesting agency and statute, printed here (and written as
+    HTML with --out).
+    """
     report, rows = annual_report(open_ledger(load_settings()), year)
     table = Table(title=f"Requests and disclosures, {year}")
     for k, name in enumerate(ANNUAL_COLUMNS):
