@@ -31,6 +31,8 @@ batch_records = sa.Table(
     sa.Column("disclosure_entry", sa.BigInteger),
     sa.Column("decided_at", sa.String(40), nullable=False),
     sa.Index("ix_batch_records_tin", "tin"),
+    # On SQLite the rows live in their primary key's B-tree: one tree to write, not two.
+    sqlite_with_rowid=False,
 )
 
 holds = sa.Table(

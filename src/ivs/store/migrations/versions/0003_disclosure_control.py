@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("decision_entry", sa.BigInteger, nullable=False),
         sa.Column("disclosure_entry", sa.BigInteger),
         sa.Column("decided_at", sa.String(40), nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_batch_records_tin", "batch_records", ["tin"])
     op.create_table(
