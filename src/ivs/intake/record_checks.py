@@ -115,6 +115,27 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _code_columns(masks: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[pa.Array, pa.Array]:
+    """The primary code (first in PRECEDENCE) and all codes ';'-joined, null when none.
+
+    Records that earn the same set of codes share one joined string, built once per set.
+    """
+    flags = np.column_stack(
+        [np.asarray(pc.fill_null(_flat(m), False).to_numpy(zero_copy_only=False)) for m in masks]
+    ).astype(bool)
+    codes = pa.array(PRECEDENCE, pa.string())
+    flagged = flags.any(axis=1)
+    first = pa.array(flags.argmax(axis=1), mask=~flagged)
+    primary = codes.take(first)
+    rows = np.flatnonzero(flagged)
+    sets, which = np.unique(flags[rows], axis=0, return_inverse=True)
+    joined = pa.array([";".join(np.array(PRECEDENCE)[s]) for s in sets], pa.string())
+    slot = np.full(len(flags), -1, dtype=np.int64)
+    slot[rows] = which.reshape(-1)
+    every = joined.take(pa.array(slot, mask=~flagged))
+    return primary, every
+
+
 def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContext) -> pa.Table:
     """Per record: ``rejection_code`` (primary or null), ``rejection_codes`` (all, ';'-joined),
     and the normalized ``tin_norm``, ``dob``, ``a_number_norm`` for matching.
@@ -223,15 +244,7 @@ def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContex
             pc.invert(inside), pc.is_null(standardized.column("addr_defect"))
         )
 
-    coded = [pc.if_else(_flat(masks[code]), pa.scalar(code), _NULL_STR) for code in PRECEDENCE]
-    primary = pc.coalesce(*coded)
-    # Join with empty strings for absent codes, then squeeze the separators: the join's own
-    # null "skip" mode returns a short array in pyarrow 26.
-    joined = pc.binary_join_element_wise(*(pc.fill_null(c, "") for c in coded), ";")
-    every = pc.replace_substring_regex(
-        pc.replace_substring_regex(joined, ";{2,}", ";"), "^;|;$", ""
-    )
-    every = pc.if_else(pc.equal(every, ""), _NULL_STR, every)
+    primary, every = _code_columns([masks[code] for code in PRECEDENCE])
     return pa.table(
         {
             "request_id": request_id,

@@ -11,8 +11,10 @@ record through the very same code.
 from __future__ import annotations
 
 import functools
+from concurrent.futures import Executor
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -26,6 +28,7 @@ from ivs.standardize.facility import facility_rows
 __all__ = [
     "ADDRESS_INPUT_COLUMNS",
     "ADDRESS_OUTPUT_SCHEMA",
+    "parse_lines",
     "standardize_address",
     "standardize_addresses",
 ]
@@ -60,6 +63,9 @@ ADDRESS_OUTPUT_SCHEMA = pa.schema(
 # Parsed components, in the order both paths produce them.
 _PART_COLUMNS = (*FAST_COLUMNS, "urbanization", "line", "unit")
 _KEY_SEPARATOR = "\x1f"
+# Below this many distinct slow-path lines, sharing them with other processes costs more.
+_SHARED_MIN_LINES = 2_000
+_SHARED_CHUNKS = 8
 
 
 def _column(table: pa.Table, name: str) -> pa.Array:
@@ -104,19 +110,73 @@ def _render_fast(parts: dict[str, pa.Array]) -> tuple[pa.Array, pa.Array]:
     return line, unit
 
 
+def parse_lines(lines: list[tuple[str, str, str]]) -> list[tuple[str | None, ...]]:
+    """The slow path over (cleaned line, city, state) triples: components in part order."""
+    out: list[tuple[str | None, ...]] = []
+    for text, city, state in lines:
+        parts = parse_delivery_line(text, city, state)
+        out.append(tuple(getattr(parts, name) for name in _PART_COLUMNS))
+    return out
+
+
+def _parse_shared(
+    lines: list[tuple[str, str, str]], executor: Executor | None
+) -> list[tuple[str | None, ...]]:
+    """``parse_lines`` in chunks: the executor's workers take some, this process the rest.
+
+    A chunk no worker has started yet is taken back (cancelled) and parsed here, so the
+    work is shared whether the workers are free or still busy with something else.
+    """
+    if executor is None or len(lines) < _SHARED_MIN_LINES:
+        return parse_lines(lines)
+    size = -(-len(lines) // _SHARED_CHUNKS)
+    chunks = [lines[i : i + size] for i in range(0, len(lines), size)]
+    pending = [executor.submit(parse_lines, chunk) for chunk in chunks]
+    done: dict[int, list[tuple[str | None, ...]]] = {}
+    for i in reversed(range(len(chunks))):
+        if pending[i].cancel():
+            done[i] = parse_lines(chunks[i])
+    return [row for i in range(len(chunks)) for row in done.get(i) or pending[i].result()]
+
+
 def _slow_parse(
-    full: list[str | None], city: list[str | None], state: list[str | None]
+    full: pa.Array, city: pa.Array, state: pa.Array, executor: Executor | None
 ) -> dict[str, pa.Array]:
-    values: dict[str, list[str | None]] = {name: [] for name in _PART_COLUMNS}
-    for text, city_text, state_code in zip(full, city, state, strict=True):
-        parts = parse_delivery_line(text or "", city_text or "", state_code or "")
-        for name in _PART_COLUMNS:
-            values[name].append(getattr(parts, name))
-    return {name: pa.array(column, pa.string()) for name, column in values.items()}
+    """The per-record parser over each distinct line once, spread back over the rows.
+
+    The parser reads city and state only to tell a military "UNIT 2050 BOX 4" from an
+    apartment unit, so a line is its own key unless it starts with UNIT.
+    """
+    with_place = pc.fill_null(pc.starts_with(full, "UNIT "), False)
+    key = pc.if_else(
+        with_place, pc.binary_join_element_wise(full, city, state, _KEY_SEPARATOR), full
+    )
+    encoded = pc.dictionary_encode(key)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    _, first_rows = np.unique(indices, return_index=True)
+    taken = pa.array(first_rows)
+    lines = list(
+        zip(
+            full.take(taken).to_pylist(),
+            city.take(taken).to_pylist(),
+            state.take(taken).to_pylist(),
+            strict=True,
+        )
+    )
+    rows = _parse_shared(lines, executor)
+    return {
+        name: pa.array([row[i] for row in rows], pa.string()).take(encoded.indices)
+        for i, name in enumerate(_PART_COLUMNS)
+    }
 
 
 def _parse(
-    full: pa.Array, city: pa.Array, state: pa.Array, *, force_slow_path: bool
+    full: pa.Array,
+    city: pa.Array,
+    state: pa.Array,
+    *,
+    force_slow_path: bool,
+    executor: Executor | None = None,
 ) -> tuple[dict[str, pa.Array], pa.Array]:
     """Components for every row, and the mask of rows the slow path parsed."""
     n = len(full)
@@ -131,9 +191,7 @@ def _parse(
     slow_count = pc.sum(slow).as_py() or 0
     if slow_count:
         slow_parts = _slow_parse(
-            pc.filter(full, slow).to_pylist(),
-            pc.filter(city, slow).to_pylist(),
-            pc.filter(state, slow).to_pylist(),
+            pc.filter(full, slow), pc.filter(city, slow), pc.filter(state, slow), executor
         )
         parts = {
             name: pc.replace_with_mask(parts[name].cast(pa.string()), slow, slow_parts[name])
@@ -171,7 +229,11 @@ def _facility_keys() -> tuple[pa.Array, pa.Array]:
 
 
 def _standardize_distinct(
-    table: pa.Table, *, force_slow_path: bool, with_defects: bool = True
+    table: pa.Table,
+    *,
+    force_slow_path: bool,
+    with_defects: bool = True,
+    executor: Executor | None = None,
 ) -> dict[str, pa.Array]:
     raw_street = pc.fill_null(_column(table, "street_address"), "")
     raw_unit = pc.fill_null(_column(table, "unit"), "")
@@ -192,7 +254,7 @@ def _standardize_distinct(
     zip4 = _null_if_empty(pc.struct_field(zip_parts, "zip4"))
 
     full = merge_unit(street, unit)
-    parts, slow = _parse(full, city, state, force_slow_path=force_slow_path)
+    parts, slow = _parse(full, city, state, force_slow_path=force_slow_path, executor=executor)
 
     out: dict[str, pa.Array] = {
         "addr_house_number": parts["house_number"],
@@ -249,12 +311,15 @@ def _standardize_distinct(
     return out
 
 
-def standardize_addresses(table: pa.Table, *, force_slow_path: bool = False) -> pa.Table:
+def standardize_addresses(
+    table: pa.Table, *, force_slow_path: bool = False, executor: Executor | None = None
+) -> pa.Table:
     """Standardize the address columns of ``table``; one output row per input row, in order.
 
     ``table`` has string columns ``street_address``, ``unit``, ``city``, ``state``, ``zip``
     (nullable; a missing column counts as all null). ``force_slow_path`` sends every row
-    through the per-record parser (for measuring the two paths' agreement).
+    through the per-record parser (for measuring the two paths' agreement). With an
+    ``executor`` (a process pool), the per-record parser's lines are shared with its workers.
     """
     n = table.num_rows
     if n == 0:
@@ -273,7 +338,7 @@ def standardize_addresses(table: pa.Table, *, force_slow_path: bool = False) -> 
         {name: pc.list_element(split, i) for i, name in enumerate(ADDRESS_INPUT_COLUMNS)}
     )
     del fields
-    columns = _standardize_distinct(distinct, force_slow_path=force_slow_path)
+    columns = _standardize_distinct(distinct, force_slow_path=force_slow_path, executor=executor)
     result = pa.table(columns, schema=ADDRESS_OUTPUT_SCHEMA)
     return result.take(encoded.indices)
 

@@ -11,7 +11,14 @@ import pyarrow.compute as pc
 
 from ivs.standardize.address_tables import UNIT_DESIGNATORS
 
-__all__ = ["MAX_FIELD_CHARS", "clean_text", "compact", "merge_unit", "unit_designator_pattern"]
+__all__ = [
+    "MAX_FIELD_CHARS",
+    "clean_text",
+    "clean_text_full",
+    "compact",
+    "merge_unit",
+    "unit_designator_pattern",
+]
 
 # Intake rejects fields over 1,000 characters; cutting earlier bounds the parser's work on
 # hostile input (a 1 MB string) without changing any real address.
@@ -28,8 +35,32 @@ def unit_designator_pattern() -> str:
     return _alternation(list(UNIT_DESIGNATORS))
 
 
-def clean_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Upper case, diacritics folded, Pub 28 punctuation removed, single spaces; never null."""
+# ASCII letters and digits in words one space apart: every step of the full cleaning leaves
+# such text as it is but for upper case, and nearly every real field has this form.
+_PLAIN = r"^(?:[A-Za-z0-9]+(?: [A-Za-z0-9]+)*)?$"
+
+
+def clean_text(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Upper case, diacritics folded, Pub 28 punctuation removed, single spaces; never null.
+
+    Each distinct value is cleaned once, and plain values (:data:`_PLAIN`) are only upper-cased;
+    the rest go through every step of :func:`clean_text_full`, which defines the result.
+    """
+    text = pc.cast(values, pa.string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    encoded = pc.dictionary_encode(pc.fill_null(text, ""))
+    distinct = encoded.dictionary
+    plain = pc.match_substring_regex(distinct, _PLAIN)
+    cleaned = pc.utf8_slice_codeunits(pc.utf8_upper(distinct), 0, MAX_FIELD_CHARS)
+    other = pc.invert(plain)
+    if pc.any(other).as_py():
+        cleaned = pc.replace_with_mask(cleaned, other, clean_text_full(distinct.filter(other)))
+    return cleaned.take(encoded.indices)
+
+
+def clean_text_full(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Every cleaning step on every row: the definition :func:`clean_text` must agree with."""
     s = pc.fill_null(pc.cast(values, pa.string()), "")
     s = pc.utf8_slice_codeunits(s, 0, MAX_FIELD_CHARS * 2)
     # Control characters (NUL included) and the unit separator used for dedupe keys are blanks.

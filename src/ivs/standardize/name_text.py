@@ -25,6 +25,7 @@ __all__ = [
     "GivenField",
     "SurnameField",
     "fold",
+    "fold_full",
     "normalize_suffix",
     "parse_given",
     "parse_surname",
@@ -186,12 +187,25 @@ DOE_GIVEN: frozenset[str] = frozenset({"JOHN", "JANE", "JOHNNY", "JANIE", "RICHA
 _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014")
 
 
+# ASCII letters, digits and spaces: every step of ``fold`` but upper case and spacing leaves
+# such text unchanged, and nearly every name is written this way.
+_PLAIN_ASCII = re.compile("[A-Za-z0-9 ]*")
+
+
 def fold(text: str, *, keep_hyphens: bool = False) -> str:
     """Upper-case, diacritics dropped, punctuation to single spaces; idempotent.
 
     With ``keep_hyphens`` a hyphen between words survives as ``-`` (the IRS name control
     keeps it: ``LEE-SMITH`` → ``LEE-``); otherwise it separates words like a space.
     """
+    text = text[:_MAX_RAW_CHARS]
+    if _PLAIN_ASCII.fullmatch(text):
+        return " ".join(text.upper().split())
+    return fold_full(text, keep_hyphens=keep_hyphens)
+
+
+def fold_full(text: str, *, keep_hyphens: bool = False) -> str:
+    """Every step of :func:`fold` on any text: the definition its shortcut must agree with."""
     text = text[:_MAX_RAW_CHARS].translate(_LATIN_EXTRA)
     decomposed = _APOSTROPHES.sub("", unicodedata.normalize("NFKD", text).translate(_LATIN_EXTRA))
     kept = []
