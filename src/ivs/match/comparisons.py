@@ -138,7 +138,9 @@ NAME = Comparison(
         ),
         Level(
             "reordered",
-            "{sort}(r.name_tokens) = {sort}(t.name_tokens)",
+            # Equal sizes first: a cheap test that spares most pairs the two sorts.
+            "{size}(r.name_tokens) = {size}(t.name_tokens) "
+            "AND {sort}(r.name_tokens) = {sort}(t.name_tokens)",
             "the same name tokens in another order (family-first or swapped fields)",
         ),
         Level(
@@ -167,9 +169,10 @@ NAME = Comparison(
         ),
         Level(
             "typo",
-            "{address_gate} AND {size}({distinct}(r.name_tokens)) >= 2 "
-            "AND {size}({distinct}(t.name_tokens)) >= 2 "
-            "AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 AND "
+            # Cheapest tests first: each AND spares the pairs it fails the costlier ones after it.
+            "{address_gate} AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 "
+            "AND {size}({distinct}(r.name_tokens)) >= 2 "
+            "AND {size}({distinct}(t.name_tokens)) >= 2 AND "
             + _FIRST_GIVEN_NEAR
             + " AND ({size}({distinct}(r.name_tokens)) > {size}({distinct}(t.name_tokens))"
             " OR {all_similar_rt})"

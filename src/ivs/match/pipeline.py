@@ -74,9 +74,15 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "dob_initial",
         "date of birth, first initial and a surname's sound (finds people who moved ZIP)",
-        """SELECT r.request_id, t.tin FROM req r
-           JOIN tp t ON r.dob = t.date_of_birth AND r.name_first_initial = t.name_first_initial
-           WHERE list_has_any(r.name_phonetic, t.name_phonetic)""",
+        # Joined on each surname sound rather than filtered by list overlap after joining on
+        # date and initial: the same pairs, found by one equi-join.
+        """SELECT DISTINCT r.request_id, t.tin
+           FROM (SELECT request_id, dob, name_first_initial, unnest(name_phonetic) AS phonetic
+                 FROM req) r
+           JOIN (SELECT tin, date_of_birth, name_first_initial, unnest(name_phonetic) AS phonetic
+                 FROM tp) t
+             ON r.dob = t.date_of_birth AND r.name_first_initial = t.name_first_initial
+            AND r.phonetic = t.phonetic""",
     ),
 )
 
