@@ -17,7 +17,7 @@ from ivs.domain.settings import load_settings
 from ivs.formats.signers import read_signers
 from ivs.ledger.keys import open_ledger
 from ivs.service.app import create_app
-from ivs.service.context import open_context
+from ivs.service.context import Limits, open_context
 from ivs.service.users import Role, add_user, list_users, revoke_user
 from ivs.store import open_store
 
@@ -143,6 +143,12 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     model: Path | None = typer.Option(None, "--model", help="Match model JSON (default: shipped)."),
+    rate_limit: int = typer.Option(
+        Limits().requests_per_minute,
+        "--rate-limit",
+        min=1,
+        help="Requests a minute each token may send (429 beyond; bursts of a fifth of it).",
+    ),
 ) -> None:
     """Run the service: the API (OpenAPI at /openapi.json) and the web pages.
 
@@ -151,7 +157,8 @@ def serve(
     """
     if not master.is_dir():
         raise ConfigError(f"--master {master} is not a folder; give the master file's folder")
-    context = open_context(load_settings(), master, model_path=model)
+    limits = Limits(requests_per_minute=rate_limit, burst=max(Limits().burst, rate_limit // 5))
+    context = open_context(load_settings(), master, model_path=model, limits=limits)
     console.print(f"ivs service on http://{host}:{port} (API description at /openapi.json)")
     # Uvicorn's access log would print query strings, which may hold a TIN: ours is kept.
     uvicorn.run(create_app(context), host=host, port=port, access_log=False, log_level="info")

@@ -121,9 +121,11 @@ class LedgerHeadOut(BaseModel):
 
 
 class UserIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
     role: Literal["requester", "reviewer", "auditor", "admin"]
-    agency: str | None = Field(default=None, max_length=100)
+    agency: str | None = Field(
+        default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,99}$", description="Required for a requester."
+    )
 
 
 class UserOut(BaseModel):

@@ -20,12 +20,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ivs.domain.errors import ConfigError, Conflict, NotFound, Unauthenticated
+from ivs.domain.errors import Conflict, IvsError, NotFound, Unauthenticated
 from ivs.ledger.entries import user_changed
 from ivs.ledger.log import Ledger
 from ivs.store.service_tables import service_users
 
 __all__ = [
+    "AGENCY_PATTERN",
+    "NAME_PATTERN",
+    "InvalidUser",
     "Role",
     "User",
     "add_user",
@@ -36,8 +39,17 @@ __all__ = [
 ]
 
 _TOKEN = re.compile(r"^ivs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
-_AGENCY = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,99}$")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"
+AGENCY_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,99}$"
+_NAME = re.compile(NAME_PATTERN)
+_AGENCY = re.compile(AGENCY_PATTERN)
+
+
+class InvalidUser(IvsError, ValueError):
+    """A user's name, role or agency is not one the service accepts."""
+
+    http_status = 422
+    exit_code = 2
 
 
 class Role(StrEnum):
@@ -82,23 +94,23 @@ def _digest(secret: str) -> str:
 
 def _check_new(name: str, role: str, agency: str | None) -> Role:
     if not _NAME.match(name):
-        raise ConfigError(
+        raise InvalidUser(
             f"user name {name!r} is not allowed: use 1-100 letters, digits, '.', '_', '@' or "
             "'-', starting with a letter or digit"
         )
     try:
         parsed = Role(role)
     except ValueError:
-        raise ConfigError(
+        raise InvalidUser(
             f"role {role!r} is not one of {', '.join(r.value for r in Role)}"
         ) from None
     if parsed is Role.REQUESTER and not agency:
-        raise ConfigError(
+        raise InvalidUser(
             f"requester {name!r} needs --agency: a requester submits and fetches batches of "
             "one agency only"
         )
     if agency is not None and not _AGENCY.match(agency):
-        raise ConfigError(
+        raise InvalidUser(
             f"agency {agency!r} is not an agency code such as DHS-ICE (capitals, digits, '-')"
         )
     return parsed
