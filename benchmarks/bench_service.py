@@ -77,7 +77,7 @@ def _agency(world: Path) -> str:
     return str(json.loads(manifest.read_text(encoding="utf-8"))["requesting_agency"])
 
 
-def _serve(world: Path, home: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve(world: Path, home: Path, port: int, mode: str) -> subprocess.Popen[bytes]:
     ivs = str(Path(sys.executable).parent / "ivs")
     env = {**os.environ, "IVS_HOME": str(home)}
     server = subprocess.Popen(
@@ -90,6 +90,7 @@ def _serve(world: Path, home: Path, port: int) -> subprocess.Popen[bytes]:
             str(port),
             "--rate-limit",
             "100000",
+            f"--batch-{mode}",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -124,11 +125,11 @@ async def _poll(
             await asyncio.sleep(pause)
 
 
-def _run(world: Path, home: Path, clients: int, pause: float) -> dict[str, float]:
+def _run(world: Path, home: Path, clients: int, pause: float, mode: str) -> dict[str, float]:
     tokens = _prepare(world, home, max(clients, 1))
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _serve(world, home, port)
+    server = _serve(world, home, port, mode)
     try:
         manifest = next((world / "batch").glob("*.manifest.json"))
         records = next(p for p in (world / "batch").iterdir() if ".records." in p.name)
@@ -185,28 +186,38 @@ def main() -> None:
     parser.add_argument(
         "--pause", type=float, default=0.0, help="seconds between one client's polls"
     )
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        default=["processes", "threads"],
+        choices=["processes", "threads"],
+        help="how the service runs batches (ivs serve --batch-processes/--batch-threads)",
+    )
     args = parser.parse_args()
     world: Path = args.world.resolve()
-    quiet = _run(world, world / "svc-quiet", 1, 1.0)
-    loaded = _run(world, world / "svc-loaded", args.clients, args.pause)
-    slowdown = loaded["run_seconds"] / quiet["run_seconds"] - 1
-    print(f"records: {int(quiet['records']):,}")
-    print(
-        f"submission (intake, synchronous): {quiet['intake_seconds']:.1f} s quiet, "
-        f"{loaded['intake_seconds']:.1f} s loaded"
-    )
-    print(
-        f"batch run, 1 client polling each second: {quiet['run_seconds']:.1f} s; "
-        f"with {args.clients} clients polling (pause {args.pause} s): "
-        f"{loaded['run_seconds']:.1f} s; slowdown {slowdown:+.1%}"
-    )
-    seconds = loaded["run_seconds"]
-    print(
-        f"status polls during the run: {int(loaded['polls']):,} "
-        f"({loaded['polls'] / max(seconds, 1e-9):.0f}/s), errors {int(loaded['errors'])}, "
-        f"p50 {loaded['p50_ms']:.1f} ms, p99 {loaded['p99_ms']:.1f} ms, "
-        f"max {loaded['max_ms']:.1f} ms"
-    )
+    for mode in args.modes:
+        quiet = _run(world, world / "svc-quiet", 1, 1.0, mode)
+        loaded = _run(world, world / "svc-loaded", args.clients, args.pause, mode)
+        slowdown = loaded["run_seconds"] / quiet["run_seconds"] - 1
+        print(
+            f"batches run in {mode} (ivs serve --batch-{mode}), {int(quiet['records']):,} records"
+        )
+        print(
+            f"  submission (intake, synchronous): {quiet['intake_seconds']:.1f} s quiet, "
+            f"{loaded['intake_seconds']:.1f} s loaded"
+        )
+        print(
+            f"  batch run, 1 client polling each second: {quiet['run_seconds']:.1f} s; "
+            f"with {args.clients} clients polling (pause {args.pause} s): "
+            f"{loaded['run_seconds']:.1f} s; slowdown {slowdown:+.1%}"
+        )
+        seconds = loaded["run_seconds"]
+        print(
+            f"  status polls during the run: {int(loaded['polls']):,} "
+            f"({loaded['polls'] / max(seconds, 1e-9):.0f}/s), errors {int(loaded['errors'])}, "
+            f"p50 {loaded['p50_ms']:.1f} ms, p99 {loaded['p99_ms']:.1f} ms, "
+            f"max {loaded['max_ms']:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -180,3 +180,23 @@ def test_upload_and_body_limits(strict_world: World) -> None:
         too_big_body = client.post("/v1/batches", files=files, headers=requester)
         assert too_big_body.status_code == 413
         _error(too_big_body)
+
+
+def test_spreadsheet_exports_neutralise_formulas() -> None:
+    import pyarrow as pa
+
+    from ivs.service.exports import spreadsheet_csv
+
+    table = pa.table(
+        {"a": ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx", "plain", None], "n": range(7)}
+    )
+    lines = spreadsheet_csv(table).decode().splitlines()
+    assert lines[1:] == [
+        "'=HYPERLINK(1),0",
+        "'+1,1",
+        "'-2,2",
+        "'@SUM(A1),3",
+        "'\tx,4",
+        "plain,5",
+        ",6",
+    ]

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.routing import APIRoute
 
+from ivs.disclose.holds import place_hold
 from ivs.service.app import ROUTERS
 from ivs.service.users import add_user
 from ivs.store.service_tables import service_access
@@ -67,6 +68,14 @@ def _temp_user(s: Served) -> str:
     return name
 
 
+def _temp_hold(s: Served) -> str:
+    ctx = s.app.state.context
+    hold = place_hold(
+        ctx.store, ctx.ledger, scope="state:WY", order="Matrix v. Test", placed_by="test", now=NOW
+    )
+    return hold.hold_id
+
+
 def _roster(s: Served) -> Request:
     return {"json": json.loads(s.world.batch.signers.read_text(encoding="utf-8"))}
 
@@ -114,6 +123,34 @@ ENDPOINTS = (
     Endpoint("DELETE", "/v1/admin/users/{user}", ADMIN, 200),
     Endpoint("GET", "/v1/admin/signers", ADMIN, 200),
     Endpoint("PUT", "/v1/admin/signers", ADMIN, 200, request=_roster),
+    Endpoint("GET", "/v1/accounting?tin=123456789", AUDITOR, 200),
+    Endpoint("GET", "/v1/accounting/annual?year=2025", AUDITOR, 200),
+    Endpoint("GET", "/v1/admin/holds", ADMIN, 200),
+    Endpoint(
+        "POST",
+        "/v1/admin/holds",
+        ADMIN,
+        201,
+        request=lambda _s: {"json": {"scope": "state:WY", "order": "Doe v. Roe, 1:25-cv-1"}},
+    ),
+    Endpoint(
+        "POST",
+        "/v1/admin/holds/{hold}/lift",
+        ADMIN,
+        200,
+        request=lambda _s: {"json": {"order": "Doe v. Roe, order lifting"}},
+    ),
+    Endpoint("GET", "/v1/admin/safeguards", ADMIN, 200),
+    Endpoint("GET", "/v1/admin/safeguards/DHS-CBP", ADMIN, 200),
+    Endpoint(
+        "PUT",
+        "/v1/admin/safeguards/DHS-CBP",
+        ADMIN,
+        200,
+        request=lambda _s: {"json": {"open_findings": 0, "note": "matrix review"}},
+    ),
+    # Completed and released already: accepted by authorization, refused as nothing to run.
+    Endpoint("POST", "/v1/admin/batches/{batch}/run", ADMIN, 409),
     Endpoint("GET", "/v1/admin/pilot", ADMIN, 200),
     Endpoint(
         "POST",
@@ -174,6 +211,7 @@ def test_matrix(served: Served, endpoint: Endpoint, caller: str) -> None:
         case2=served.case_ids[1],
         entry=0,
         user=_temp_user(served) if "{user}" in endpoint.path else "",
+        hold=_temp_hold(served) if "{hold}" in endpoint.path else "",
     )
     response = served.client.request(
         endpoint.method,
@@ -208,6 +246,8 @@ def test_the_matrix_names_every_route(served: Served) -> None:
         "{batch}": "{batch_id}",
         "{case}": "{case_id}",
         "{user}": "{name}",
+        "{hold}": "{hold_id}",
+        "DHS-CBP": "{agency}",
     }
     normalised = set()
     for method, path in named:

@@ -46,7 +46,7 @@ def test_submit_poll_fetch_and_prove(tmp_path: Path) -> None:
     world = make_world(tmp_path, review_band=False)
     requester, auditor = world.tokens["requester"], world.tokens["auditor"]
     with (
-        running_server(create_app(world.context())) as base,
+        running_server(create_app(world.context(processes=True))) as base,
         httpx.Client(base_url=base, timeout=60) as c,
     ):
         accepted = c.post("/v1/batches", files=upload(world.batch), headers=bearer(requester))
@@ -85,9 +85,22 @@ def test_submit_poll_fetch_and_prove(tmp_path: Path) -> None:
         documents = _entries(c, auditor)
         for document in documents:
             check_proof_document(document, public_key)
-        kinds = [json.loads(str(d["entry"]))["kind"] for d in documents]
-        fetch = [json.loads(str(d["entry"])) for d in documents]
-        fetch = [e for e in fetch if e["kind"] == "response_fetched"]
+        entries = [json.loads(str(d["entry"])) for d in documents]
+        kinds = [e["kind"] for e in entries]
+        # Every disclosure in the response is on the ledger, provably, naming the requester.
+        disclosed = {r["request_id"] for r in rows if r["outcome"] == "DISCLOSED"}
+        disclosures = [e["body"] for e in entries if e["kind"] == "disclosure"]
+        assert {d["request_id"] for d in disclosures} == disclosed
+        assert all(d["recipient_agency"] == "DHS-ICE" for d in disclosures)
+        first = next(i for i, e in enumerate(entries) if e["kind"] == "disclosure")
+        checked = check_proof_document(documents[first], public_key)
+        assert any(f"entry {first} is in the tree" in line for line in checked)
+        # The accounting of one disclosed taxpayer names the batch and the entry.
+        tin = disclosures[0]["tin"]
+        lines = c.get("/v1/accounting", params={"tin": tin}, headers=bearer(auditor)).json()
+        assert first in [x["disclosure_entry"] for x in lines]
+        assert {x["batch_id"] for x in lines} == {"TEST-2025-06-27-A"}
+        fetch = [e for e in entries if e["kind"] == "response_fetched"]
         assert fetch
         assert fetch[-1]["body"] == {
             "batch_id": "TEST-2025-06-27-A",

@@ -48,8 +48,16 @@ class World:
     batch: BatchFiles
     tokens: dict[str, str]
 
-    def context(self, limits: Limits = GENEROUS) -> ServiceContext:
-        return open_context(self.settings, self.master, clock=lambda: NOW, limits=limits)
+    def context(self, limits: Limits = GENEROUS, *, processes: bool = False) -> ServiceContext:
+        """The service's context; batches run on the worker thread unless ``processes``
+        (as `ivs serve` runs them), which costs each run a fresh interpreter's start."""
+        return open_context(
+            self.settings,
+            self.master,
+            clock=lambda: NOW,
+            limits=limits,
+            batch_processes=processes,
+        )
 
 
 def make_world(root: Path, *, review_band: bool = True) -> World:

@@ -149,6 +149,11 @@ def serve(
         min=1,
         help="Requests a minute each token may send (429 beyond; bursts of a fifth of it).",
     ),
+    batch_processes: bool = typer.Option(
+        True,
+        "--batch-processes/--batch-threads",
+        help="Run each batch in a process of its own (default), or on a thread of the service.",
+    ),
 ) -> None:
     """Run the service: the API (OpenAPI at /openapi.json) and the web pages.
 
@@ -158,7 +163,9 @@ def serve(
     if not master.is_dir():
         raise ConfigError(f"--master {master} is not a folder; give the master file's folder")
     limits = Limits(requests_per_minute=rate_limit, burst=max(Limits().burst, rate_limit // 5))
-    context = open_context(load_settings(), master, model_path=model, limits=limits)
+    context = open_context(
+        load_settings(), master, model_path=model, limits=limits, batch_processes=batch_processes
+    )
     console.print(f"ivs service on http://{host}:{port} (API description at /openapi.json)")
     # Uvicorn's access log would print query strings, which may hold a TIN: ours is kept.
     uvicorn.run(create_app(context), host=host, port=port, access_log=False, log_level="info")

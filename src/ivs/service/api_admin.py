@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Body, Path
 
 from ivs.batch.roster import import_roster, stored_roster
@@ -137,17 +138,17 @@ def change_pilot(body: PilotChangeIn, ctx: Context, user: Admin) -> PilotOut:
     except ValueError as e:
         raise InvalidRequest(f"effective must be a real date YYYY-MM-DD: {e}") from e
     change = PilotChange(body.action, body.state, body.zip3, effective)
-    record_pilot_change(ctx.store, change, user.name)
-    ctx.ledger.append(
-        [
-            pilot_changed(
-                at=ctx.now(),
-                action=change.action,
-                state=change.state,
-                zip3=change.zip3,
-                effective=effective.isoformat(),
-                changed_by=user.name,
-            )
-        ]
-    )
+
+    def on_record(conn: sa.Connection, at: datetime) -> None:
+        entry = pilot_changed(
+            at=at,
+            action=change.action,
+            state=change.state,
+            zip3=change.zip3,
+            effective=effective.isoformat(),
+            changed_by=user.name,
+        )
+        ctx.ledger.append([entry], conn)
+
+    record_pilot_change(ctx.store, change, user.name, on_record)
     return _pilot(ctx)

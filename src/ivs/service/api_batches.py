@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from ivs.service.deps import Context, Requester, StatusReader, audit_access
 from ivs.service.errors import ERROR_RESPONSES
+from ivs.service.exports import response_from_bytes, spreadsheet_csv
 from ivs.service.jobs import JobStatus, accept_batch, fetch_response, job_status, list_jobs
 from ivs.service.models import BatchAccepted, BatchOut
 
@@ -63,10 +64,24 @@ def batch_status(batch_id: str, ctx: Context, user: StatusReader) -> BatchOut:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "formats.md §3"}},
 )
-def batch_response(batch_id: str, request: Request, ctx: Context, user: Requester) -> Response:
+def batch_response(
+    batch_id: str,
+    request: Request,
+    ctx: Context,
+    user: Requester,
+    form: Annotated[
+        Literal["contract", "spreadsheet"],
+        Query(
+            description="contract: the file exactly as recorded (formats.md §3); spreadsheet: "
+            "the same rows with formula-like cells neutralised by a leading apostrophe."
+        ),
+    ] = "contract",
+) -> Response:
     """The released response file (formats.md §3); 409 until released. Recorded on the ledger."""
     data = fetch_response(ctx, user, batch_id)
-    audit_access(request, ctx, user, f"response of batch {batch_id}")
+    audit_access(request, ctx, user, f"response of batch {batch_id} ({form})")
+    if form == "spreadsheet":
+        data = spreadsheet_csv(response_from_bytes(data))
     return Response(
         content=data,
         media_type="text/csv; charset=utf-8",

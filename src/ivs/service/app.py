@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ivs import __version__
 from ivs.domain.errors import PayloadTooLarge
-from ivs.service import api_admin, api_audit, api_batches, api_review, web
+from ivs.service import api_admin, api_audit, api_batches, api_disclosure, api_review, web
 from ivs.service.context import ServiceContext
 from ivs.service.errors import error_body, install_error_handlers
 from ivs.service.guard import RateLimiter
@@ -31,7 +31,9 @@ __all__ = ["ROUTERS", "SECURITY_HEADERS", "create_app"]
 _PACKAGE = Path(str(files("ivs.service")))
 
 # Every route of the service, API and pages (the authorization test walks these).
-ROUTERS = tuple(m.router for m in (api_batches, api_review, api_audit, api_admin, web))
+ROUTERS = tuple(
+    m.router for m in (api_batches, api_review, api_audit, api_admin, api_disclosure, web)
+)
 
 SECURITY_HEADERS = {
     "content-security-policy": (

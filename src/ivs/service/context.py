@@ -42,6 +42,9 @@ class ServiceContext:
     model_path: Path | None = None
     clock: Callable[[], datetime] = _utc_now
     limits: Limits = field(default_factory=Limits)
+    # Each batch runs in a process of its own (the service's default); False runs it on the
+    # worker thread, which shares the service's warm caches (quicker for small batches).
+    batch_processes: bool = True
 
     @property
     def work_dir(self) -> Path:
@@ -59,6 +62,7 @@ def open_context(
     model_path: Path | None = None,
     clock: Callable[[], datetime] = _utc_now,
     limits: Limits | None = None,
+    batch_processes: bool = True,
 ) -> ServiceContext:
     """The context of a service on the configured store; needs `ivs init` (the ledger key)."""
     store = open_store(settings)
@@ -70,4 +74,5 @@ def open_context(
         model_path=model_path,
         clock=clock,
         limits=limits or Limits(),
+        batch_processes=batch_processes,
     )

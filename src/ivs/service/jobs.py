@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import queue
 import re
 import secrets
 import shutil
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,10 +41,11 @@ from ivs.domain.errors import (
     PayloadTooLarge,
     PermissionDenied,
 )
+from ivs.domain.settings import Settings
 from ivs.ledger.entries import response_fetched
 from ivs.service.context import ServiceContext
 from ivs.service.users import Role, User
-from ivs.store import batches, pilot_history
+from ivs.store import batches, open_store, pilot_history
 from ivs.store.service_tables import service_jobs
 
 __all__ = [
@@ -52,6 +55,9 @@ __all__ = [
     "fetch_response",
     "job_status",
     "list_jobs",
+    "rerun_job",
+    "run_batch_process",
+    "run_recorded",
 ]
 
 log = logging.getLogger("ivs.service")
@@ -269,6 +275,23 @@ def list_jobs(ctx: ServiceContext, user: User, *, limit: int = 100) -> list[JobS
     return [_status(r, found.get(r.batch_id)) for r in rows]
 
 
+def rerun_job(ctx: ServiceContext, user: User, batch_id: str) -> JobStatus:
+    """Queue a withheld or failed batch again (the caller hands it to the worker)."""
+    with ctx.store.begin() as conn:
+        row = _visible(conn, user, batch_id)
+        status = _status(row, _batch(conn, batch_id))
+        if status.status in (JobState.QUEUED, JobState.RUNNING):
+            raise Conflict(f"batch {batch_id} is already {status.status}")
+        if status.released:
+            raise Conflict(f"batch {batch_id} is completed and released; nothing to run again")
+        conn.execute(
+            service_jobs.update()
+            .where(service_jobs.c.batch_id == batch_id)
+            .values(status=JobState.QUEUED, step="queued again", finished_at=None)
+        )
+    return job_status(ctx, user, batch_id)
+
+
 def fetch_response(ctx: ServiceContext, user: User, batch_id: str) -> bytes:
     """The released response file's bytes, the fetch recorded on the ledger first."""
     with ctx.store.connect() as conn:
@@ -352,6 +375,12 @@ class BatchWorker:
             )
 
     def run_job(self, batch_id: str) -> None:
+        """Run one batch in a child process and record how it ended.
+
+        A process of its own keeps the batch's work off the interpreter that answers
+        requests (status polls stay quick while a batch runs) and keeps a crash in the
+        engine from taking the service down; the child records its progress in the store.
+        """
         ctx = self._ctx
         with ctx.store.connect() as conn:
             row = _row(conn, batch_id)
@@ -364,48 +393,96 @@ class BatchWorker:
             error_type=None,
             error_message=None,
         )
-
-        def step(label: str) -> None:
-            self._update(batch_id, step=label[:200], steps_done=service_jobs.c.steps_done + 1)
-
-        try:
-            result = run_batch(
-                Path(row.manifest_path),
-                ctx.master,
-                stored_roster(ctx.store, required=False),
-                ctx.settings,
-                Path(row.out_dir),
-                now=datetime.fromisoformat(row.submitted_at),
-                model_path=ctx.model_path,
-                step=step,
+        if ctx.batch_processes:
+            child = multiprocessing.get_context("spawn").Process(
+                target=run_batch_process,
+                args=(
+                    ctx.settings.model_dump(mode="json"),
+                    batch_id,
+                    str(ctx.master),
+                    None if ctx.model_path is None else str(ctx.model_path),
+                ),
+                name=f"ivs-batch-{batch_id}",
+                daemon=True,  # a stopping service leaves the job running; a restart resumes it
             )
-        except IvsError as e:
-            log.warning("batch %s failed: %s", batch_id, type(e).__name__)
+            child.start()
+            child.join()
+            code = child.exitcode
+        else:
+            code = run_recorded(ctx.settings, ctx.store, batch_id, ctx.master, ctx.model_path)
+        finished = ctx.now().isoformat(timespec="milliseconds")
+        if code == 0:
+            self._update(
+                batch_id, status=JobState.COMPLETED, step="completed", finished_at=finished
+            )
+        elif code == _REFUSED:
+            self._update(batch_id, status=JobState.FAILED, step="failed", finished_at=finished)
+        else:
+            log.error("batch %s: its run ended with code %s", batch_id, code)
             self._update(
                 batch_id,
                 status=JobState.FAILED,
                 step="failed",
-                finished_at=ctx.now().isoformat(timespec="milliseconds"),
-                error_type=type(e).__name__,
-                error_message=e.message,
-            )
-        except Exception as e:
-            # The message may quote data; the log gets the class only, the row a plain note.
-            log.error("batch %s stopped by an internal error: %s", batch_id, type(e).__name__)
-            self._update(
-                batch_id,
-                status=JobState.FAILED,
-                step="failed",
-                finished_at=ctx.now().isoformat(timespec="milliseconds"),
+                finished_at=finished,
                 error_type="InternalError",
                 error_message="the run stopped on an internal error; an administrator can "
-                "find it in the service log and resubmit the batch",
+                "find it in the service log and run the batch again",
             )
-        else:
-            self._update(
-                batch_id,
-                status=JobState.COMPLETED,
-                step="completed",
-                finished_at=ctx.now().isoformat(timespec="milliseconds"),
-                outcomes=json.dumps(result.outcomes, sort_keys=True),
+
+
+_REFUSED = 3
+
+
+def run_recorded(
+    settings: Settings, store: sa.Engine, batch_id: str, master: Path, model_path: Path | None
+) -> int:
+    """``run_batch`` on a job, its progress and outcome written to the job's row; returns 0
+    when done, 3 when the run refused the batch (the error recorded), 1 on an internal error."""
+
+    def update(**values: Any) -> None:
+        with store.begin() as conn:
+            conn.execute(
+                service_jobs.update().where(service_jobs.c.batch_id == batch_id).values(**values)
             )
+
+    with store.connect() as conn:
+        row = _row(conn, batch_id)
+    try:
+        result = run_batch(
+            Path(row.manifest_path),
+            master,
+            stored_roster(store, required=False),
+            settings,
+            Path(row.out_dir),
+            now=datetime.fromisoformat(row.submitted_at),
+            model_path=model_path,
+            step=lambda label: update(step=label[:200], steps_done=service_jobs.c.steps_done + 1),
+        )
+    except IvsError as e:
+        log.warning("batch %s refused by the run: %s", batch_id, type(e).__name__)
+        update(error_type=type(e).__name__, error_message=e.message)
+        return _REFUSED
+    except Exception as e:
+        # The message may quote data; the log gets the class only.
+        log.error("batch %s stopped by an internal error: %s", batch_id, type(e).__name__)
+        return 1
+    update(outcomes=json.dumps(result.outcomes, sort_keys=True))
+    return 0
+
+
+def run_batch_process(
+    settings_values: dict[str, Any], batch_id: str, master: str, model_path: str | None
+) -> None:
+    """The child process of :meth:`BatchWorker.run_job`: :func:`run_recorded`, its result as
+    the exit code."""
+    settings = Settings(**settings_values)
+    store = open_store(settings)
+    sys.exit(
+        run_recorded(
+            settings,
+            store,
+            batch_id,
+            Path(master),
+            None if model_path is None else Path(model_path),
+        )
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 __all__ = [
+    "AccountingLineOut",
+    "AnnualLineOut",
     "BatchAccepted",
     "BatchOut",
     "CandidateOut",
@@ -16,10 +19,15 @@ __all__ = [
     "ComparisonOut",
     "ErrorBody",
     "ErrorOut",
+    "HoldIn",
+    "HoldLiftIn",
+    "HoldOut",
     "LedgerHeadOut",
     "PilotChangeIn",
     "PilotOut",
     "RosterOut",
+    "SafeguardIn",
+    "SafeguardOut",
     "SignerOut",
     "UserCreated",
     "UserIn",
@@ -171,3 +179,73 @@ class PilotOut(BaseModel):
     configured: bool
     in_force: list[dict[str, Any]]
     changes: list[dict[str, Any]]
+
+
+class HoldIn(BaseModel):
+    scope: str = Field(
+        pattern=r"^(all|agency:[A-Z0-9][A-Z0-9-]{0,99}|batch:[A-Za-z0-9._-]{1,200}|state:[A-Z]{2})$",
+        description="all, agency:CODE, batch:ID or state:ST",
+    )
+    order: str = Field(
+        pattern=r"\S", max_length=2000, description="The order imposing it (court, case, date)."
+    )
+    effective: AwareDatetime | None = Field(
+        default=None, description="In force from this instant (default: now)."
+    )
+
+
+class HoldLiftIn(BaseModel):
+    order: str = Field(pattern=r"\S", max_length=2000, description="The order lifting it.")
+
+
+class HoldOut(BaseModel):
+    hold_id: str
+    scope: str
+    order: str
+    effective_at: str
+    placed_at: str
+    placed_by: str
+    lifted_at: str | None
+    lift_order: str | None
+    lifted_by: str | None
+
+
+class SafeguardIn(BaseModel):
+    open_findings: int = Field(ge=0, le=1_000_000)
+    corrective_plan_dated: date | None = Field(
+        default=None, description="Date of the corrective action plan, if any."
+    )
+    note: str = Field(default="", max_length=2000)
+
+
+class SafeguardOut(BaseModel):
+    agency: str
+    open_findings: int
+    corrective_plan_dated: str | None
+    cleared: bool = Field(description="Whether the agency may receive response files.")
+    note: str
+    changed_at: str | None
+    changed_by: str | None
+
+
+class AccountingLineOut(BaseModel):
+    decided_at: str
+    batch_id: str
+    request_id: str
+    requesting_agency: str
+    statute: str | None
+    outcome: str
+    code: str
+    decision_entry: int
+    disclosure_entry: int | None
+    purpose: str | None
+    recipients: list[str]
+
+
+class AnnualLineOut(BaseModel):
+    requesting_agency: str
+    statute: str
+    requests: int
+    disclosed: int
+    not_disclosed: int
+    rejected: int
