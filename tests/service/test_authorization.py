@@ -177,6 +177,7 @@ ENDPOINTS = (
     Endpoint("GET", "/batches/{batch}/progress", STATUS_READERS, 200, other_agency=404, web=True),
     Endpoint("GET", "/audit", AUDITOR, 200, web=True),
     Endpoint("GET", "/audit/proof?index=0", AUDITOR, 200, web=True),
+    Endpoint("GET", "/audit/accounting?tin=123456789", AUDITOR, 200, web=True),
 )
 # Reachable by anyone by design: signing in and out, the start page, the API description.
 PUBLIC = {("GET", "/"), ("GET", "/signin"), ("POST", "/signin"), ("POST", "/signout")}

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.xdist_group("service-openapi")
 CALLS: Counter[str] = Counter()
 App = tuple[FastAPI, dict[str, str]]
 ROLES = ("requester", "reviewer", "auditor", "admin")
-EXAMPLES = 15
+EXAMPLES = 12
 # What the document promises: no server error; every status, content type, header and body as
 # documented. (Whether a schema-valid batch is *lawful* is intake's to say, not the schema's.)
 CHECKS = [

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ivs.domain.errors import PermissionDenied, Unauthenticated
+from ivs.ledger.accounting import accounting_for_tin
 from ivs.review import list_cases
 from ivs.service.api_audit import inclusion_document, ledger_head
 from ivs.service.api_batches import batch_out
@@ -161,3 +162,16 @@ def audit_proof(
         proof=json.dumps(document, indent=2),
         index=index,
     )
+
+
+@router.get("/audit/accounting", response_class=HTMLResponse)
+def audit_accounting(
+    request: Request,
+    ctx: Context,
+    user: Auditor,
+    tin: Annotated[str, Query(pattern=r"^\d{9}$")],
+) -> Response:
+    with ctx.store.connect() as conn:
+        lines = accounting_for_tin(conn, tin)
+    audit_access(request, ctx, user, f"accounting of taxpayer {tin}")
+    return _page(request, "accounting.html", tin=tin, lines=lines)
