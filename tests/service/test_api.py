@@ -200,3 +200,23 @@ def test_spreadsheet_exports_neutralise_formulas() -> None:
         "plain,5",
         ",6",
     ]
+
+
+def test_an_internal_error_has_the_shape_and_leaves_no_data_in_the_log(
+    strict_world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    context = strict_world.context()
+    app = create_app(context, run_worker=False)
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("taxpayer 123456789 at 55 ELM AVE")
+
+    # A fault injected where a real one could happen: the ledger's store failing mid-read.
+    object.__setattr__(context, "ledger", type("Broken", (), {"head": broken})())
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/v1/ledger/head", headers=bearer(strict_world.tokens["auditor"]))
+    assert response.status_code == 500
+    assert _error(response)["type"] == "InternalError"
+    assert "123456789" not in response.text
+    assert "123456789" not in caplog.text
+    assert "RuntimeError" in caplog.text

@@ -6,12 +6,13 @@ background worker's life.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -22,13 +23,14 @@ from ivs import __version__
 from ivs.domain.errors import PayloadTooLarge
 from ivs.service import api_admin, api_audit, api_batches, api_disclosure, api_review, web
 from ivs.service.context import ServiceContext
-from ivs.service.errors import error_body, install_error_handlers
+from ivs.service.errors import InternalError, error_body, error_response, install_error_handlers
 from ivs.service.guard import RateLimiter
 from ivs.service.jobs import BatchWorker
 
 __all__ = ["ROUTERS", "SECURITY_HEADERS", "create_app"]
 
 _PACKAGE = Path(str(files("ivs.service")))
+log = logging.getLogger("ivs.service")
 
 # Every route of the service, API and pages (the authorization test walks these).
 ROUTERS = tuple(
@@ -91,7 +93,22 @@ class LimitsAndHeaders:
                     raise StarletteHTTPException(413, too_large)
             return message
 
-        await self.app(scope, counted, with_headers)
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await with_headers(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except Exception as e:
+            # Answered here rather than by Starlette's last-resort handler, which re-raises for
+            # the server to log a traceback: a message may quote request data. Class only.
+            log.error("internal error on %s %s: %s", scope["method"], scope["path"], type(e))
+            if not started:
+                failure = InternalError("an internal error occurred; it has been logged")
+                await error_response(Request(scope), failure)(scope, receive, with_headers)
 
 
 def create_app(context: ServiceContext, *, run_worker: bool = True) -> FastAPI:

@@ -146,14 +146,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return error_response(request, error)
 
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        # Only the class is logged: a message may quote request data.
-        log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc))
-        return error_response(
-            request, InternalError("an internal error occurred; it has been logged")
-        )
-
     app.add_exception_handler(IvsError, on_ivs_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(Exception, on_unexpected)
+    # Any other exception is answered by the outermost middleware (app.LimitsAndHeaders).
