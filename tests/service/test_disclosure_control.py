@@ -24,7 +24,7 @@ def _wait(client: TestClient, url: str, headers: dict[str, str]) -> dict[str, ob
     raise AssertionError(status)
 
 
-def test_withheld_until_cleared_then_released(tmp_path: Path) -> None:
+def test_withheld_until_cleared_then_released(tmp_path: Path, store_backend: str) -> None:
     world = make_world(tmp_path, review_band=False)
     admin, requester = bearer(world.tokens["admin"]), bearer(world.tokens["requester"])
     with TestClient(create_app(world.context())) as client:

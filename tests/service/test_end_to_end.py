@@ -111,7 +111,7 @@ def test_submit_poll_fetch_and_prove(tmp_path: Path) -> None:
         assert kinds.count("user_changed") == 7  # six users added, one revoked
 
 
-def test_a_restart_resumes_unfinished_batches(tmp_path: Path) -> None:
+def test_a_restart_resumes_unfinished_batches(tmp_path: Path, store_backend: str) -> None:
     world = make_world(tmp_path, review_band=False)
     second = make_batch(
         tmp_path / "second", [r for r, _, _ in REQUESTS], batch_id="TEST-2025-06-27-B"

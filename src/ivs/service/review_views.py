@@ -1,16 +1,9 @@
 """The reviewer's view of the queue: a case with only what the comparison needs, and decisions
-recorded on the ledger with the case's new state."""
+recorded on the ledger with the case's new state (``ReviewAccounting``, as `ivs review decide`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-import sqlalchemy as sa
-
 from ivs.batch.run import AMBIGUITY_MARGIN_BITS
-from ivs.ledger.entries import review_decision
-from ivs.ledger.log import Ledger
 from ivs.match.model import load_model
 from ivs.review import (
     Explanation,
@@ -23,37 +16,15 @@ from ivs.review import (
     locate_manifest,
     read_inputs,
 )
+from ivs.review.accounting import ReviewAccounting
 from ivs.service.context import ServiceContext
 from ivs.service.users import User
 
-__all__ = ["LedgerOfReviews", "case_view", "decide"]
+__all__ = ["case_view", "decide"]
 
 # The reviewer sees the candidate the decision is about and the next two: enough to judge
 # whether another person fits as well, no more.
 CANDIDATES_SHOWN = 3
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerOfReviews:
-    """Puts each review decision on the ledger, in the transaction that records it."""
-
-    ledger: Ledger
-
-    def append_review_decision(self, conn: sa.Connection, decision: ReviewDecision) -> None:
-        self.ledger.append(
-            [
-                review_decision(
-                    at=datetime.fromisoformat(decision.decided_at),
-                    case_id=str(decision.case_id),
-                    batch_id=decision.batch_id,
-                    request_id=decision.request_id,
-                    reviewer=decision.decided_by,
-                    decision=decision.decision,
-                    reason=decision.reason,
-                )
-            ],
-            conn=conn,
-        )
 
 
 def case_view(ctx: ServiceContext, case_id: int) -> tuple[ReviewCase, Explanation]:
@@ -81,5 +52,5 @@ def decide(
         reason=reason,
         decided_by=user.name,
         now=ctx.now(),
-        ledger=LedgerOfReviews(ctx.ledger),
+        ledger=ReviewAccounting(ctx.ledger),
     )
