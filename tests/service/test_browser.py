@@ -84,6 +84,7 @@ def test_reviewer_decides_a_case_with_the_keyboard(tmp_path: Path) -> None:
                 note = page.locator(".decided-note")
                 note.wait_for(timeout=15_000)
                 assert "approved by reviewer" in note.inner_text()
+                assert page.locator("#case-status").inner_text() == "approved"
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOTS / "review-case-decided.png"), full_page=True)
                 # Readable at 200 % zoom: the page reflows instead of scrolling sideways.
