@@ -125,6 +125,9 @@ ENDPOINTS = (
     Endpoint("PUT", "/v1/admin/signers", ADMIN, 200, request=_roster),
     Endpoint("GET", "/v1/accounting?tin=123456789", AUDITOR, 200),
     Endpoint("GET", "/v1/accounting/annual?year=2025", AUDITOR, 200),
+    Endpoint("GET", "/v1/reports/batches/{batch}", AUDITOR, 200),
+    Endpoint("GET", "/v1/reports/period?from=2025-01-01&to=2026-12-31", AUDITOR, 200),
+    Endpoint("GET", "/v1/reports/annual?year=2025", AUDITOR, 200),
     Endpoint("GET", "/v1/admin/holds", ADMIN, 200),
     Endpoint(
         "POST",

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from ivs.service import create_app
+from ivs.service.api_reports import REPORT_POLICY
 
 from .world import bearer, make_world, upload
 
@@ -110,3 +111,16 @@ def test_holds_and_spreadsheet_exports(tmp_path: Path) -> None:
         annual = client.get("/v1/accounting/annual", params={"year": year}, headers=auditor)
         assert annual.status_code == 200
         assert sum(x["requests"] for x in annual.json()) == 12
+        report = client.get(f"/v1/reports/batches/{status['batch_id']}", headers=auditor)
+        assert report.status_code == 200
+        assert report.headers["content-type"].startswith("text/html")
+        assert report.headers["content-security-policy"] == REPORT_POLICY
+        assert str(status["batch_id"]) in report.text
+        assert "<script" not in report.text
+        missing = client.get("/v1/reports/batches/NO-SUCH-BATCH", headers=auditor)
+        assert missing.status_code == 404
+        assert missing.json()["error"]["type"] == "NotFound"
+        backwards = client.get(
+            "/v1/reports/period", params={"from": "2025-02-01", "to": "2025-01-01"}, headers=auditor
+        )
+        assert backwards.status_code == 422

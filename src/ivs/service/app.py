@@ -21,7 +21,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ivs import __version__
 from ivs.domain.errors import PayloadTooLarge
-from ivs.service import api_admin, api_audit, api_batches, api_disclosure, api_review, web
+from ivs.service import (
+    api_admin,
+    api_audit,
+    api_batches,
+    api_disclosure,
+    api_reports,
+    api_review,
+    web,
+)
 from ivs.service.context import ServiceContext
 from ivs.service.errors import InternalError, error_body, error_response, install_error_handlers
 from ivs.service.guard import RateLimiter
@@ -34,7 +42,8 @@ log = logging.getLogger("ivs.service")
 
 # Every route of the service, API and pages (the authorization test walks these).
 ROUTERS = tuple(
-    m.router for m in (api_batches, api_review, api_audit, api_admin, api_disclosure, web)
+    m.router
+    for m in (api_batches, api_review, api_audit, api_reports, api_admin, api_disclosure, web)
 )
 
 SECURITY_HEADERS = {
