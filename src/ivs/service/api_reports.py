@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from ivs.domain.errors import ConfigError
 from ivs.report import Report, annual_report, batch_report, period_report, render_html
@@ -40,7 +40,7 @@ def _page(report: Report) -> HTMLResponse:
     return HTMLResponse(render_html(report), headers={"content-security-policy": REPORT_POLICY})
 
 
-@router.get("/batches/{batch_id}", response_class=HTMLResponse, responses=_HTML)
+@router.get("/batches/{batch_id}", response_class=Response, responses=_HTML)
 def batch(
     batch_id: Annotated[str, Path(min_length=1, max_length=200)], ctx: Context, _caller: Auditor
 ) -> HTMLResponse:
@@ -48,7 +48,7 @@ def batch(
     return _page(batch_report(ctx.ledger, batch_id, ctx.settings))
 
 
-@router.get("/period", response_class=HTMLResponse, responses=_HTML)
+@router.get("/period", response_class=Response, responses=_HTML)
 def period(
     ctx: Context,
     _caller: Auditor,
@@ -60,7 +60,7 @@ def period(
         return _page(period_report(ctx.ledger, first, last, ctx.settings))
 
 
-@router.get("/annual", response_class=HTMLResponse, responses=_HTML)
+@router.get("/annual", response_class=Response, responses=_HTML)
 def annual(
     ctx: Context,
     _caller: Auditor,
