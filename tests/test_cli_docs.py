@@ -54,6 +54,7 @@ def test_reason_codes_doc_is_generated_from_the_table() -> None:
         "ivs.synth",
         "ivs.review",
         "ivs.report",
+        "ivs.service",
     ],
 )
 def test_public_surface_is_explicit(package: str) -> None:

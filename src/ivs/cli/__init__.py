@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "ivs.cli.ledger",
     "ivs.cli.disclose",
     "ivs.cli.report",
+    "ivs.cli.service",
 )
 
 for _name in _COMMAND_MODULES:

@@ -10,12 +10,14 @@ import typer
 from rich.table import Table
 
 from ivs.batch.index_step import build_index, ensure_index
+from ivs.batch.roster import stored_roster
 from ivs.batch.run import RunResult, run_batch
 from ivs.batch.simulate import simulate as run_simulation
 from ivs.batch.training import train_from_batch
 from ivs.cli.common import console, err_console, handle_errors
 from ivs.domain.settings import load_settings
 from ivs.formats.signers import read_signers
+from ivs.store import open_store
 
 __all__ = ["print_run_summary", "register"]
 
@@ -96,7 +98,12 @@ def register(app: typer.Typer) -> None:
         manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
         master: Path = typer.Option(..., "--master", help="Master folder."),
         out: Path = typer.Option(..., "--out", help="Folder for the response and decisions."),
-        signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
+        signers: Path | None = typer.Option(
+            None,
+            "--signers",
+            help="Signer roster (signers.json); default: the roster stored by "
+            "`ivs signers import`.",
+        ),
         model: Path | None = typer.Option(
             None, "--model", help="Match model JSON (default: shipped)."
         ),
@@ -110,7 +117,7 @@ def register(app: typer.Typer) -> None:
         quarantined (5), or its response is withheld by the safeguards gate (8).
         """
         settings = load_settings()
-        roster = read_signers(signers)
+        roster = read_signers(signers) if signers else stored_roster(open_store(settings))
         with err_console.status("running batch") as status:
             result = run_batch(
                 manifest,

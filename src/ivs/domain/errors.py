@@ -13,6 +13,10 @@ why it matters, and what to do.
     ├── BatchQuarantined       a batch is held for legal review: nothing is disclosed
     ├── NotFound               a named batch, case, entry or user does not exist
     ├── Conflict               the request contradicts recorded state (e.g. a reused batch id)
+    ├── Unauthenticated        no valid token was presented (missing, unknown or revoked)
+    ├── PermissionDenied       the caller's role may not do this
+    ├── RateLimited            the caller sent more requests than its token's allowance
+    ├── PayloadTooLarge        an upload or request body exceeds the service's limit
     ├── StoreError             the relational store failed; the run stops (fail closed)
     └── LedgerError            the ledger is inconsistent or a proof does not verify
 
@@ -35,8 +39,12 @@ __all__ = [
     "IvsError",
     "LedgerError",
     "NotFound",
+    "PayloadTooLarge",
+    "PermissionDenied",
     "Problem",
+    "RateLimited",
     "StoreError",
+    "Unauthenticated",
 ]
 
 
@@ -166,6 +174,38 @@ class Conflict(IvsError):
 
     http_status = 409
     exit_code = 7
+
+
+class Unauthenticated(IvsError):
+    """No valid bearer token: missing, unknown, malformed or revoked."""
+
+    http_status = 401
+    exit_code = 15
+
+
+class PermissionDenied(IvsError):
+    """The caller is known but its role may not do what it asked."""
+
+    http_status = 403
+    exit_code = 16
+
+
+class RateLimited(IvsError):
+    """The caller's token sent more requests than its allowance; it may retry shortly."""
+
+    http_status = 429
+    exit_code = 17
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PayloadTooLarge(IvsError, ValueError):
+    """An upload or a request body is larger than the service accepts."""
+
+    http_status = 413
+    exit_code = 18
 
 
 class StoreError(IvsError):

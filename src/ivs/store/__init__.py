@@ -4,6 +4,7 @@
 from ivs.store import disclosure_tables as disclosure_tables
 from ivs.store import ledger_tables as ledger_tables
 from ivs.store import review_tables as review_tables
+from ivs.store import service_tables as service_tables
 from ivs.store.connection import close_stores, open_store, store_url
 from ivs.store.pilot import pilot_history, record_pilot_change
 from ivs.store.schema import batches, metadata, pilot_changes

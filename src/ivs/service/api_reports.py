@@ -1,0 +1,72 @@
+"""Auditors read the oversight reports (``ivs.report``): a batch, a period, a year, each one
+self-contained HTML page computed from the ledger alone, as `ivs report` writes them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, Response
+
+from ivs.domain.errors import ConfigError
+from ivs.report import Report, annual_report, batch_report, period_report, render_html
+from ivs.service.deps import Auditor, Context
+from ivs.service.errors import ERROR_RESPONSES, InvalidRequest
+
+__all__ = ["REPORT_POLICY", "router"]
+
+router = APIRouter(prefix="/v1/reports", tags=["audit"], responses=ERROR_RESPONSES)
+
+# A report page carries its own styles and inline SVG charts, and nothing else: no script, no
+# request to anywhere.
+REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+_HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "The report, one HTML page."}
+}
+
+
+@contextmanager
+def _as_request_errors() -> Iterator[None]:
+    try:
+        yield
+    except ConfigError as e:  # the report functions' word for a wrong argument
+        raise InvalidRequest(e.message) from e
+
+
+def _page(report: Report) -> HTMLResponse:
+    return HTMLResponse(render_html(report), headers={"content-security-policy": REPORT_POLICY})
+
+
+@router.get("/batches/{batch_id}", response_class=Response, responses=_HTML)
+def batch(
+    batch_id: Annotated[str, Path(min_length=1, max_length=200)], ctx: Context, _caller: Auditor
+) -> HTMLResponse:
+    """One batch from its ledger entries: outcomes by reason, scores, review, holds, recalls."""
+    return _page(batch_report(ctx.ledger, batch_id, ctx.settings))
+
+
+@router.get("/period", response_class=Response, responses=_HTML)
+def period(
+    ctx: Context,
+    _caller: Auditor,
+    first: Annotated[date, Query(alias="from", description="First day (UTC), included.")],
+    last: Annotated[date, Query(alias="to", description="Last day (UTC), included.")],
+) -> HTMLResponse:
+    """Everything recorded from one day to another, week by week."""
+    with _as_request_errors():
+        return _page(period_report(ctx.ledger, first, last, ctx.settings))
+
+
+@router.get("/annual", response_class=Response, responses=_HTML)
+def annual(
+    ctx: Context,
+    _caller: Auditor,
+    year: Annotated[int, Query(ge=1900, le=9999, description="Calendar year (UTC).")],
+) -> HTMLResponse:
+    """The annual table for the Joint Committee on Taxation, by agency and statute."""
+    with _as_request_errors():
+        report, _rows = annual_report(ctx.ledger, year)
+    return _page(report)

@@ -1,0 +1,152 @@
+"""The one error shape, from one place: every error the service answers goes through
+:func:`error_response`, its status taken from the error's class."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ivs.domain.errors import (
+    BatchRejected,
+    FormatErrors,
+    IvsError,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthenticated,
+)
+from ivs.service.models import ErrorBody
+
+__all__ = [
+    "ERROR_RESPONSES",
+    "InternalError",
+    "InvalidRequest",
+    "MethodNotAllowed",
+    "error_body",
+    "error_response",
+    "install_error_handlers",
+]
+
+log = logging.getLogger("ivs.service")
+
+
+class InvalidRequest(IvsError, ValueError):
+    """A request's parameters or body do not have the form the API documents."""
+
+    http_status = 422
+    exit_code = 2
+
+
+class MethodNotAllowed(IvsError):
+    """The path exists, but not with this HTTP method."""
+
+    http_status = 405
+    exit_code = 2
+
+
+class InternalError(IvsError):
+    """Something failed that should not have; the details are in the service log only."""
+
+    http_status = 500
+    exit_code = 1
+
+
+_DESCRIPTIONS = {
+    401: "No valid bearer token (missing, unknown or revoked).",
+    403: "The caller's role may not do this.",
+    404: "No such resource visible to the caller.",
+    409: "The request contradicts recorded state (e.g. a response not yet released).",
+    413: "The upload or request body is too large.",
+    422: "The request or the batch is invalid; every problem is listed.",
+    429: "Too many requests with this token; see Retry-After.",
+    500: "Internal error.",
+    503: "The store is unavailable.",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _DESCRIPTIONS.items()
+}
+
+
+def error_body(error: IvsError) -> dict[str, object]:
+    problems: list[str] = []
+    if isinstance(error, BatchRejected):
+        problems = list(error.problems)
+    elif isinstance(error, FormatErrors):
+        problems = [str(p) for p in error.problems]
+    return {
+        "error": {
+            "type": type(error).__name__,
+            "status": error.http_status,
+            "message": error.message,
+            "problems": problems,
+        }
+    }
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith(("/v1/", "/static/")) or path == "/openapi.json")
+
+
+def error_response(request: Request, error: IvsError) -> Response:
+    """The response for any error: JSON for the API, a page for the browser."""
+    headers: dict[str, str] = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="ivs"'
+    if _wants_html(request):
+        if isinstance(error, Unauthenticated) and request.method == "GET":
+            return RedirectResponse("/signin", status_code=303)
+        templates: Jinja2Templates = request.app.state.templates
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"error": error_body(error)["error"], "user": None},
+            status_code=error.http_status,
+            headers=headers,
+        )
+    return JSONResponse(error_body(error), status_code=error.http_status, headers=headers)
+
+
+def _from_http(exc: StarletteHTTPException) -> IvsError:
+    if exc.status_code == 404:
+        return NotFound("no such page or endpoint; the API is described at /openapi.json")
+    if exc.status_code == 405:
+        return MethodNotAllowed("this path does not take that HTTP method; see /openapi.json")
+    if exc.status_code == 413:
+        return PayloadTooLarge(str(exc.detail))
+    if exc.status_code == 401:
+        return Unauthenticated(str(exc.detail))
+    return InvalidRequest(f"the request could not be read: {exc.detail}")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_ivs_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IvsError)
+        return error_response(request, exc)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return error_response(request, _from_http(exc))
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()
+        ]
+        error = InvalidRequest(
+            "the request does not have the documented form: " + "; ".join(problems[:10])
+        )
+        return error_response(request, error)
+
+    app.add_exception_handler(IvsError, on_ivs_error)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    # Any other exception is answered by the outermost middleware (app.LimitsAndHeaders).

@@ -1,0 +1,488 @@
+"""Batches submitted to the service: intake on arrival, the run in the background, status,
+and the response for the requester.
+
+A submission is checked by the same intake as ``ivs run`` before it is accepted, so a batch that
+fails as a whole is refused at once with every problem listed. An accepted batch becomes a row
+of ``service_jobs`` (status ``queued``) and is run by :class:`BatchWorker`, one batch at a time,
+with ``run_batch``'s steps written to the row as progress. Jobs still ``queued`` or ``running``
+when the service stops are run again when it starts: ``run_batch`` resumes a batch it has seen,
+and its ``now`` is the instant of submission, so a rerun decides under the same clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import queue
+import re
+import secrets
+import shutil
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+
+from ivs.batch.intake_step import intake_batch
+from ivs.batch.roster import stored_roster
+from ivs.batch.run import run_batch
+from ivs.domain.errors import (
+    BatchQuarantined,
+    BatchRejected,
+    Conflict,
+    IvsError,
+    LedgerError,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+)
+from ivs.domain.settings import Settings
+from ivs.ledger.entries import response_fetched
+from ivs.service.context import ServiceContext
+from ivs.service.users import Role, User
+from ivs.store import batches, open_store, pilot_history
+from ivs.store.service_tables import service_jobs
+
+__all__ = [
+    "BatchWorker",
+    "JobStatus",
+    "accept_batch",
+    "fetch_response",
+    "job_status",
+    "list_jobs",
+    "rerun_job",
+    "run_batch_process",
+    "run_recorded",
+]
+
+log = logging.getLogger("ivs.service")
+
+_PLAIN_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.(csv|jsonl|parquet)$")
+_CHUNK = 1 << 20
+
+
+class JobState:
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    """A batch as its requester sees it: where the run is, and what it decided in total."""
+
+    batch_id: str
+    agency: str
+    status: str
+    step: str | None
+    steps_done: int
+    record_count: int
+    submitted_at: str
+    started_at: str | None
+    finished_at: str | None
+    outcomes: dict[str, int]
+    released: bool
+    error: dict[str, str] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "agency": self.agency,
+            "status": self.status,
+            "step": self.step,
+            "steps_done": self.steps_done,
+            "record_count": self.record_count,
+            "submitted_at": self.submitted_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "outcomes": self.outcomes,
+            "released": self.released,
+            "error": self.error,
+        }
+
+
+def _copy_limited(source: BinaryIO, target: Path, limit: int, what: str) -> int:
+    written = 0
+    with target.open("wb") as out:
+        while chunk := source.read(_CHUNK):
+            written += len(chunk)
+            if written > limit:
+                raise PayloadTooLarge(
+                    f"the {what} is larger than the service accepts ({limit:,} bytes); split "
+                    "the batch into smaller signed batches"
+                )
+            out.write(chunk)
+    return written
+
+
+def _records_name(raw: dict[str, Any], batch_id: str | None) -> str:
+    records = raw.get("records")
+    name = records.get("file") if isinstance(records, dict) else None
+    if not isinstance(name, str) or not _PLAIN_FILE.match(name):
+        raise BatchRejected(
+            batch_id,
+            [
+                "records.file must name the uploaded records file by a plain file name "
+                "(letters, digits, '.', '_', '-') ending .csv, .jsonl or .parquet; got "
+                f"{name!r}"
+            ],
+        )
+    return name
+
+
+def _read_manifest(source: BinaryIO, limit: int) -> tuple[bytes, dict[str, Any]]:
+    data = source.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the manifest is larger than {limit:,} bytes; it is not a manifest")
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise BatchRejected(None, [f"manifest unreadable: not UTF-8 JSON ({e})"]) from e
+    if not isinstance(raw, dict):
+        raise BatchRejected(None, ["manifest unreadable: it must hold one JSON object"])
+    return data, raw
+
+
+def _row(conn: sa.Connection, batch_id: str) -> Any:
+    return conn.execute(sa.select(service_jobs).where(service_jobs.c.batch_id == batch_id)).first()
+
+
+def accept_batch(
+    ctx: ServiceContext, user: User, manifest: BinaryIO, records: BinaryIO
+) -> JobStatus:
+    """Check a submitted batch as intake does and queue it; raise what intake raises."""
+    data, raw = _read_manifest(manifest, ctx.limits.max_manifest_bytes)
+    batch_id = raw.get("batch_id") if isinstance(raw.get("batch_id"), str) else None
+    agency = raw.get("requesting_agency")
+    if isinstance(agency, str) and agency != user.agency:
+        raise PermissionDenied(
+            f"the batch names requesting agency {agency!r}; {user.name} submits for "
+            f"{user.agency} only"
+        )
+    name = _records_name(raw, batch_id)
+    folder = ctx.work_dir / "batches" / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    try:
+        manifest_path = folder / "batch.manifest.json"
+        manifest_path.write_bytes(data)
+        _copy_limited(records, folder / name, ctx.limits.max_records_bytes, "records file")
+        now = ctx.now()
+        intake = intake_batch(
+            manifest_path,
+            stored_roster(ctx.store, required=False),
+            ctx.settings,
+            pilot_history(ctx.store),
+            now=now,
+        )
+        if intake.quarantined:
+            raise BatchQuarantined(
+                intake.manifest.batch_id,
+                f"batch {intake.manifest.batch_id}: {intake.quarantine_reason}",
+            )
+        accepted_id = intake.manifest.batch_id
+        with ctx.store.begin() as conn:
+            if (
+                _row(conn, accepted_id) is not None
+                or conn.execute(
+                    sa.select(batches.c.batch_id).where(batches.c.batch_id == accepted_id)
+                ).first()
+            ):
+                raise Conflict(
+                    f"batch {accepted_id} was already submitted; a new batch needs a new "
+                    f"batch_id (GET /v1/batches/{accepted_id} shows the first)"
+                )
+            conn.execute(
+                service_jobs.insert().values(
+                    batch_id=accepted_id,
+                    agency=intake.manifest.requesting_agency,
+                    submitted_by=user.name,
+                    manifest_path=str(manifest_path),
+                    out_dir=str(folder / "out"),
+                    record_count=intake.records.num_rows,
+                    status=JobState.QUEUED,
+                    step="queued",
+                    steps_done=0,
+                    submitted_at=now.isoformat(timespec="milliseconds"),
+                )
+            )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return job_status(ctx, user, accepted_id)
+
+
+def _visible(conn: sa.Connection, user: User, batch_id: str) -> Any:
+    row = _row(conn, batch_id)
+    # Another agency's batch answers exactly as a batch that does not exist.
+    if row is None or (user.role is Role.REQUESTER and row.agency != user.agency):
+        raise NotFound(f"no batch {batch_id!r} submitted by your agency")
+    return row
+
+
+def _status(row: Any, batch: Any) -> JobStatus:
+    released = bool(
+        batch is not None and batch.status == "completed" and batch.response_sha256 is not None
+    )
+    status = row.status
+    if status == JobState.COMPLETED and batch is not None and not released:
+        status = str(batch.status)  # e.g. withheld: decided, but not to be sent
+    error = {"type": row.error_type, "message": row.error_message or ""} if row.error_type else None
+    return JobStatus(
+        batch_id=row.batch_id,
+        agency=row.agency,
+        status=status,
+        step=row.step,
+        steps_done=int(row.steps_done),
+        record_count=int(row.record_count),
+        submitted_at=row.submitted_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        outcomes=json.loads(row.outcomes) if row.outcomes else {},
+        released=released,
+        error=error,
+    )
+
+
+def _batch(conn: sa.Connection, batch_id: str) -> Any:
+    return conn.execute(sa.select(batches).where(batches.c.batch_id == batch_id)).first()
+
+
+def job_status(ctx: ServiceContext, user: User, batch_id: str) -> JobStatus:
+    with ctx.store.connect() as conn:
+        row = _visible(conn, user, batch_id)
+        return _status(row, _batch(conn, batch_id))
+
+
+def list_jobs(ctx: ServiceContext, user: User, *, limit: int = 100) -> list[JobStatus]:
+    """The latest batches the user may see (a requester: its agency's), newest first."""
+    query = sa.select(service_jobs).order_by(service_jobs.c.submitted_at.desc()).limit(limit)
+    if user.role is Role.REQUESTER:
+        query = query.where(service_jobs.c.agency == user.agency)
+    with ctx.store.connect() as conn:
+        rows = conn.execute(query).all()
+        found = {
+            b.batch_id: b
+            for b in conn.execute(
+                sa.select(batches).where(batches.c.batch_id.in_([r.batch_id for r in rows]))
+            )
+        }
+    return [_status(r, found.get(r.batch_id)) for r in rows]
+
+
+def rerun_job(ctx: ServiceContext, user: User, batch_id: str) -> JobStatus:
+    """Queue a withheld or failed batch again (the caller hands it to the worker)."""
+    with ctx.store.begin() as conn:
+        row = _visible(conn, user, batch_id)
+        status = _status(row, _batch(conn, batch_id))
+        if status.status in (JobState.QUEUED, JobState.RUNNING):
+            raise Conflict(f"batch {batch_id} is already {status.status}")
+        if status.released:
+            raise Conflict(f"batch {batch_id} is completed and released; nothing to run again")
+        conn.execute(
+            service_jobs.update()
+            .where(service_jobs.c.batch_id == batch_id)
+            .values(status=JobState.QUEUED, step="queued again", finished_at=None)
+        )
+    return job_status(ctx, user, batch_id)
+
+
+def fetch_response(ctx: ServiceContext, user: User, batch_id: str) -> bytes:
+    """The released response file's bytes, the fetch recorded on the ledger first."""
+    with ctx.store.connect() as conn:
+        row = _visible(conn, user, batch_id)
+        batch = _batch(conn, batch_id)
+    status = _status(row, batch)
+    if not status.released:
+        raise Conflict(
+            f"batch {batch_id} has no released response (status {status.status}); poll "
+            f"GET /v1/batches/{batch_id} until it says released"
+        )
+    path = Path(row.out_dir) / f"{batch_id}.response.csv"
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise NotFound(f"the response file of batch {batch_id} is missing from {path}") from e
+    if hashlib.sha256(data).hexdigest() != batch.response_sha256:
+        raise LedgerError(
+            f"the response file of batch {batch_id} no longer matches the digest recorded when "
+            "it was written; it is not sent. Report this to the administrator."
+        )
+    ctx.ledger.append(
+        [
+            response_fetched(
+                at=ctx.now(), batch_id=batch_id, user=user.name, agency=user.agency or ""
+            )
+        ]
+    )
+    return data
+
+
+class BatchWorker:
+    """Runs accepted batches one at a time on a background thread."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def start(self) -> int:
+        """Start the thread and queue every job left queued or running; returns how many."""
+        with self._ctx.store.connect() as conn:
+            pending = conn.execute(
+                sa.select(service_jobs.c.batch_id)
+                .where(service_jobs.c.status.in_([JobState.QUEUED, JobState.RUNNING]))
+                .order_by(service_jobs.c.submitted_at)
+            ).all()
+        for (batch_id,) in pending:
+            self.submit(batch_id)
+        self._thread = threading.Thread(target=self._loop, name="ivs-batch-worker", daemon=True)
+        self._thread.start()
+        return len(pending)
+
+    def submit(self, batch_id: str) -> None:
+        self.idle.clear()
+        self._queue.put(batch_id)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the thread to end after the batch it is running (which resumes on restart)."""
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            batch_id = self._queue.get()
+            if batch_id is None:
+                return
+            try:
+                self.run_job(batch_id)
+            finally:
+                if self._queue.empty():
+                    self.idle.set()
+
+    def _update(self, batch_id: str, **values: Any) -> None:
+        with self._ctx.store.begin() as conn:
+            conn.execute(
+                service_jobs.update().where(service_jobs.c.batch_id == batch_id).values(**values)
+            )
+
+    def run_job(self, batch_id: str) -> None:
+        """Run one batch in a child process and record how it ended.
+
+        A process of its own keeps the batch's work off the interpreter that answers
+        requests (status polls stay quick while a batch runs) and keeps a crash in the
+        engine from taking the service down; the child records its progress in the store.
+        """
+        ctx = self._ctx
+        with ctx.store.connect() as conn:
+            row = _row(conn, batch_id)
+        if row is None or row.status not in (JobState.QUEUED, JobState.RUNNING):
+            return
+        self._update(
+            batch_id,
+            status=JobState.RUNNING,
+            started_at=ctx.now().isoformat(timespec="milliseconds"),
+            error_type=None,
+            error_message=None,
+        )
+        if ctx.batch_processes:
+            child = multiprocessing.get_context("spawn").Process(
+                target=run_batch_process,
+                args=(
+                    ctx.settings.model_dump(mode="json"),
+                    batch_id,
+                    str(ctx.master),
+                    None if ctx.model_path is None else str(ctx.model_path),
+                ),
+                name=f"ivs-batch-{batch_id}",
+                daemon=True,  # a stopping service leaves the job running; a restart resumes it
+            )
+            child.start()
+            child.join()
+            code = child.exitcode
+        else:
+            code = run_recorded(ctx.settings, ctx.store, batch_id, ctx.master, ctx.model_path)
+        finished = ctx.now().isoformat(timespec="milliseconds")
+        if code == 0:
+            self._update(
+                batch_id, status=JobState.COMPLETED, step="completed", finished_at=finished
+            )
+        elif code == _REFUSED:
+            self._update(batch_id, status=JobState.FAILED, step="failed", finished_at=finished)
+        else:
+            log.error("batch %s: its run ended with code %s", batch_id, code)
+            self._update(
+                batch_id,
+                status=JobState.FAILED,
+                step="failed",
+                finished_at=finished,
+                error_type="InternalError",
+                error_message="the run stopped on an internal error; an administrator can "
+                "find it in the service log and run the batch again",
+            )
+
+
+_REFUSED = 3
+
+
+def run_recorded(
+    settings: Settings, store: sa.Engine, batch_id: str, master: Path, model_path: Path | None
+) -> int:
+    """``run_batch`` on a job, its progress and outcome written to the job's row; returns 0
+    when done, 3 when the run refused the batch (the error recorded), 1 on an internal error."""
+
+    def update(**values: Any) -> None:
+        with store.begin() as conn:
+            conn.execute(
+                service_jobs.update().where(service_jobs.c.batch_id == batch_id).values(**values)
+            )
+
+    with store.connect() as conn:
+        row = _row(conn, batch_id)
+    try:
+        result = run_batch(
+            Path(row.manifest_path),
+            master,
+            stored_roster(store, required=False),
+            settings,
+            Path(row.out_dir),
+            now=datetime.fromisoformat(row.submitted_at),
+            model_path=model_path,
+            step=lambda label: update(step=label[:200], steps_done=service_jobs.c.steps_done + 1),
+        )
+    except IvsError as e:
+        log.warning("batch %s refused by the run: %s", batch_id, type(e).__name__)
+        update(error_type=type(e).__name__, error_message=e.message)
+        return _REFUSED
+    except Exception as e:
+        # The message may quote data; the log gets the class only.
+        log.error("batch %s stopped by an internal error: %s", batch_id, type(e).__name__)
+        return 1
+    update(outcomes=json.dumps(result.outcomes, sort_keys=True))
+    return 0
+
+
+def run_batch_process(
+    settings_values: dict[str, Any], batch_id: str, master: str, model_path: str | None
+) -> None:
+    """The child process of :meth:`BatchWorker.run_job`: :func:`run_recorded`, its result as
+    the exit code."""
+    settings = Settings(**settings_values)
+    store = open_store(settings)
+    sys.exit(
+        run_recorded(
+            settings,
+            store,
+            batch_id,
+            Path(master),
+            None if model_path is None else Path(model_path),
+        )
+    )

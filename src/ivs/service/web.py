@@ -1,0 +1,177 @@
+"""The web pages: sign-in, the reviewer's queue and case page, batch progress, the auditor's
+ledger pages. Server-rendered (Jinja2), enhanced by htmx served from the package; every page
+works with the keyboard alone and without scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from ivs.domain.errors import PermissionDenied, Unauthenticated
+from ivs.ledger.accounting import accounting_for_tin
+from ivs.review import list_cases
+from ivs.service.api_audit import inclusion_document, ledger_head
+from ivs.service.api_batches import batch_out
+from ivs.service.api_review import case_detail, case_out
+from ivs.service.deps import SESSION_COOKIE, Auditor, Context, Reviewer, StatusReader, audit_access
+from ivs.service.jobs import job_status, list_jobs
+from ivs.service.review_views import case_view, decide
+from ivs.service.users import Role, authenticate
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+_HOME = {
+    Role.REQUESTER: "/batches",
+    Role.REVIEWER: "/review",
+    Role.AUDITOR: "/audit",
+    Role.ADMIN: "/batches",
+}
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    context.setdefault("user", getattr(request.state, "user", None))
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def _same_origin(request: Request) -> None:
+    """A form posted with the session cookie must come from one of our own pages."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        return  # same-site cookies already keep other sites' forms from carrying it
+    host = request.headers.get("host", "")
+    if urlsplit(source).netloc != host:
+        raise PermissionDenied("the form was posted from another site; it is refused")
+
+
+@router.get("/")
+def home(request: Request, ctx: Context) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            user = authenticate(ctx.store, token)
+        except Unauthenticated:  # a revoked session: sign in again
+            return RedirectResponse("/signin", status_code=303)
+        return RedirectResponse(_HOME[user.role], status_code=303)
+    return RedirectResponse("/signin", status_code=303)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request) -> Response:
+    return _page(request, "signin.html", user=None, problem=None)
+
+
+@router.post("/signin")
+def signin(request: Request, ctx: Context, token: Annotated[str, Form()]) -> Response:
+    _same_origin(request)
+    user = authenticate(ctx.store, token.strip())
+    response = RedirectResponse(_HOME[user.role], status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request) -> Response:
+    _same_origin(request)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(
+    request: Request,
+    ctx: Context,
+    _caller: Reviewer,
+    status: Annotated[str, Query(pattern="^(open|approved|refused)$")] = "open",
+) -> Response:
+    cases = [case_out(c) for c in list_cases(ctx.store, status=status)]
+    return _page(request, "queue.html", cases=cases, status=status)
+
+
+@router.get("/review/{case_id}", response_class=HTMLResponse)
+def review_case(request: Request, case_id: int, ctx: Context, user: Reviewer) -> Response:
+    found, explanation = case_view(ctx, case_id)
+    audit_access(request, ctx, user, f"review case {case_id}")
+    return _page(request, "case.html", detail=case_detail(found, explanation), problem=None)
+
+
+@router.post("/review/{case_id}", response_class=HTMLResponse)
+def review_decide(
+    request: Request,
+    *,
+    case_id: int,
+    ctx: Context,
+    user: Reviewer,
+    decision: Annotated[str, Form(pattern="^(approve|refuse)$")],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    _same_origin(request)
+    decided = decide(ctx, user, case_id, approve=decision == "approve", reason=reason)
+    if request.headers.get("hx-request"):
+        return _page(request, "_decided.html", decided=decided)
+    return RedirectResponse(f"/review/{case_id}", status_code=303)
+
+
+@router.get("/batches", response_class=HTMLResponse)
+def batches_page(request: Request, ctx: Context, user: StatusReader) -> Response:
+    return _page(request, "batches.html", batches=[batch_out(s) for s in list_jobs(ctx, user)])
+
+
+@router.get("/batches/{batch_id}", response_class=HTMLResponse)
+def batch_page(request: Request, batch_id: str, ctx: Context, user: StatusReader) -> Response:
+    return _page(request, "batch.html", batch=batch_out(job_status(ctx, user, batch_id)))
+
+
+@router.get("/batches/{batch_id}/progress", response_class=HTMLResponse)
+def batch_progress(request: Request, batch_id: str, ctx: Context, user: StatusReader) -> Response:
+    return _page(request, "_progress.html", batch=batch_out(job_status(ctx, user, batch_id)))
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, ctx: Context, _caller: Auditor) -> Response:
+    return _page(request, "audit.html", head=ledger_head(ctx), proof=None, index=None)
+
+
+@router.get("/audit/proof", response_class=HTMLResponse)
+def audit_proof(
+    request: Request,
+    ctx: Context,
+    _caller: Auditor,
+    index: Annotated[int, Query(ge=0, le=2**62)],
+) -> Response:
+    document = inclusion_document(ctx, index)
+    return _page(
+        request,
+        "audit.html",
+        head=ledger_head(ctx),
+        proof=json.dumps(document, indent=2),
+        index=index,
+    )
+
+
+@router.get("/audit/accounting", response_class=HTMLResponse)
+def audit_accounting(
+    request: Request,
+    ctx: Context,
+    user: Auditor,
+    tin: Annotated[str, Query(pattern=r"^\d{9}$")],
+) -> Response:
+    with ctx.store.connect() as conn:
+        lines = accounting_for_tin(conn, tin)
+    audit_access(request, ctx, user, f"accounting of taxpayer {tin}")
+    return _page(request, "accounting.html", tin=tin, lines=lines)
