@@ -22,7 +22,7 @@ pytestmark = pytest.mark.xdist_group("service-openapi")
 CALLS: Counter[str] = Counter()
 App = tuple[FastAPI, dict[str, str]]
 ROLES = ("requester", "reviewer", "auditor", "admin")
-EXAMPLES = 6
+EXAMPLES = 4
 # What the document promises: no server error; every status, content type, header and body as
 # documented. (Whether a schema-valid batch is *lawful* is intake's to say, not the schema's.)
 CHECKS = [
@@ -77,4 +77,4 @@ def test_api_answers_as_documented(api_schema: schemathesis.BaseSchema, openapi_
                 case.call_and_validate(headers=bearer(tokens[role]), checks=CHECKS)
 
         exercise()
-    assert sum(CALLS.values()) >= 500, CALLS
+    assert sum(CALLS.values()) >= 300, CALLS
