@@ -131,3 +131,17 @@ def test_unknown_batch_and_bad_dates_are_plain_errors(exported: Path, tmp_path: 
     assert garbled.exit_code != 0
     assert "YYYY-MM-DD" in garbled.output
     assert not Path(out).exists()
+
+
+def test_a_period_longer_than_ten_years_is_refused(tmp_path: Path) -> None:
+    from datetime import date
+
+    from ivs.domain.errors import ConfigError
+    from ivs.domain.settings import load_settings
+    from ivs.ledger.keys import create_ledger_key, open_ledger
+    from ivs.report import period_report
+
+    settings = load_settings()
+    create_ledger_key(Path(settings.home) / "keys" / "ledger.ed25519")
+    with pytest.raises(ConfigError, match="longer than ten years"):
+        period_report(open_ledger(settings), date(1, 1, 1), date(9999, 12, 31), settings)

@@ -265,10 +265,19 @@ def _records_per_week(records: Sequence[Record]) -> Counter[date]:
     return Counter(_week(_day(r["at"])) for r in records)
 
 
+# A weekly series is read at a glance for up to ten years; longer periods are annual reports.
+MAX_PERIOD_DAYS = 3_653
+
+
 def _check_period(first: date, last: date) -> None:
     if last < first:
         raise ConfigError(
             f"the period ends ({last}) before it starts ({first}); give --from before --to."
+        )
+    if (last - first).days >= MAX_PERIOD_DAYS:
+        raise ConfigError(
+            f"the period from {first} to {last} is longer than ten years; a weekly report of "
+            "it would not be readable. Ask for ten years or less, or for annual reports."
         )
 
 
