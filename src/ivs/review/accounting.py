@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from ivs.disclose.holds import holds_in_force
+from ivs.disclose.holds import held_mask, holds_in_force
 from ivs.domain.codes import Outcome
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import (
@@ -69,18 +69,14 @@ class ReviewAccounting:
                 )
             ).all()
         )
-        held = set()
-        for case in cases:
-            for hold in in_force:
-                kind, value = hold.scope.kind, hold.scope.value
-                if (
-                    kind == "all"
-                    or (kind == "agency" and value == agency)
-                    or (kind == "batch" and value == batch_id)
-                    or (kind == "state" and value == states.get(case.request_id))
-                ):
-                    held.add(int(case.case_id))
-        return held
+        held = held_mask(
+            in_force,
+            agency=str(agency),
+            batch_id=batch_id,
+            states=[pa.array([states.get(c.request_id) for c in cases], pa.string())],
+            length=len(cases),
+        ).to_pylist()
+        return {int(c.case_id) for c, is_held in zip(cases, held, strict=True) if is_held}
 
     def _received(self, conn: sa.Connection, batch_id: str) -> dict[str, Any]:
         for (data,) in conn.execute(
