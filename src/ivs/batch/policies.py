@@ -39,9 +39,11 @@ def without_intake(intake: IntakeOutcome) -> IntakeOutcome:
     return IntakeOutcome(intake.manifest, intake.records, intake.standardized, verdicts, {}, None)
 
 
-def policy_disclosures(intake: IntakeOutcome, index: IndexInfo, policy: str) -> pa.Table:
+def policy_disclosures(
+    intake: IntakeOutcome, index: IndexInfo, policy: str, *, threads: int | None = None
+) -> pa.Table:
     """(request_id, tin) of what ``policy`` would disclose: ``tin-only`` or ``name-only``."""
-    with DuckDBEngine() as engine:
+    with DuckDBEngine(threads=threads) as engine:
         load_inputs(engine, intake, index)
         on = intake.manifest.submitted_at.date()
         if policy == "tin-only":

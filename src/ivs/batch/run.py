@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -345,10 +346,15 @@ def _request_states(intake: IntakeOutcome) -> pa.ChunkedArray | pa.Array:
     return pc.if_else(pc.match_substring_regex(states, r"^[A-Z]{2}$"), states, None)
 
 
-def _counterfactual(intake: IntakeOutcome, index: IndexInfo, final: pa.Table) -> dict[str, int]:
-    """What the 2025 TIN-only rule would have disclosed on this batch, and how much of it
-    this system (the law) did not: on requests intake rejected, or not to that taxpayer."""
-    tin_only = policy_disclosures(without_intake(intake), index, "tin-only")
+def _tin_only_disclosures(intake: IntakeOutcome, index: IndexInfo) -> pa.Table:
+    # One engine thread: this runs beside the ledger commit, which keeps the other core busy.
+    return policy_disclosures(without_intake(intake), index, "tin-only", threads=1)
+
+
+def _counterfactual(tin_only: pa.Table, final: pa.Table) -> dict[str, int]:
+    """What the 2025 TIN-only rule would have disclosed on this batch (``tin_only``), and how
+    much of it this system (the law) did not: on requests intake rejected, or not to that
+    taxpayer."""
     ours = final.select(["request_id", "outcome", "matched_tin"])
     joined = tin_only.join(ours, keys="request_id", join_type="left outer")
     lawful = pc.fill_null(pc.equal(joined.column("matched_tin"), joined.column("tin")), False)
@@ -419,147 +425,153 @@ def run_batch(
             ]
         )
         raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
-    status = _register_batch(store, ledger, intake, out_dir, now)
-    work_path = _work_decisions_path(settings, batch_id)
-    account_rule_set: str
-    result = RunResult(batch_id, response_path, decisions_path, {}, {}, "")
-    if status in ("completed", "withheld"):
-        # The same signed batch again: answered from what is on the record, byte for byte;
-        # nothing is matched or decided a second time.
-        matched = _stored_decisions(work_path, m.digest)
-        if matched is None:
-            raise Conflict(
-                f"batch {batch_id} was answered before, but its working decisions at "
-                f"{work_path} are gone (purged after retention): the response cannot be "
-                "produced again. The ledger still holds every decision."
+    # The counterfactual's matching runs on a second thread while the decisions are committed.
+    pool = ThreadPoolExecutor(max_workers=1)
+    tin_only: Future[pa.Table] | None = None
+    try:
+        status = _register_batch(store, ledger, intake, out_dir, now)
+        work_path = _work_decisions_path(settings, batch_id)
+        account_rule_set: str
+        result = RunResult(batch_id, response_path, decisions_path, {}, {}, "")
+        if status in ("completed", "withheld"):
+            # The same signed batch again: answered from what is on the record, byte for byte;
+            # nothing is matched or decided a second time.
+            matched = _stored_decisions(work_path, m.digest)
+            if matched is None:
+                raise Conflict(
+                    f"batch {batch_id} was answered before, but its working decisions at "
+                    f"{work_path} are gone (purged after retention): the response cannot be "
+                    "produced again. The ledger still holds every decision."
+                )
+            with store.begin() as conn:
+                ledger.lock(conn)
+                first = conn.execute(
+                    sa.select(batches.c.received_at).where(batches.c.batch_id == batch_id)
+                ).scalar_one()
+                ledger.append(
+                    [
+                        duplicate_submission(
+                            at=_clock(),
+                            batch_id=batch_id,
+                            manifest_digest=m.digest,
+                            first_received_at=str(first),
+                        )
+                    ],
+                    conn,
+                )
+            result.repeated = True
+            account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
+            index = None
+        else:
+            model = load_model(model_path)
+            rules = rule_set_for(settings, model)
+            t = time.perf_counter()
+            index = ensure_index(master, settings, step=announce)
+            timings["index"] = time.perf_counter() - t
+            matched = _stored_decisions(work_path, m.digest)
+            if matched is None:
+                t = time.perf_counter()
+                output = match_batch(intake, index, model, rules, step=announce)
+                timings["match and decide"] = time.perf_counter() - t
+                timings.update({f"  {name}": secs for name, secs in output.step_seconds.items()})
+                result.pair_counts = output.pair_counts
+                result.blocking_recall = output.blocking_recall
+                matched = output.decisions.append_column("request_state", _request_states(intake))
+                matched = matched.replace_schema_metadata(
+                    {
+                        "ivs.manifest_digest": m.digest,
+                        "ivs.rule_set": rules.digest,
+                        "ivs.index": str(index.folder.resolve()),
+                    }
+                )
+                _write_parquet(matched, work_path)
+            tin_only = pool.submit(_tin_only_disclosures, intake, index)
+            account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
+            with store.begin() as conn:
+                conn.execute(
+                    batches.update()
+                    .where(batches.c.batch_id == batch_id)
+                    .values(rule_set=account_rule_set)
+                )
+            t = time.perf_counter()
+            announce("recording decisions on the ledger")
+            commit_decisions(
+                store,
+                ledger,
+                matched,
+                BatchAccount(
+                    batch_id=batch_id,
+                    agency=m.requesting_agency,
+                    recipients=m.recipients,
+                    statute=m.statute,
+                    purpose=m.purpose,
+                    rule_set=account_rule_set,
+                    software_version=__version__,
+                ),
+                chunk_records=settings.commit_chunk_records,
+                clock=_clock,
+                progress=progress,
             )
+            timings["ledger"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        announce("writing decisions and response")
+        decisions = committed_decisions(store, matched, batch_id)
+        _write_parquet(decisions.drop_columns(["request_state"]), decisions_path)
+        # The index the batch was matched against, for `ivs explain` and review releases.
+        matched_index = Path((matched.schema.metadata or {})[b"ivs.index"].decode())
+        record_inputs(out_dir, batch_id, manifest=manifest, master=master, index=matched_index)
+        enqueue_reviews(store, batch_id, decisions_path)
+        outcomes = _counts(decisions.column("outcome"))
+        codes = _counts(decisions.column("decision_code"))
+        counterfactual = _counterfactual(tin_only.result(), decisions) if tin_only else None
+        with store.connect() as conn:
+            cleared = agency_status(conn, m.requesting_agency).cleared
+        sha = write_response(response_path, response_table(decisions)) if cleared else None
         with store.begin() as conn:
             ledger.lock(conn)
-            first = conn.execute(
-                sa.select(batches.c.received_at).where(batches.c.batch_id == batch_id)
+            current = conn.execute(
+                sa.select(batches.c.status).where(batches.c.batch_id == batch_id)
             ).scalar_one()
-            ledger.append(
-                [
-                    duplicate_submission(
-                        at=_clock(),
+            entries: list[Entry] = []
+            at = _clock()
+            if current == "running":
+                entries.append(
+                    batch_completed(
+                        at=at,
                         batch_id=batch_id,
-                        manifest_digest=m.digest,
-                        first_received_at=str(first),
+                        records=decisions.num_rows,
+                        outcomes=outcomes,
+                        codes=codes,
+                        rule_set=account_rule_set,
+                        counterfactual=counterfactual or {},
                     )
-                ],
-                conn,
-            )
-        result.repeated = True
-        account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
-        index = None
-    else:
-        model = load_model(model_path)
-        rules = rule_set_for(settings, model)
-        t = time.perf_counter()
-        index = ensure_index(master, settings, step=announce)
-        timings["index"] = time.perf_counter() - t
-        matched = _stored_decisions(work_path, m.digest)
-        if matched is None:
-            t = time.perf_counter()
-            output = match_batch(intake, index, model, rules, step=announce)
-            timings["match and decide"] = time.perf_counter() - t
-            timings.update({f"  {name}": secs for name, secs in output.step_seconds.items()})
-            result.pair_counts = output.pair_counts
-            result.blocking_recall = output.blocking_recall
-            matched = output.decisions.append_column("request_state", _request_states(intake))
-            matched = matched.replace_schema_metadata(
-                {
-                    "ivs.manifest_digest": m.digest,
-                    "ivs.rule_set": rules.digest,
-                    "ivs.index": str(index.folder.resolve()),
-                }
-            )
-            _write_parquet(matched, work_path)
-        account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
-        with store.begin() as conn:
-            conn.execute(
-                batches.update()
-                .where(batches.c.batch_id == batch_id)
-                .values(rule_set=account_rule_set)
-            )
-        t = time.perf_counter()
-        announce("recording decisions on the ledger")
-        commit_decisions(
-            store,
-            ledger,
-            matched,
-            BatchAccount(
-                batch_id=batch_id,
-                agency=m.requesting_agency,
-                recipients=m.recipients,
-                statute=m.statute,
-                purpose=m.purpose,
-                rule_set=account_rule_set,
-                software_version=__version__,
-            ),
-            chunk_records=settings.commit_chunk_records,
-            clock=_clock,
-            progress=progress,
-        )
-        timings["ledger"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    announce("writing decisions and response")
-    decisions = committed_decisions(store, matched, batch_id)
-    _write_parquet(decisions.drop_columns(["request_state"]), decisions_path)
-    # The index the batch was matched against, for `ivs explain` and review releases.
-    matched_index = Path((matched.schema.metadata or {})[b"ivs.index"].decode())
-    record_inputs(out_dir, batch_id, manifest=manifest, master=master, index=matched_index)
-    enqueue_reviews(store, batch_id, decisions_path)
-    outcomes = _counts(decisions.column("outcome"))
-    codes = _counts(decisions.column("decision_code"))
-    counterfactual = (
-        _counterfactual(intake, index, decisions)
-        if status not in ("completed", "withheld") and index is not None
-        else None
-    )
-    with store.connect() as conn:
-        cleared = agency_status(conn, m.requesting_agency).cleared
-    sha = write_response(response_path, response_table(decisions)) if cleared else None
-    with store.begin() as conn:
-        ledger.lock(conn)
-        current = conn.execute(
-            sa.select(batches.c.status).where(batches.c.batch_id == batch_id)
-        ).scalar_one()
-        entries: list[Entry] = []
-        at = _clock()
-        if current == "running":
-            entries.append(
-                batch_completed(
-                    at=at,
-                    batch_id=batch_id,
-                    records=decisions.num_rows,
-                    outcomes=outcomes,
-                    codes=codes,
-                    rule_set=account_rule_set,
-                    counterfactual=counterfactual or {},
                 )
-            )
-        if sha is not None and current != "completed":
-            entries.append(
-                response_released(
-                    at=at, batch_id=batch_id, response_sha256=sha, record_count=decisions.num_rows
+            if sha is not None and current != "completed":
+                entries.append(
+                    response_released(
+                        at=at,
+                        batch_id=batch_id,
+                        response_sha256=sha,
+                        record_count=decisions.num_rows,
+                    )
                 )
-            )
-        ledger.append(entries, conn)
-        if current != "completed":
-            conn.execute(
-                batches.update()
-                .where(batches.c.batch_id == batch_id)
-                .values(
-                    status="completed" if sha is not None else "withheld",
-                    finished_at=now.isoformat(timespec="seconds"),
-                    response_sha256=sha,
+            ledger.append(entries, conn)
+            if current != "completed":
+                conn.execute(
+                    batches.update()
+                    .where(batches.c.batch_id == batch_id)
+                    .values(
+                        status="completed" if sha is not None else "withheld",
+                        finished_at=now.isoformat(timespec="seconds"),
+                        response_sha256=sha,
+                    )
                 )
-            )
-        ledger.checkpoint(conn)
-    timings["write"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - started
+            ledger.checkpoint(conn)
+        timings["write"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - started
+    finally:
+        pool.shutdown(cancel_futures=True)
     result.outcomes, result.codes, result.rule_set = outcomes, codes, account_rule_set
     result.index = index
     result.stage_seconds = timings
