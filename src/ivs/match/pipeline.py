@@ -49,14 +49,14 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "number_zip",
         "house number and ZIP code of any address of record",
-        """SELECT DISTINCT r.request_id, a.tin FROM req r
+        """SELECT r.request_id, a.tin FROM req r
            JOIN forms f ON r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5
            JOIN addr a ON a.form_id = f.form_id""",
     ),
     BlockingRule(
         "box_zip",
         "PO box or rural route and box, and ZIP code",
-        """SELECT DISTINCT r.request_id, a.tin FROM req r
+        """SELECT r.request_id, a.tin FROM req r
            JOIN forms f ON r.addr_zip5 = f.addr_zip5
             AND ((r.addr_po_box IS NOT NULL AND r.addr_po_box = f.addr_po_box)
              OR (r.addr_route IS NOT NULL AND r.addr_route = f.addr_route))
@@ -65,7 +65,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "surname_sound_zip",
         "a surname's sound (Spanish-folded NYSIIS), the first initial and the ZIP code",
-        """SELECT DISTINCT r.request_id, z.tin
+        """SELECT r.request_id, z.tin
            FROM (SELECT request_id, addr_zip5, name_first_initial,
                         unnest(name_phonetic) AS phonetic FROM req) r
            JOIN zip_phonetic z ON r.addr_zip5 = z.addr_zip5 AND r.phonetic = z.phonetic
@@ -76,7 +76,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "date of birth, first initial and a surname's sound (finds people who moved ZIP)",
         # Joined on each surname sound rather than filtered by list overlap after joining on
         # date and initial: the same pairs, found by one equi-join.
-        """SELECT DISTINCT r.request_id, t.tin
+        """SELECT r.request_id, t.tin
            FROM (SELECT request_id, dob, name_first_initial, unnest(name_phonetic) AS phonetic
                  FROM req) r
            JOIN (SELECT tin, date_of_birth, name_first_initial, unnest(name_phonetic) AS phonetic
