@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from ivs.intake.authority import RecordsFileFacts, authority_problems, records_f
 from ivs.intake.record_checks import RecordContext, record_verdicts
 from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
+from ivs.standardize.tables import load_tables
 
 __all__ = ["IntakeOutcome", "intake_batch", "standardize_records"]
 
@@ -99,6 +101,27 @@ def standardize_records(records: pa.Table, *, parallel: bool | None = None) -> p
     return pa.table(columns)
 
 
+def _in_background(work: Callable[[], None]) -> Callable[[], None]:
+    """Start ``work`` in a thread; the function returned waits for it and raises its error."""
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as e:  # handed to the waiting caller, who raises it
+            errors.append(e)
+
+    thread = threading.Thread(target=run, name="ivs-load-tables", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if errors:
+            raise errors[0]
+
+    return wait
+
+
 def intake_batch(
     manifest_path: Path,
     roster: Mapping[str, Signer],
@@ -110,6 +133,9 @@ def intake_batch(
 ) -> IntakeOutcome:
     """Check a batch's authority and every record; ``BatchRejected`` lists all batch problems."""
     announce = step or (lambda _label: None)
+    # Hashing and parsing the records file release the GIL, so the lookup tables that
+    # standardization needs are built meanwhile.
+    tables_loaded = _in_background(load_tables)
     announce("reading manifest")
     try:
         raw = read_manifest_json(manifest_path)
@@ -150,6 +176,7 @@ def intake_batch(
 
     manifest = manifest_from_raw(raw, manifest_path)
     announce("standardizing names and addresses")
+    tables_loaded()  # before standardize_records forks: no thread may be running then
     standardized = standardize_records(records)
     announce("checking records")
     context = RecordContext(
