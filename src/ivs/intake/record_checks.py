@@ -21,7 +21,7 @@ from ivs.domain.codes import REJECTION_CODES
 from ivs.domain.pilot import PilotJurisdiction
 from ivs.domain.schema import RECORD_COLUMNS
 
-__all__ = ["PRECEDENCE", "RecordContext", "record_verdicts"]
+__all__ = ["PRECEDENCE", "RecordChecks", "RecordContext", "check_records", "record_verdicts"]
 
 MAX_FIELD_LENGTH = 1000
 MIN_AGE_YEARS = 14
@@ -180,12 +180,22 @@ def _code_columns(masks: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[pa.Array
     return primary, every
 
 
-def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContext) -> pa.Table:
-    """Per record: ``rejection_code`` (primary or null), ``rejection_codes`` (all, ';'-joined),
-    and the normalized ``tin_norm``, ``dob``, ``a_number_norm`` for matching.
+@dataclass(frozen=True, slots=True)
+class RecordChecks:
+    """The checks that read only the records as written, and the values they normalize.
 
-    ``records`` and ``standardized`` are row-aligned.
+    Independent of standardization, so they can be computed while it runs (in another
+    process: every field is an Arrow array, cheap to send).
     """
+
+    masks: dict[str, pa.Array | pa.ChunkedArray]
+    tin_norm: pa.Array | pa.ChunkedArray
+    dob: pa.Array | pa.ChunkedArray
+    a_number_norm: pa.Array | pa.ChunkedArray
+
+
+def check_records(records: pa.Table, ctx: RecordContext) -> RecordChecks:
+    """Every check of :func:`record_verdicts` but the name, address and pilot ones."""
     n = records.num_rows
     masks: dict[str, pa.ChunkedArray | pa.Array] = {}
 
@@ -205,15 +215,6 @@ def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContex
                 pc.fill_null(pc.greater(pc.utf8_length(col(name)), MAX_FIELD_LENGTH), False),
             )
     masks["REQUEST_FIELD_TOO_LONG"] = too_long
-
-    # --- name and address (classified by standardization) ----------------------------------
-    for column in ("name_defect", "addr_defect"):
-        defect = standardized.column(column)
-        for code in REJECTION_CODES:
-            if code.startswith("NAME_" if column == "name_defect" else "ADDRESS_"):
-                masks[code] = pc.fill_null(pc.equal(defect, code), False)
-    if not ctx.reject_custody_facility:
-        masks["ADDRESS_CUSTODY_FACILITY"] = pa.array([False] * n, pa.bool_())
 
     # --- the removal order -----------------------------------------------------------------
     order_date, order_invalid = _parse_dates(col("removal_order_final_date"))
@@ -273,6 +274,34 @@ def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContex
         )
         masks["REQUEST_BOILERPLATE_REASON"] = pa.array([False] * n, pa.bool_())
 
+    return RecordChecks(masks, tin_norm=tin_norm, dob=dob, a_number_norm=a_number_norm)
+
+
+def record_verdicts(
+    records: pa.Table,
+    standardized: pa.Table,
+    ctx: RecordContext,
+    checks: RecordChecks | None = None,
+) -> pa.Table:
+    """Per record: ``rejection_code`` (primary or null), ``rejection_codes`` (all, ';'-joined),
+    and the normalized ``tin_norm``, ``dob``, ``a_number_norm`` for matching.
+
+    ``records`` and ``standardized`` are row-aligned; ``checks`` are those of
+    :func:`check_records` on the same records and context, when already computed.
+    """
+    n = records.num_rows
+    checks = checks or check_records(records, ctx)
+    masks = dict(checks.masks)
+
+    # --- name and address (classified by standardization) ----------------------------------
+    for column in ("name_defect", "addr_defect"):
+        defect = standardized.column(column)
+        for code in REJECTION_CODES:
+            if code.startswith("NAME_" if column == "name_defect" else "ADDRESS_"):
+                masks[code] = pc.fill_null(pc.equal(defect, code), False)
+    if not ctx.reject_custody_facility:
+        masks["ADDRESS_CUSTODY_FACILITY"] = pa.array([False] * n, pa.bool_())
+
     # --- pilot jurisdictions ----------------------------------------------------------------
     if ctx.pilot is None:
         masks["REQUEST_OUT_OF_PILOT"] = pa.array([False] * n, pa.bool_())
@@ -293,12 +322,12 @@ def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContex
     primary, every = _code_columns([masks[code] for code in PRECEDENCE])
     return pa.table(
         {
-            "request_id": request_id,
+            "request_id": records.column("request_id"),
             "_row": records.column("_row"),
             "rejection_code": primary,
             "rejection_codes": every,
-            "tin_norm": tin_norm,
-            "dob": dob,
-            "a_number_norm": a_number_norm,
+            "tin_norm": checks.tin_norm,
+            "dob": checks.dob,
+            "a_number_norm": checks.a_number_norm,
         }
     )
