@@ -78,15 +78,16 @@ PARALLEL_MIN_ROWS = 100_000
 _NAME_INPUT = ["last_name", "first_name", "middle_name", "name_suffix"]
 _ADDRESS_INPUT = ["street_address", "unit", "city", "state", "zip"]
 
-# The records a forked worker works on, set just before the pool forks: the worker inherits
-# them with the process instead of receiving a pickled copy.
+# The records forked workers work on, each under the path of its names file, set just
+# before the pool forks: the worker inherits them with the process instead of receiving a
+# pickled copy (and batches standardized at once in threads keep apart).
 _inherited: dict[str, pa.Table] = {}
 
 
 def _names_and_checks(names_path: str, context: RecordContext | None) -> RecordChecks | None:
     """The forked worker's share: names (written to an Arrow file, which the parent maps
     rather than unpickles) and, given a context, the checks that read only the records."""
-    records = _inherited["records"]
+    records = _inherited[names_path]
     names = standardize_names(records.select(_NAME_INPUT))
     with pa.OSFile(names_path, "wb") as sink, pa.ipc.new_file(sink, names.schema) as writer:
         writer.write_table(names)
@@ -107,7 +108,7 @@ def _standardize(
     else:
         with tempfile.TemporaryDirectory(prefix="ivs-intake-") as folder:
             names_path = str(Path(folder) / "names.arrow")
-            _inherited["records"] = records
+            _inherited[names_path] = records
             try:
                 context_fork = multiprocessing.get_context("fork")
                 with ProcessPoolExecutor(max_workers=2, mp_context=context_fork) as pool:
@@ -115,7 +116,7 @@ def _standardize(
                     addresses = standardize_addresses(address_input, executor=pool)
                     checks = pending.result()
             finally:
-                _inherited.clear()
+                del _inherited[names_path]
             # Mapped, not copied; the mapping outlives the file's removal.
             names = pa.ipc.open_file(pa.memory_map(names_path)).read_all()
     columns = {name: names.column(name) for name in names.column_names}
