@@ -4,6 +4,7 @@ from ivs.batch.index_step import IndexInfo, build_index, ensure_index
 from ivs.batch.intake_step import IntakeOutcome, intake_batch
 from ivs.batch.run import RunResult, run_batch
 from ivs.batch.simulate import POLICIES, PolicyResult, simulate
+from ivs.engines.memory import use_retaining_allocator
 
 __all__ = [
     "POLICIES",
@@ -16,4 +17,5 @@ __all__ = [
     "intake_batch",
     "run_batch",
     "simulate",
+    "use_retaining_allocator",
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc
 
 from ivs.domain.errors import BatchRejected, FormatError, FormatErrors
 from ivs.domain.pilot import PilotChange, pilot_in_force
@@ -25,9 +28,10 @@ from ivs.formats.manifest import Manifest, file_sha256, manifest_from_raw, read_
 from ivs.formats.records import read_records
 from ivs.formats.signers import Signer
 from ivs.intake.authority import RecordsFileFacts, authority_problems, records_file_problems
-from ivs.intake.record_checks import RecordContext, record_verdicts
+from ivs.intake.record_checks import RecordChecks, RecordContext, check_records, record_verdicts
 from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
+from ivs.standardize.tables import load_tables
 
 __all__ = ["IntakeOutcome", "intake_batch", "standardize_records"]
 
@@ -71,6 +75,53 @@ def _records_path(manifest_path: Path, raw: dict[str, object]) -> Path | None:
 
 # Below this many records a second process costs more than it saves.
 PARALLEL_MIN_ROWS = 100_000
+_NAME_INPUT = ["last_name", "first_name", "middle_name", "name_suffix"]
+_ADDRESS_INPUT = ["street_address", "unit", "city", "state", "zip"]
+
+# The records forked workers work on, each under the path of its names file, set just
+# before the pool forks: the worker inherits them with the process instead of receiving a
+# pickled copy (and batches standardized at once in threads keep apart).
+_inherited: dict[str, pa.Table] = {}
+
+
+def _names_and_checks(names_path: str, context: RecordContext | None) -> RecordChecks | None:
+    """The forked worker's share: names (written to an Arrow file, which the parent maps
+    rather than unpickles) and, given a context, the checks that read only the records."""
+    records = _inherited[names_path]
+    names = standardize_names(records.select(_NAME_INPUT))
+    with pa.OSFile(names_path, "wb") as sink, pa.ipc.new_file(sink, names.schema) as writer:
+        writer.write_table(names)
+    return None if context is None else check_records(records, context)
+
+
+def _standardize(
+    records: pa.Table, context: RecordContext | None, *, parallel: bool | None
+) -> tuple[pa.Table, RecordChecks | None]:
+    """Standardized columns and, given a context, the record-only checks."""
+    if parallel is None:
+        parallel = records.num_rows >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1
+    address_input = records.select(_ADDRESS_INPUT)
+    if not parallel:
+        names = standardize_names(records.select(_NAME_INPUT))
+        addresses = standardize_addresses(address_input)
+        checks = None if context is None else check_records(records, context)
+    else:
+        with tempfile.TemporaryDirectory(prefix="ivs-intake-") as folder:
+            names_path = str(Path(folder) / "names.arrow")
+            _inherited[names_path] = records
+            try:
+                context_fork = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(max_workers=2, mp_context=context_fork) as pool:
+                    pending = pool.submit(_names_and_checks, names_path, context)
+                    addresses = standardize_addresses(address_input, executor=pool)
+                    checks = pending.result()
+            finally:
+                del _inherited[names_path]
+            # Mapped, not copied; the mapping outlives the file's removal.
+            names = pa.ipc.open_file(pa.memory_map(names_path)).read_all()
+    columns = {name: names.column(name) for name in names.column_names}
+    columns.update({name: addresses.column(name) for name in addresses.column_names})
+    return pa.table(columns), checks
 
 
 def standardize_records(records: pa.Table, *, parallel: bool | None = None) -> pa.Table:
@@ -81,22 +132,29 @@ def standardize_records(records: pa.Table, *, parallel: bool | None = None) -> p
     parser's lines with the workers: all of it is single-threaded work, and the machine has
     two cores. ``parallel`` forces the choice (tests use both ways).
     """
-    name_input = records.select(["last_name", "first_name", "middle_name", "name_suffix"])
-    address_input = records.select(["street_address", "unit", "city", "state", "zip"])
-    if parallel is None:
-        parallel = records.num_rows >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1
-    if parallel:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-            pending = pool.submit(standardize_names, name_input)
-            addresses = standardize_addresses(address_input, executor=pool)
-            names = pending.result()
-    else:
-        names = standardize_names(name_input)
-        addresses = standardize_addresses(address_input)
-    columns = {name: names.column(name) for name in names.column_names}
-    columns.update({name: addresses.column(name) for name in addresses.column_names})
-    return pa.table(columns)
+    standardized, _ = _standardize(records, None, parallel=parallel)
+    return standardized
+
+
+def _in_background(work: Callable[[], None]) -> Callable[[], None]:
+    """Start ``work`` in a thread; the function returned waits for it and raises its error."""
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as e:  # handed to the waiting caller, who raises it
+            errors.append(e)
+
+    thread = threading.Thread(target=run, name="ivs-load-tables", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if errors:
+            raise errors[0]
+
+    return wait
 
 
 def intake_batch(
@@ -110,6 +168,9 @@ def intake_batch(
 ) -> IntakeOutcome:
     """Check a batch's authority and every record; ``BatchRejected`` lists all batch problems."""
     announce = step or (lambda _label: None)
+    # Hashing and parsing the records file release the GIL, so the lookup tables that
+    # standardization needs are built meanwhile.
+    tables_loaded = _in_background(load_tables)
     announce("reading manifest")
     try:
         raw = read_manifest_json(manifest_path)
@@ -149,9 +210,6 @@ def intake_batch(
         raise BatchRejected(batch_id, ["records file could not be read"])
 
     manifest = manifest_from_raw(raw, manifest_path)
-    announce("standardizing names and addresses")
-    standardized = standardize_records(records)
-    announce("checking records")
     context = RecordContext(
         submitted_on=manifest.submitted_at.date(),
         reason_policy=settings.reason_policy,
@@ -160,7 +218,11 @@ def intake_batch(
         reject_custody_facility=settings.reject_custody_facility_addresses,
         pilot=pilot_in_force(pilot_changes, manifest.submitted_at.date()),
     )
-    verdicts = record_verdicts(records, standardized, context)
+    announce("standardizing names and addresses, checking records")
+    tables_loaded()  # before the standardization forks: no thread may be running then
+    # The checks that need no standardized value run in the names worker meanwhile.
+    standardized, checks = _standardize(records, context, parallel=None)
+    verdicts = record_verdicts(records, standardized, context, checks)
     tally = pc.value_counts(pc.drop_null(verdicts.column("rejection_code")))
     counts = {str(item["values"]): int(item["counts"]) for item in tally.to_pylist()}
     share = sum(counts.values()) / max(records.num_rows, 1)

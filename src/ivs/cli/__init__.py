@@ -12,6 +12,7 @@ import importlib
 import typer
 
 from ivs.cli.common import app
+from ivs.engines.memory import use_retaining_allocator
 
 __all__ = ["app", "main"]
 
@@ -34,6 +35,7 @@ for _name in _COMMAND_MODULES:
 
 def main() -> None:
     """Entry point of the ``ivs`` script."""
+    use_retaining_allocator()
     app()
 
 

@@ -21,7 +21,7 @@ from ivs.domain.codes import REJECTION_CODES
 from ivs.domain.pilot import PilotJurisdiction
 from ivs.domain.schema import RECORD_COLUMNS
 
-__all__ = ["PRECEDENCE", "RecordContext", "record_verdicts"]
+__all__ = ["PRECEDENCE", "RecordChecks", "RecordContext", "check_records", "record_verdicts"]
 
 MAX_FIELD_LENGTH = 1000
 MIN_AGE_YEARS = 14
@@ -61,28 +61,67 @@ def _strip(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     return pc.utf8_upper(pc.utf8_trim_whitespace(column))
 
 
-def _parse_dates(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """(date32 or null, invalid mask) for a column of YYYY-MM-DD strings."""
-    text = pc.utf8_trim_whitespace(column)
+def _parse_dates(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """(date32 or null, invalid mask) for a column of YYYY-MM-DD strings.
+
+    A batch holds a few thousand distinct dates, so each is parsed once and spread back.
+    """
+    encoded = pc.dictionary_encode(_flat(column))
+    text = pc.utf8_trim_whitespace(encoded.dictionary)
     shaped = pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$")
     candidate = pc.if_else(shaped, text, _NULL_STR)
     parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)
     # strptime rolls 2024-02-30 over to March; a date must print back as it was written.
     round_trip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), candidate)
     as_date = pc.if_else(pc.fill_null(round_trip, False), pc.cast(parsed, pa.date32()), None)
-    present = pc.is_valid(text)
-    invalid = pc.and_(present, pc.is_null(as_date))
-    return as_date, invalid
+    # Every distinct value is present (nulls stay out of the dictionary, and their rows'
+    # indices are null: no date, and not invalid).
+    invalid = pc.is_null(as_date)
+    return as_date.take(encoded.indices), pc.fill_null(invalid.take(encoded.indices), False)
+
+
+def _all_read_alike(column: pa.ChunkedArray) -> bool:
+    """Whether every value of a column reads the same, trimmed and upper-cased (nulls aside).
+
+    The first few values usually settle it (reasons differ from the start), so the whole
+    column is normalized only when they all read alike.
+    """
+
+    def distinct(values: pa.Array | pa.ChunkedArray) -> int:
+        return int(pc.count_distinct(pc.utf8_upper(pc.utf8_trim_whitespace(values))).as_py())
+
+    return distinct(column.slice(0, 64)) <= 1 and distinct(column) <= 1
+
+
+def _longest_bytes(column: pa.ChunkedArray) -> int:
+    longest = pc.max(pc.binary_length(column)).as_py()
+    return int(longest or 0)
 
 
 def _duplicated(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """True where the (non-null) value occurs more than once in the column."""
+    """True where the (non-null) value occurs more than once in the column.
+
+    Sorting brings equal values together, and a value is a duplicate when a neighbour in
+    that order equals it (cheaper than hashing a column of mostly distinct strings).
+    """
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    encoded = array.dictionary_encode()
-    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    present = indices >= 0
-    counts = np.bincount(indices[present], minlength=len(encoded.dictionary))
-    return pa.array(present & (counts[np.where(present, indices, 0)] > 1))
+    n = len(array)
+    if n < 2:
+        return pa.array(np.zeros(n, dtype=bool))
+    order = pc.sort_indices(array)  # nulls last
+    ordered = array.take(order)
+    same_as_next = np.asarray(
+        pc.fill_null(pc.equal(ordered.slice(0, n - 1), ordered.slice(1)), False).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
+    duplicate_in_order = np.zeros(n, dtype=bool)
+    duplicate_in_order[:-1] |= same_as_next
+    duplicate_in_order[1:] |= same_as_next
+    duplicate = np.empty(n, dtype=bool)
+    duplicate[order.to_numpy(zero_copy_only=False)] = duplicate_in_order
+    return pa.array(duplicate)
 
 
 def _flat(mask: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -118,30 +157,45 @@ def _years_before(day: date, years: int) -> date:
 def _code_columns(masks: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[pa.Array, pa.Array]:
     """The primary code (first in PRECEDENCE) and all codes ';'-joined, null when none.
 
-    Records that earn the same set of codes share one joined string, built once per set.
+    Each record's codes are one bit each in an integer; records that earn the same set of
+    codes share one primary code and one joined string, built once per set.
     """
-    flags = np.column_stack(
-        [np.asarray(pc.fill_null(_flat(m), False).to_numpy(zero_copy_only=False)) for m in masks]
-    ).astype(bool)
-    codes = pa.array(PRECEDENCE, pa.string())
-    flagged = flags.any(axis=1)
-    first = pa.array(flags.argmax(axis=1), mask=~flagged)
-    primary = codes.take(first)
-    rows = np.flatnonzero(flagged)
-    sets, which = np.unique(flags[rows], axis=0, return_inverse=True)
-    joined = pa.array([";".join(np.array(PRECEDENCE)[s]) for s in sets], pa.string())
-    slot = np.full(len(flags), -1, dtype=np.int64)
-    slot[rows] = which.reshape(-1)
-    every = joined.take(pa.array(slot, mask=~flagged))
+    if len(masks) > 63:
+        raise ValueError("record codes are packed into 63 bits; there are more codes than that")
+    n = len(masks[0]) if masks else 0
+    bits = np.zeros(n, dtype=np.int64)
+    for position, mask in enumerate(masks):
+        flag = np.asarray(pc.fill_null(_flat(mask), False).to_numpy(zero_copy_only=False))
+        bits |= flag.astype(np.int64) << position
+    flagged = bits != 0
+    sets, which = np.unique(bits[flagged], return_inverse=True)
+    names = [
+        [code for position, code in enumerate(PRECEDENCE) if int(s) >> position & 1] for s in sets
+    ]
+    slot = np.full(n, -1, dtype=np.int64)
+    slot[flagged] = which.reshape(-1)
+    taken = pa.array(slot, mask=~flagged)
+    primary = pa.array([codes[0] for codes in names], pa.string()).take(taken)
+    every = pa.array([";".join(codes) for codes in names], pa.string()).take(taken)
     return primary, every
 
 
-def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContext) -> pa.Table:
-    """Per record: ``rejection_code`` (primary or null), ``rejection_codes`` (all, ';'-joined),
-    and the normalized ``tin_norm``, ``dob``, ``a_number_norm`` for matching.
+@dataclass(frozen=True, slots=True)
+class RecordChecks:
+    """The checks that read only the records as written, and the values they normalize.
 
-    ``records`` and ``standardized`` are row-aligned.
+    Independent of standardization, so they can be computed while it runs (in another
+    process: every field is an Arrow array, cheap to send).
     """
+
+    masks: dict[str, pa.Array | pa.ChunkedArray]
+    tin_norm: pa.Array | pa.ChunkedArray
+    dob: pa.Array | pa.ChunkedArray
+    a_number_norm: pa.Array | pa.ChunkedArray
+
+
+def check_records(records: pa.Table, ctx: RecordContext) -> RecordChecks:
+    """Every check of :func:`record_verdicts` but the name, address and pilot ones."""
     n = records.num_rows
     masks: dict[str, pa.ChunkedArray | pa.Array] = {}
 
@@ -152,23 +206,15 @@ def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContex
     request_id = col("request_id")
     masks["REQUEST_ID_MISSING"] = pc.is_null(request_id)
     masks["REQUEST_DUPLICATE_ID"] = _duplicated(request_id)
-    too_long = pa.array([False] * n)
+    too_long = pa.array([False] * n, pa.bool_())
     for name in RECORD_COLUMNS:
-        if name in records.column_names:
+        # A value of at most MAX_FIELD_LENGTH bytes has at most as many characters.
+        if name in records.column_names and _longest_bytes(col(name)) > MAX_FIELD_LENGTH:
             too_long = pc.or_(
                 too_long,
                 pc.fill_null(pc.greater(pc.utf8_length(col(name)), MAX_FIELD_LENGTH), False),
             )
     masks["REQUEST_FIELD_TOO_LONG"] = too_long
-
-    # --- name and address (classified by standardization) ----------------------------------
-    for column in ("name_defect", "addr_defect"):
-        defect = standardized.column(column)
-        for code in REJECTION_CODES:
-            if code.startswith("NAME_" if column == "name_defect" else "ADDRESS_"):
-                masks[code] = pc.fill_null(pc.equal(defect, code), False)
-    if not ctx.reject_custody_facility:
-        masks["ADDRESS_CUSTODY_FACILITY"] = pa.array([False] * n)
 
     # --- the removal order -----------------------------------------------------------------
     order_date, order_invalid = _parse_dates(col("removal_order_final_date"))
@@ -219,21 +265,50 @@ def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContex
     reason = col("reason")
     if ctx.reason_policy == "per_record":
         masks["REQUEST_NO_REASON"] = pc.is_null(reason)
-        distinct = pc.count_distinct(pc.utf8_upper(pc.utf8_trim_whitespace(reason))).as_py()
-        boilerplate = n > 1 and distinct == 1 and reason.null_count == 0
-        masks["REQUEST_BOILERPLATE_REASON"] = pa.array([boilerplate] * n)
+        boilerplate = n > 1 and reason.null_count == 0 and _all_read_alike(reason)
+        masks["REQUEST_BOILERPLATE_REASON"] = pa.array([boilerplate] * n, pa.bool_())
     else:
         no_reason = ctx.manifest_reason is None
-        masks["REQUEST_NO_REASON"] = pc.and_(pc.is_null(reason), pa.array([no_reason] * n))
-        masks["REQUEST_BOILERPLATE_REASON"] = pa.array([False] * n)
+        masks["REQUEST_NO_REASON"] = pc.and_(
+            pc.is_null(reason), pa.array([no_reason] * n, pa.bool_())
+        )
+        masks["REQUEST_BOILERPLATE_REASON"] = pa.array([False] * n, pa.bool_())
+
+    return RecordChecks(masks, tin_norm=tin_norm, dob=dob, a_number_norm=a_number_norm)
+
+
+def record_verdicts(
+    records: pa.Table,
+    standardized: pa.Table,
+    ctx: RecordContext,
+    checks: RecordChecks | None = None,
+) -> pa.Table:
+    """Per record: ``rejection_code`` (primary or null), ``rejection_codes`` (all, ';'-joined),
+    and the normalized ``tin_norm``, ``dob``, ``a_number_norm`` for matching.
+
+    ``records`` and ``standardized`` are row-aligned; ``checks`` are those of
+    :func:`check_records` on the same records and context, when already computed.
+    """
+    n = records.num_rows
+    checks = checks or check_records(records, ctx)
+    masks = dict(checks.masks)
+
+    # --- name and address (classified by standardization) ----------------------------------
+    for column in ("name_defect", "addr_defect"):
+        defect = standardized.column(column)
+        for code in REJECTION_CODES:
+            if code.startswith("NAME_" if column == "name_defect" else "ADDRESS_"):
+                masks[code] = pc.fill_null(pc.equal(defect, code), False)
+    if not ctx.reject_custody_facility:
+        masks["ADDRESS_CUSTODY_FACILITY"] = pa.array([False] * n, pa.bool_())
 
     # --- pilot jurisdictions ----------------------------------------------------------------
     if ctx.pilot is None:
-        masks["REQUEST_OUT_OF_PILOT"] = pa.array([False] * n)
+        masks["REQUEST_OUT_OF_PILOT"] = pa.array([False] * n, pa.bool_())
     else:
         state = standardized.column("addr_state")
         zip3 = pc.utf8_slice_codeunits(standardized.column("addr_zip5"), 0, 3)
-        inside = pa.array([False] * n)
+        inside = pa.array([False] * n, pa.bool_())
         for place in ctx.pilot:
             here = pc.equal(state, place.state)
             if place.zip3 is not None:
@@ -247,12 +322,12 @@ def record_verdicts(records: pa.Table, standardized: pa.Table, ctx: RecordContex
     primary, every = _code_columns([masks[code] for code in PRECEDENCE])
     return pa.table(
         {
-            "request_id": request_id,
+            "request_id": records.column("request_id"),
             "_row": records.column("_row"),
             "rejection_code": primary,
             "rejection_codes": every,
-            "tin_norm": tin_norm,
-            "dob": dob,
-            "a_number_norm": a_number_norm,
+            "tin_norm": checks.tin_norm,
+            "dob": checks.dob,
+            "a_number_norm": checks.a_number_norm,
         }
     )

@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
+from ivs.batch import use_retaining_allocator
 from ivs.batch.intake_step import intake_batch
 from ivs.batch.roster import stored_roster
 from ivs.batch.run import run_batch
@@ -475,6 +476,7 @@ def run_batch_process(
 ) -> None:
     """The child process of :meth:`BatchWorker.run_job`: :func:`run_recorded`, its result as
     the exit code."""
+    use_retaining_allocator()
     settings = Settings(**settings_values)
     store = open_store(settings)
     sys.exit(

@@ -8,6 +8,7 @@ from ivs.standardize.address import (
 )
 from ivs.standardize.name import NAME_SCHEMA, standardize_name, standardize_names
 from ivs.standardize.name_compare import NameComparison, compare_names
+from ivs.standardize.tables import load_tables
 
 __all__ = [
     "ADDRESS_INPUT_COLUMNS",
@@ -15,6 +16,7 @@ __all__ = [
     "NAME_SCHEMA",
     "NameComparison",
     "compare_names",
+    "load_tables",
     "standardize_address",
     "standardize_addresses",
     "standardize_name",

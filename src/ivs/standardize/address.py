@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ivs.standardize.address_clean import clean_text, merge_unit
-from ivs.standardize.address_defects import DefectInputs, classify_defects
+from ivs.standardize.address_defects import DefectInputs, classify_defects, load_defect_tables
 from ivs.standardize.address_fast import FAST_COLUMNS, fast_parse
 from ivs.standardize.address_parse import parse_delivery_line
 from ivs.standardize.address_tables import STATE_NAMES
@@ -28,6 +28,7 @@ from ivs.standardize.facility import facility_rows
 __all__ = [
     "ADDRESS_INPUT_COLUMNS",
     "ADDRESS_OUTPUT_SCHEMA",
+    "load_address_tables",
     "parse_lines",
     "standardize_address",
     "standardize_addresses",
@@ -228,6 +229,12 @@ def _facility_keys() -> tuple[pa.Array, pa.Array]:
     )
 
 
+def load_address_tables() -> None:
+    """Build every table address standardization looks values up in (each once per process)."""
+    load_defect_tables()
+    _facility_keys()
+
+
 def _standardize_distinct(
     table: pa.Table,
     *,
@@ -332,10 +339,12 @@ def standardize_addresses(
     ]
     key = pc.binary_join_element_wise(*fields, _KEY_SEPARATOR)
     encoded = pc.dictionary_encode(key)
-    distinct_keys = encoded.dictionary
-    split = pc.split_pattern(distinct_keys, _KEY_SEPARATOR)
-    distinct = pa.table(
-        {name: pc.list_element(split, i) for i, name in enumerate(ADDRESS_INPUT_COLUMNS)}
+    del key
+    # Each distinct tuple is taken from the first row that has it (cheaper than splitting
+    # the keys apart again).
+    _, first_rows = np.unique(encoded.indices.to_numpy(zero_copy_only=False), return_index=True)
+    distinct = pa.table(dict(zip(ADDRESS_INPUT_COLUMNS, fields, strict=True))).take(
+        pa.array(first_rows)
     )
     del fields
     columns = _standardize_distinct(distinct, force_slow_path=force_slow_path, executor=executor)

@@ -101,8 +101,18 @@ def clean_text_full(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunked
 
 
 def compact(cleaned: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Letters and digits only: the form placeholder and country lists are compared in."""
-    return pc.replace_substring_regex(cleaned, r"[^A-Z0-9]+", "")
+    """Letters and digits only: the form placeholder and country lists are compared in.
+
+    Cleaned text is letters, digits, spaces and a few marks (``# / & -``): dropping the spaces
+    is a plain substring replacement, and only the values with a mark left need the regex.
+    """
+    values = cleaned.combine_chunks() if isinstance(cleaned, pa.ChunkedArray) else cleaned
+    spaceless = pc.replace_substring(values, " ", "")
+    marked = pc.fill_null(pc.match_substring_regex(spaceless, r"[^A-Z0-9]"), False)
+    if not pc.any(marked).as_py():
+        return spaceless
+    rest = pc.replace_substring_regex(spaceless.filter(marked), r"[^A-Z0-9]+", "")
+    return pc.replace_with_mask(spaceless, marked, rest)
 
 
 def merge_unit(

@@ -39,7 +39,7 @@ from ivs.standardize.address_tables import (
 )
 from ivs.standardize.facility import FACILITY_NAME_PATTERN, facility_names
 
-__all__ = ["DEFECT_PRECEDENCE", "DefectInputs", "classify_defects"]
+__all__ = ["DEFECT_PRECEDENCE", "DefectInputs", "classify_defects", "load_defect_tables"]
 
 DEFECT_PRECEDENCE: tuple[str, ...] = (
     "ADDRESS_EMPTY",
@@ -90,6 +90,12 @@ def _zip_state_pairs() -> tuple[pa.Array, pa.Array, pa.Array]:
         sorted(f"{p}|{s}" for p, states in zip_prefix_states().items() for s in states)
     )
     return exact, known, prefix
+
+
+def load_defect_tables() -> None:
+    """Build the ZIP-to-state and facility-name tables now (each once per process)."""
+    _zip_state_pairs()
+    facility_names()
 
 
 def _is_in(values: pa.Array, items: frozenset[str]) -> pa.Array:
