@@ -29,9 +29,10 @@ import pyarrow.parquet as pq
 from ivs import __version__
 from ivs.domain.schema import RESTRICTION_COLUMNS
 from ivs.domain.settings import Settings
-from ivs.engines.duckdb_engine import DuckDBEngine
+from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import file_sha256
 from ivs.formats.master import MasterFiles, locate_master, read_master_table
+from ivs.match.comparisons import functions_for
 from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
 
@@ -86,7 +87,13 @@ def _read_info(folder: Path) -> IndexInfo | None:
     )
 
 
-def ensure_index(master: Path, settings: Settings, *, step: Step | None = None) -> IndexInfo:
+def ensure_index(
+    master: Path,
+    settings: Settings,
+    *,
+    step: Step | None = None,
+    engine_choice: EngineChoice = DUCKDB,
+) -> IndexInfo:
     """The index of ``master``, built now if it is missing or the master files changed."""
     files = locate_master(master)
     (step or (lambda _s: None))("fingerprinting master files")
@@ -94,11 +101,18 @@ def ensure_index(master: Path, settings: Settings, *, step: Step | None = None) 
     existing = _read_info(Path(settings.home) / "index" / fingerprint[:24])
     if existing is not None and existing.fingerprint == fingerprint:
         return existing
-    return build_index(master, settings, step=step, fingerprint=fingerprint)
+    return build_index(
+        master, settings, step=step, fingerprint=fingerprint, engine_choice=engine_choice
+    )
 
 
 def build_index(
-    master: Path, settings: Settings, *, step: Step | None = None, fingerprint: str | None = None
+    master: Path,
+    settings: Settings,
+    *,
+    step: Step | None = None,
+    fingerprint: str | None = None,
+    engine_choice: EngineChoice = DUCKDB,
 ) -> IndexInfo:
     """Standardize the master file and write the index; replaces an index of the same files."""
     announce = step or (lambda _s: None)
@@ -129,14 +143,26 @@ def build_index(
         restrictions = pa.table({c: pa.array([], pa.string()) for c in RESTRICTION_COLUMNS})
     pq.write_table(restrictions, work / "restrictions.parquet")
 
-    with DuckDBEngine() as engine:
+    with engine_choice.open() as engine:
+        unnest = functions_for(engine.dialect)["unnest"]
         engine.register("raw_addresses", addresses)
         del addresses
         announce("finding distinct address forms")
+        # Form ids numbered in address order, so that every engine numbers them alike: each
+        # ZIP code's forms follow the forms of the ZIP codes before it (a global row number
+        # would sort every form in one place; this sorts within ZIP codes).
         forms = engine.arrow(
             """
-            SELECT row_number() OVER () - 1 AS form_id, street_address, unit, city, state, zip
-            FROM (SELECT DISTINCT street_address, unit, city, state, zip FROM raw_addresses)
+            WITH f AS (SELECT DISTINCT street_address, unit, city, state, zip FROM raw_addresses),
+            per_zip AS (SELECT zip, count(*) AS n FROM f GROUP BY zip),
+            first_ids AS (SELECT zip, sum(n) OVER (ORDER BY zip) - n AS first_id FROM per_zip)
+            SELECT CAST(z.first_id + row_number() OVER (
+                       PARTITION BY f.zip
+                       ORDER BY f.street_address, f.unit NULLS FIRST, f.city, f.state) - 1
+                     AS BIGINT) AS form_id,
+                   f.street_address, f.unit, f.city, f.state, f.zip
+            FROM f JOIN first_ids z ON z.zip = f.zip
+            ORDER BY form_id
             """
         )
         announce(f"standardizing {forms.num_rows:,} distinct addresses")
@@ -156,7 +182,7 @@ def build_index(
             FROM raw_addresses a JOIN form_keys f
               ON a.street_address = f.street_address AND a.city = f.city AND a.state = f.state
              AND a.zip = f.zip AND a.unit IS NOT DISTINCT FROM f.unit
-            ORDER BY a.tin, a.received_date, a.tax_year
+            ORDER BY a.tin, a.received_date, a.tax_year, f.form_id
             """,
             work / "addresses.parquet",
         )
@@ -165,10 +191,11 @@ def build_index(
         engine.to_parquet(
             """
             SELECT tin, street_address, unit, city, state, zip, received_date, tax_year
-            FROM raw_addresses
-            QUALIFY row_number() OVER (
-                PARTITION BY tin ORDER BY received_date DESC, tax_year DESC,
-                street_address, unit NULLS FIRST) = 1
+            FROM (SELECT *, row_number() OVER (
+                      PARTITION BY tin ORDER BY received_date DESC, tax_year DESC,
+                      street_address, unit NULLS FIRST) AS recency
+                  FROM raw_addresses)
+            WHERE recency = 1
             ORDER BY tin
             """,
             work / "last_known.parquet",
@@ -177,14 +204,14 @@ def build_index(
         engine.load_parquet("tp_names", work / "taxpayers.parquet")
         engine.load_parquet("addr_links", work / "addresses.parquet")
         engine.to_parquet(
-            """
+            f"""
             SELECT DISTINCT f.addr_zip5, p.phonetic, p.name_first_initial, a.tin
             FROM addr_links a
             JOIN address_forms f ON f.form_id = a.form_id
-            JOIN (SELECT tin, name_first_initial, unnest(name_phonetic) AS phonetic
+            JOIN (SELECT tin, name_first_initial, {unnest}(name_phonetic) AS phonetic
                   FROM tp_names) p ON p.tin = a.tin
             WHERE f.addr_zip5 IS NOT NULL
-            ORDER BY f.addr_zip5, p.phonetic
+            ORDER BY f.addr_zip5, p.phonetic NULLS LAST, p.name_first_initial NULLS LAST, a.tin
             """,
             work / "zip_phonetic.parquet",
         )

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 
 from ivs.batch.index_step import IndexInfo
 from ivs.batch.intake_step import IntakeOutcome
-from ivs.engines.duckdb_engine import DuckDBEngine
+from ivs.engines.base import Engine
 
 __all__ = ["load_inputs", "requests_table"]
 
@@ -48,7 +48,7 @@ def requests_table(intake: IntakeOutcome) -> pa.Table:
     return pa.table(columns).filter(accepted)
 
 
-def load_inputs(engine: DuckDBEngine, intake: IntakeOutcome, index: IndexInfo) -> None:
+def load_inputs(engine: Engine, intake: IntakeOutcome, index: IndexInfo) -> None:
     """The accepted requests and the index tables, under the names the match steps use."""
     engine.register("req", requests_table(intake))
     for name, source in (

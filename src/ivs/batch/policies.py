@@ -14,7 +14,8 @@ import pyarrow.compute as pc
 from ivs.batch.index_step import IndexInfo
 from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import IntakeOutcome
-from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
+from ivs.engines.base import DUCKDB, EngineChoice
+from ivs.engines.duckdb_engine import SqlStep
 from ivs.match.comparisons import NAME, NAME_MATCH_LEVELS
 from ivs.match.pipeline import blocking_step, comparison_steps
 
@@ -40,19 +41,26 @@ def without_intake(intake: IntakeOutcome) -> IntakeOutcome:
 
 
 def policy_disclosures(
-    intake: IntakeOutcome, index: IndexInfo, policy: str, *, threads: int | None = None
+    intake: IntakeOutcome,
+    index: IndexInfo,
+    policy: str,
+    *,
+    threads: int | None = None,
+    engine_choice: EngineChoice = DUCKDB,
 ) -> pa.Table:
-    """(request_id, tin) of what ``policy`` would disclose: ``tin-only`` or ``name-only``."""
-    with DuckDBEngine(threads=threads) as engine:
+    """(request_id, tin) of what ``policy`` would disclose: ``tin-only`` or ``name-only``.
+    ``threads`` bounds DuckDB's threads (a cluster decides Spark's)."""
+    with engine_choice.open(threads=threads) as engine:
+        dialect = engine.dialect
         load_inputs(engine, intake, index)
         on = intake.manifest.submitted_at.date()
         if policy == "tin-only":
             pairs = SqlStep(
                 "pairs", "SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin"
             )
-            engine.run([pairs, *comparison_steps(on=on)])
+            engine.run([pairs, *comparison_steps(on=on, dialect=dialect)])
             return engine.arrow(f"SELECT request_id, tin FROM compared WHERE {_name_ok_sql()}")
-        engine.run([blocking_step(), *comparison_steps(on=on)])
+        engine.run([blocking_step(dialect), *comparison_steps(on=on, dialect=dialect)])
         return engine.arrow(
             f"""SELECT request_id, any_value(tin) AS tin FROM compared WHERE {_name_ok_sql()}
                 GROUP BY request_id HAVING count(*) = 1"""

@@ -31,7 +31,7 @@ from ivs.disclose.safeguards import agency_status
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import BatchQuarantined, BatchRejected, Conflict
 from ivs.domain.settings import Settings
-from ivs.engines.duckdb_engine import DuckDBEngine
+from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import file_sha256
 from ivs.formats.response import write_response
 from ivs.formats.signers import Signer
@@ -142,14 +142,22 @@ def _candidate_lists(records: pa.Table, candidates: pa.Table) -> pa.Array:
 
 
 def match_batch(
-    intake: IntakeOutcome, index: IndexInfo, model: MatchModel, rules: RuleSet, *, step: Step
+    intake: IntakeOutcome,
+    index: IndexInfo,
+    model: MatchModel,
+    rules: RuleSet,
+    *,
+    step: Step,
+    engine_choice: EngineChoice = DUCKDB,
 ) -> MatchOutput:
     """Decisions for every record of an accepted batch, in the records' order."""
-    with DuckDBEngine() as engine:
+    with engine_choice.open() as engine:
         step("loading index")
         load_inputs(engine, intake, index)
         step("generating and scoring candidates")
-        engine.run(match_steps(model, on=intake.manifest.submitted_at.date()))
+        engine.run(
+            match_steps(model, on=intake.manifest.submitted_at.date(), dialect=engine.dialect)
+        )
         step_seconds = dict(engine.step_seconds)
         counted = ", ".join(
             f"count(*) FILTER (WHERE by_{rule.name}) AS {rule.name}" for rule in BLOCKING_RULES
@@ -180,9 +188,10 @@ def match_batch(
                 }
             ),
         )
+        evidence = engine.arrow("SELECT * FROM request_evidence LIMIT 0").column_names
         joined = engine.arrow(
-            """
-            SELECT b.*, e.* EXCLUDE (request_id),
+            f"""
+            SELECT b.*, {", ".join(f"e.{c}" for c in evidence if c != "request_id")},
                    lk.street_address, lk.unit, lk.city, lk.state, lk.zip
             FROM base b
             LEFT JOIN request_evidence e ON e.request_id = b.request_id AND b.rejection_code IS NULL
@@ -346,9 +355,13 @@ def _request_states(intake: IntakeOutcome) -> pa.ChunkedArray | pa.Array:
     return pc.if_else(pc.match_substring_regex(states, r"^[A-Z]{2}$"), states, None)
 
 
-def _tin_only_disclosures(intake: IntakeOutcome, index: IndexInfo) -> pa.Table:
+def _tin_only_disclosures(
+    intake: IntakeOutcome, index: IndexInfo, engine_choice: EngineChoice
+) -> pa.Table:
     # One engine thread: this runs beside the ledger commit, which keeps the other core busy.
-    return policy_disclosures(without_intake(intake), index, "tin-only", threads=1)
+    return policy_disclosures(
+        without_intake(intake), index, "tin-only", threads=1, engine_choice=engine_choice
+    )
 
 
 def _counterfactual(tin_only: pa.Table, final: pa.Table) -> dict[str, int]:
@@ -377,6 +390,7 @@ def run_batch(
     model_path: Path | None = None,
     step: Step | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine_choice: EngineChoice = DUCKDB,
 ) -> RunResult:
     """Run one batch end to end; see the module docstring.
 
@@ -466,12 +480,14 @@ def run_batch(
             model = load_model(model_path)
             rules = rule_set_for(settings, model)
             t = time.perf_counter()
-            index = ensure_index(master, settings, step=announce)
+            index = ensure_index(master, settings, step=announce, engine_choice=engine_choice)
             timings["index"] = time.perf_counter() - t
             matched = _stored_decisions(work_path, m.digest)
             if matched is None:
                 t = time.perf_counter()
-                output = match_batch(intake, index, model, rules, step=announce)
+                output = match_batch(
+                    intake, index, model, rules, step=announce, engine_choice=engine_choice
+                )
                 timings["match and decide"] = time.perf_counter() - t
                 timings.update({f"  {name}": secs for name, secs in output.step_seconds.items()})
                 result.pair_counts = output.pair_counts
@@ -485,7 +501,7 @@ def run_batch(
                     }
                 )
                 _write_parquet(matched, work_path)
-            tin_only = pool.submit(_tin_only_disclosures, intake, index)
+            tin_only = pool.submit(_tin_only_disclosures, intake, index, engine_choice)
             account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
             with store.begin() as conn:
                 conn.execute(

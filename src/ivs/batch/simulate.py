@@ -29,6 +29,7 @@ from ivs.batch.policies import policy_disclosures, without_intake
 from ivs.batch.run import match_batch, rule_set_for
 from ivs.domain.errors import ConfigError
 from ivs.domain.settings import Settings
+from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.signers import Signer
 from ivs.match.model import load_model
 
@@ -63,22 +64,28 @@ def simulate(
     now: datetime,
     truth: Path | None = None,
     step: Callable[[str], None] | None = None,
+    engine_choice: EngineChoice = DUCKDB,
 ) -> PolicyResult:
     """Run ``policy`` over a batch; nothing is recorded and no response is written."""
     if policy not in POLICIES:
         raise ConfigError(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
     announce = step or (lambda _s: None)
     intake = intake_batch(manifest, roster, settings, [], now=now, step=announce)
-    index = ensure_index(master, settings, step=announce)
+    index = ensure_index(master, settings, step=announce, engine_choice=engine_choice)
     if policy == "lawful":
         model = load_model()
         decisions = match_batch(
-            intake, index, model, rule_set_for(settings, model), step=announce
+            intake,
+            index,
+            model,
+            rule_set_for(settings, model),
+            step=announce,
+            engine_choice=engine_choice,
         ).decisions
         table = disclosures_of(decisions)
     else:
         everything = without_intake(intake)
-        table = policy_disclosures(everything, index, policy)
+        table = policy_disclosures(everything, index, policy, engine_choice)
     result = PolicyResult(policy, intake.records.num_rows, table)
     return score_against_truth(result, truth) if truth is not None else result
 

@@ -16,12 +16,18 @@ from ivs.batch.simulate import simulate as run_simulation
 from ivs.batch.training import train_from_batch
 from ivs.cli.common import console, err_console, handle_errors
 from ivs.domain.settings import load_settings
+from ivs.engines.base import EngineChoice
 from ivs.formats.signers import read_signers
 from ivs.store import open_store
 
 __all__ = ["print_run_summary", "register"]
 
 model_app = typer.Typer(help="The match model: estimate its parameters.", no_args_is_help=True)
+
+_ENGINE_HELP = (
+    "Engine: duckdb (embedded, the default) or spark (PySpark; `pip install 'ivs[spark]'`)."
+)
+_MASTER_HELP = "Spark master URL for --engine spark (default local[2]; e.g. spark://host:7077)."
 
 
 def print_run_summary(result: RunResult) -> None:
@@ -73,19 +79,19 @@ def register(app: typer.Typer) -> None:
             ..., help="Master folder (taxpayers, addresses, restrictions)."
         ),
         rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even if up to date."),
-        engine: str = typer.Option("duckdb", "--engine", help="Engine: duckdb."),
+        engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
+        spark_master: str | None = typer.Option(None, "--spark-master", help=_MASTER_HELP),
     ) -> None:
         """Standardize the master file and build what matching needs, once per snapshot.
 
         The index lives under $IVS_HOME/index and is rebuilt automatically when the master
         files change; `ivs run` builds it when missing.
         """
-        if engine != "duckdb":
-            raise typer.BadParameter("only the duckdb engine is available", param_hint="--engine")
+        choice = EngineChoice(engine, spark_master)
         settings = load_settings()
         with err_console.status("indexing") as status:
             build = build_index if rebuild else ensure_index
-            info = build(master, settings, step=status.update)
+            info = build(master, settings, step=status.update, engine_choice=choice)
         console.print(
             f"index {info.folder}: {info.taxpayers:,} taxpayers, {info.addresses:,} addresses of "
             f"record ({info.address_forms:,} distinct), {info.restrictions:,} restrictions; "
@@ -107,6 +113,8 @@ def register(app: typer.Typer) -> None:
         model: Path | None = typer.Option(
             None, "--model", help="Match model JSON (default: shipped)."
         ),
+        engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
+        spark_master: str | None = typer.Option(None, "--spark-master", help=_MASTER_HELP),
     ) -> None:
         """Run a batch end to end: intake, matching, decision, ledger, response.
 
@@ -116,6 +124,7 @@ def register(app: typer.Typer) -> None:
         Exits non-zero, writing no response, when the batch fails as a whole (4), is
         quarantined (5), or its response is withheld by the safeguards gate (8).
         """
+        choice = EngineChoice(engine, spark_master)
         settings = load_settings()
         roster = read_signers(signers) if signers else stored_roster(open_store(settings))
         with err_console.status("running batch") as status:
@@ -131,6 +140,7 @@ def register(app: typer.Typer) -> None:
                 progress=lambda done, total: status.update(
                     f"recording decisions on the ledger: {done:,} of {total:,}"
                 ),
+                engine_choice=choice,
             )
         print_run_summary(result)
         if result.withheld:
@@ -180,6 +190,8 @@ def register(app: typer.Typer) -> None:
         truth: Path | None = typer.Option(
             None, "--truth", help="truth.parquet from ivs synth: score the policy against it."
         ),
+        engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
+        spark_master: str | None = typer.Option(None, "--spark-master", help=_MASTER_HELP),
     ) -> None:
         """Run matching under a named policy without disclosing or recording anything.
 
@@ -187,6 +199,7 @@ def register(app: typer.Typer) -> None:
         request's name and TIN match, whatever its address says. With --truth, reports
         wrong-person disclosures and disclosures on deficient or otherwise unlawful requests.
         """
+        choice = EngineChoice(engine, spark_master)
         with err_console.status("simulating") as status:
             result = run_simulation(
                 manifest,
@@ -197,6 +210,7 @@ def register(app: typer.Typer) -> None:
                 now=datetime.now(UTC),
                 truth=truth,
                 step=status.update,
+                engine_choice=choice,
             )
         console.print(
             f"policy {result.policy}: {result.disclosed:,} of {result.records:,} records would "

@@ -24,6 +24,7 @@ __all__ = [
     "TIN",
     "Comparison",
     "Level",
+    "functions_for",
     "level_sql",
 ]
 
@@ -57,19 +58,30 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         # Every token of list {a} has a near partner ({near}) in list {b}.
         "all_similar": "list_bool_and(list_transform({a}, lambda x: list_bool_or("
         "list_transform({b}, lambda y: {near}))))",
+        # One row per element of a list, in a SELECT list.
+        "unnest": "unnest",
+        # Aggregate: the second largest {x} among the rows where {where} holds (NULL if none).
+        "second_largest": "list({x} ORDER BY {x} DESC) FILTER (WHERE {where})[2]",
     },
     "spark": {
         "overlap": "arrays_overlap",
         "sort": "array_sort",
+        # Spark has no Jaro-Winkler or Damerau-Levenshtein, and its levenshtein counts
+        # characters where DuckDB counts bytes: ivs.match.string_sql expands these three into
+        # Spark SQL that computes exactly what DuckDB does.
         "jw": "ivs_jaro_winkler",
-        "lev": "levenshtein",
+        "lev": "ivs_levenshtein",
         "dlev": "ivs_damerau_levenshtein",
-        "first": "element_at",
+        # element_at fails past the end under ANSI SQL; DuckDB's list_extract gives NULL.
+        "first": "try_element_at",
         "size": "size",
         "distinct": "array_distinct",
         "starts": "startswith",
         "ends": "endswith",
         "all_similar": "forall({a}, x -> exists({b}, y -> {near}))",
+        "unnest": "explode",
+        "second_largest": "try_element_at(sort_array(collect_list({x}) FILTER (WHERE {where}), "
+        "false), 2)",
     },
 }
 
@@ -293,14 +305,19 @@ NAME_MATCH_LEVELS = frozenset(
 ADDRESS_MATCH_LEVELS = frozenset({"exact", "exact_city", "street_typo"})
 
 
-def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE") -> str:
-    """A SQL CASE giving the index of the first level that holds (0 = best)."""
+def functions_for(dialect: str) -> dict[str, str]:
+    """The engine function names and templates of ``dialect`` (``FUNCTIONS``)."""
     try:
-        names = FUNCTIONS[dialect]
+        return FUNCTIONS[dialect]
     except KeyError as e:
         raise ConfigError(
             f"unknown engine dialect {dialect!r}; known: {', '.join(FUNCTIONS)}"
         ) from e
+
+
+def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE") -> str:
+    """A SQL CASE giving the index of the first level that holds (0 = best)."""
+    names = functions_for(dialect)
     near = _near_pair("x", "y").format(**names)
     snippets = {
         **names,

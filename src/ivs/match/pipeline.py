@@ -26,6 +26,7 @@ from ivs.match.comparisons import (
     COMPARISONS,
     NAME,
     NAME_MATCH_LEVELS,
+    functions_for,
     level_sql,
 )
 from ivs.match.model import MatchModel
@@ -37,7 +38,10 @@ __all__ = ["BLOCKING_RULES", "BlockingRule", "blocking_step", "comparison_steps"
 class BlockingRule:
     name: str
     description: str
-    sql: str  # yields (request_id, tin)
+    sql: str  # yields (request_id, tin); {unnest} stands for the dialect's function
+
+    def sql_for(self, dialect: str) -> str:
+        return self.sql.format(**functions_for(dialect))
 
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
@@ -67,7 +71,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "a surname's sound (Spanish-folded NYSIIS), the first initial and the ZIP code",
         """SELECT r.request_id, z.tin
            FROM (SELECT request_id, addr_zip5, name_first_initial,
-                        unnest(name_phonetic) AS phonetic FROM req) r
+                        {unnest}(name_phonetic) AS phonetic FROM req) r
            JOIN zip_phonetic z ON r.addr_zip5 = z.addr_zip5 AND r.phonetic = z.phonetic
             AND r.name_first_initial = z.name_first_initial""",
     ),
@@ -77,9 +81,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         # Joined on each surname sound rather than filtered by list overlap after joining on
         # date and initial: the same pairs, found by one equi-join.
         """SELECT r.request_id, t.tin
-           FROM (SELECT request_id, dob, name_first_initial, unnest(name_phonetic) AS phonetic
+           FROM (SELECT request_id, dob, name_first_initial, {unnest}(name_phonetic) AS phonetic
                  FROM req) r
-           JOIN (SELECT tin, date_of_birth, name_first_initial, unnest(name_phonetic) AS phonetic
+           JOIN (SELECT tin, date_of_birth, name_first_initial, {unnest}(name_phonetic) AS phonetic
                  FROM tp) t
              ON r.dob = t.date_of_birth AND r.name_first_initial = t.name_first_initial
             AND r.phonetic = t.phonetic""",
@@ -91,12 +95,12 @@ def _in(labels: frozenset[str], comparison_levels: tuple[str, ...]) -> str:
     return ", ".join(str(comparison_levels.index(label)) for label in sorted(labels))
 
 
-def blocking_step() -> SqlStep:
+def blocking_step(dialect: str = "duckdb") -> SqlStep:
     """``pairs``: each (request, candidate) once, with a flag for every rule that found it."""
     # Each rule tags its rows with one bit; the grouping ORs them (cheaper than a string per
     # row compared once per rule) and also removes the rules' own duplicates.
     union = " UNION ALL ".join(
-        f"SELECT request_id, tin, {1 << i} AS rule_bit FROM ({rule.sql})"
+        f"SELECT request_id, tin, {1 << i} AS rule_bit FROM ({rule.sql_for(dialect)})"
         for i, rule in enumerate(BLOCKING_RULES)
     )
     flags = ", ".join(
@@ -116,7 +120,7 @@ def comparison_steps(*, on: date, dialect: str = "duckdb") -> list[SqlStep]:
         f"""
         SELECT p.request_id, p.tin,
                min(lvl) AS address_level,
-               arg_min(form_id, lvl) AS address_form_id
+               min_by(form_id, lvl) AS address_form_id
         FROM (
             SELECT p.request_id, p.tin, f.form_id, {level_sql(ADDRESS, dialect)} AS lvl
             FROM pairs p
@@ -168,9 +172,10 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
     )
     # One row per request: the best candidate overall, the best that meets conditions 2-3 and
     # is not told apart from the request, and the runner-up among those (uniqueness, rule 4).
+    runner_up = functions_for(dialect)["second_largest"].format(x="match_weight", where="fits")
     evidence = SqlStep(
         "request_evidence",
-        """
+        f"""
         WITH s AS (
             SELECT *, name_ok AND address_ok AND NOT told_apart AS fits,
                    name_ok AND address_ok AS name_address_ok
@@ -182,11 +187,10 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                count(*) FILTER (WHERE name_address_ok) AS name_address_matches,
                count(*) FILTER (WHERE fits) AS plausible,
                max(match_weight) FILTER (WHERE fits) AS best_weight,
-               arg_max(tin, match_weight) FILTER (WHERE fits) AS best_tin,
-               arg_max(match_probability, match_weight) FILTER (WHERE fits) AS best_probability,
-               arg_max(restricted, match_weight) FILTER (WHERE fits) AS best_restricted,
-               list(match_weight ORDER BY match_weight DESC) FILTER (WHERE fits)[2]
-                   AS runner_up_weight,
+               max_by(tin, match_weight) FILTER (WHERE fits) AS best_tin,
+               max_by(match_probability, match_weight) FILTER (WHERE fits) AS best_probability,
+               max_by(restricted, match_weight) FILTER (WHERE fits) AS best_restricted,
+               {runner_up} AS runner_up_weight,
                bool_or(tin_level = 1) FILTER (WHERE name_address_ok) AS any_tin_conflict,
                bool_or(dob_level = 1) FILTER (WHERE name_address_ok) AS any_dob_conflict,
                bool_or(suffix_level = 1) FILTER (WHERE name_address_ok) AS any_suffix_conflict
@@ -194,4 +198,4 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
         GROUP BY request_id
         """,
     )
-    return [blocking_step(), *comparison_steps(on=on, dialect=dialect), scored, evidence]
+    return [blocking_step(dialect), *comparison_steps(on=on, dialect=dialect), scored, evidence]

@@ -1,0 +1,224 @@
+"""The distributed engine: Apache Spark (PySpark), the optional ``ivs[spark]`` extra.
+
+Runs the same ``SqlStep`` lists as the DuckDB engine. Each step becomes a cached temporary
+view, computed when its step runs (so a step's time is its own, as with DuckDB). Arrow
+tables handed to ``register`` are written to Parquet in the engine's work folder and read
+from there, which keeps large tables out of the query plan. Results come back to the driver
+as Arrow; ``to_parquet`` writes one Parquet file whose schema is the DuckDB engine's.
+
+The only import of ``pyspark`` in the project is in this module.
+
+One Spark session serves the process (a JVM takes seconds to start); an engine's ``close``
+drops the views and cached tables it made, not the session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ivs.engines.duckdb_engine import EngineError, SqlStep
+from ivs.match.string_sql import expand_spark_functions
+
+__all__ = ["DEFAULT_MASTER", "SparkEngine"]
+
+DEFAULT_MASTER = "local[2]"
+_INSTALL = "install the Spark extra with `pip install 'ivs[spark]'`"
+
+try:
+    from pyspark import StorageLevel
+    from pyspark.errors import PySparkException
+    from pyspark.sql import DataFrame, SparkSession
+except ImportError as e:  # pragma: no cover - depends on the installation
+    raise EngineError(
+        f"the Spark engine needs PySpark, which is not installed ({e}); {_INSTALL}, "
+        "or run with --engine duckdb"
+    ) from e
+
+_session: SparkSession | None = None
+_session_master: str | None = None
+# Spark's scratch space (shuffle files, spills) lives as long as the session: the process.
+_session_scratch: tempfile.TemporaryDirectory[str] | None = None
+
+
+def _java_available() -> bool:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").is_file():
+        return True
+    return shutil.which("java") is not None
+
+
+def _spark_session(master: str) -> SparkSession:
+    global _session, _session_master, _session_scratch  # one JVM per process
+    if _session is not None:
+        if master != _session_master:
+            raise EngineError(
+                f"a Spark session with master {_session_master} is already running in this "
+                f"process; it cannot also connect to {master}. Run one master per process."
+            )
+        return _session
+    if not _java_available():
+        raise EngineError(
+            "the Spark engine needs Java (17 or later), and none was found on PATH or in "
+            "JAVA_HOME; install a JDK (e.g. `apt-get install openjdk-17-jre-headless`) or run "
+            f"with --engine duckdb. PySpark itself comes with {_INSTALL}."
+        )
+    local = master.startswith("local")
+    _session_scratch = tempfile.TemporaryDirectory(prefix="ivs-spark-scratch-")
+    # Executors run this interpreter, so Python workers (if any) see the same packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("ivs")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.local.dir", _session_scratch.name)
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", os.environ.get("IVS_SPARK_DRIVER_MEMORY", "6g"))
+    )
+    if local:
+        # A local run has no cluster to show: no web UI, and few shuffle partitions (adaptive
+        # execution merges small ones further). On a cluster, spark-submit's settings rule.
+        builder = builder.config("spark.ui.enabled", "false").config(
+            "spark.sql.shuffle.partitions", os.environ.get("IVS_SPARK_SHUFFLE_PARTITIONS", "8")
+        )
+    try:
+        session = builder.getOrCreate()
+    except Exception as e:  # the JVM failed to start: Java missing or broken
+        raise EngineError(f"cannot start Spark ({master}): {e}") from e
+    session.sparkContext.setLogLevel("ERROR")
+    _session, _session_master = session, master
+    return session
+
+
+class SparkEngine:
+    """A Spark session's catalog of views; a context manager (see the module docstring)."""
+
+    dialect = "spark"
+
+    def __init__(self, *, master: str | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="ivs-spark-")
+        self.work = Path(self._tmp.name)
+        self.spark = _spark_session(master or DEFAULT_MASTER)
+        self._cached: dict[str, DataFrame] = {}
+        self._views: set[str] = set()
+        self.step_seconds: dict[str, float] = {}
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for frame in self._cached.values():
+            frame.unpersist()
+        for name in self._views:
+            self.spark.catalog.dropTempView(name)
+        self._cached.clear()
+        self._views.clear()
+        self._tmp.cleanup()
+
+    def _view(self, name: str, frame: DataFrame, *, cache: bool) -> None:
+        old = self._cached.pop(name, None)
+        if cache:
+            frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+            frame.count()  # computed now, as the step runs
+            self._cached[name] = frame
+        frame.createOrReplaceTempView(name)
+        self._views.add(name)
+        if old is not None:
+            old.unpersist()
+
+    def _sql(self, sql: str) -> DataFrame:
+        return self.spark.sql(expand_spark_functions(sql))
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable as ``name`` (through a Parquet file in the work folder)."""
+        path = self.work / "registered" / f"{name}-{time.monotonic_ns()}.parquet"
+        path.parent.mkdir(exist_ok=True)
+        pq.write_table(table, path)
+        self.load_parquet(name, path)
+
+    def load_parquet(self, name: str, path: Path) -> None:
+        """Make a Parquet file queryable as ``name`` (read where used, never copied)."""
+        try:
+            self._view(name, self.spark.read.parquet(str(path.resolve())), cache=False)
+        except PySparkException as e:
+            raise EngineError(f"cannot read {path}: {e}") from e
+
+    def run(self, steps: Sequence[SqlStep]) -> None:
+        """Create each step's table (a cached view) in order."""
+        for step in steps:
+            started = time.perf_counter()
+            try:
+                self._view(step.name, self._sql(step.sql), cache=True)
+            except PySparkException as e:
+                raise EngineError(f"engine step '{step.name}' failed: {_brief(e)}") from e
+            self.step_seconds[step.name] = time.perf_counter() - started
+
+    def arrow(self, sql: str) -> pa.Table:
+        """The result of a query as an Arrow table, with the DuckDB engine's Arrow types."""
+        try:
+            table = self._sql(sql).toArrow()
+        except PySparkException as e:
+            raise EngineError(f"query failed: {_brief(e)}\n{sql[:500]}") from e
+        return _as_duckdb_types(table)
+
+    def scalar(self, sql: str) -> object:
+        try:
+            rows = self._sql(sql).take(1)
+        except PySparkException as e:
+            raise EngineError(f"query failed: {_brief(e)}\n{sql[:500]}") from e
+        return rows[0][0] if rows else None
+
+    def to_parquet(self, sql: str, path: Path) -> None:
+        """Write a query's result to one Parquet file (zstd), atomically, in row order."""
+        table = self.arrow(sql)
+        partial = path.with_name(path.name + ".partial")
+        try:
+            pq.write_table(table, partial, compression="zstd")
+        except (OSError, pa.ArrowException) as e:
+            raise EngineError(f"writing {path.name} failed: {e}") from e
+        partial.replace(path)
+
+
+def _brief(error: Exception) -> str:
+    # Spark's messages end with the whole plan; the first lines say what went wrong.
+    return "\n".join(str(error).splitlines()[:3])
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    """Spark's Arrow types as DuckDB's: plain strings and lists, fields nullable."""
+    if pa.types.is_large_string(kind):
+        return pa.string()
+    if pa.types.is_large_binary(kind):
+        return pa.binary()
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return pa.list_(pa.field("l", _plain(kind.value_type)))
+    if pa.types.is_struct(kind):
+        return pa.struct([pa.field(f.name, _plain(f.type)) for f in kind])
+    return kind
+
+
+def _as_duckdb_types(table: pa.Table) -> pa.Table:
+    fields: list[Any] = [pa.field(f.name, _plain(f.type)) for f in table.schema]
+    schema = pa.schema(fields)
+    return table if schema == table.schema else table.cast(schema)
