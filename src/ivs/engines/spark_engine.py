@@ -45,10 +45,14 @@ except ImportError as e:  # pragma: no cover - depends on the installation
         "or run with --engine duckdb"
     ) from e
 
-_session: SparkSession | None = None
-_session_master: str | None = None
-# Spark's scratch space (shuffle files, spills) lives as long as the session: the process.
-_session_scratch: tempfile.TemporaryDirectory[str] | None = None
+
+class _Shared:
+    """The process's one Spark session, its master, and its scratch space (shuffle files,
+    spills), which lives as long as the session."""
+
+    session: SparkSession | None = None
+    master: str | None = None
+    scratch: tempfile.TemporaryDirectory[str] | None = None
 
 
 def _java_available() -> bool:
@@ -59,14 +63,13 @@ def _java_available() -> bool:
 
 
 def _spark_session(master: str) -> SparkSession:
-    global _session, _session_master, _session_scratch  # one JVM per process
-    if _session is not None:
-        if master != _session_master:
+    if _Shared.session is not None:
+        if master != _Shared.master:
             raise EngineError(
-                f"a Spark session with master {_session_master} is already running in this "
+                f"a Spark session with master {_Shared.master} is already running in this "
                 f"process; it cannot also connect to {master}. Run one master per process."
             )
-        return _session
+        return _Shared.session
     if not _java_available():
         raise EngineError(
             "the Spark engine needs Java (17 or later), and none was found on PATH or in "
@@ -74,7 +77,7 @@ def _spark_session(master: str) -> SparkSession:
             f"with --engine duckdb. PySpark itself comes with {_INSTALL}."
         )
     local = master.startswith("local")
-    _session_scratch = tempfile.TemporaryDirectory(prefix="ivs-spark-scratch-")
+    scratch = tempfile.TemporaryDirectory(prefix="ivs-spark-scratch-")
     # Executors run this interpreter, so Python workers (if any) see the same packages.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if local:
@@ -84,7 +87,7 @@ def _spark_session(master: str) -> SparkSession:
         .appName("ivs")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.local.dir", _session_scratch.name)
+        .config("spark.local.dir", scratch.name)
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", os.environ.get("IVS_SPARK_DRIVER_MEMORY", "6g"))
     )
@@ -99,7 +102,7 @@ def _spark_session(master: str) -> SparkSession:
     except Exception as e:  # the JVM failed to start: Java missing or broken
         raise EngineError(f"cannot start Spark ({master}): {e}") from e
     session.sparkContext.setLogLevel("ERROR")
-    _session, _session_master = session, master
+    _Shared.session, _Shared.master, _Shared.scratch = session, master, scratch
     return session
 
 
