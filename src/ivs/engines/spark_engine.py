@@ -3,8 +3,12 @@
 Runs the same ``SqlStep`` lists as the DuckDB engine. Each step becomes a cached temporary
 view, computed when its step runs (so a step's time is its own, as with DuckDB). Arrow
 tables handed to ``register`` are written to Parquet in the engine's work folder and read
-from there, which keeps large tables out of the query plan. Results come back to the driver
-as Arrow; ``to_parquet`` writes one Parquet file whose schema is the DuckDB engine's.
+from there, which keeps large tables out of the query plan; on a cluster that folder must be
+one every executor can read (``IVS_SPARK_WORK_DIR``, a shared mount). Results come back to
+the driver as Arrow with the DuckDB engine's Arrow types. ``to_parquet`` writes one Parquet
+file with the DuckDB engine's columns and types: in local mode through the driver (pyarrow,
+zstd), on a cluster by one Spark task into the target's folder, so that no table the size of
+the master passes through the driver.
 
 The only import of ``pyspark`` in the project is in this module.
 
@@ -111,10 +115,17 @@ class SparkEngine:
 
     dialect = "spark"
 
-    def __init__(self, *, master: str | None = None) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="ivs-spark-")
+    def __init__(self, *, master: str | None = None, write_on_driver: bool | None = None) -> None:
+        master = master or DEFAULT_MASTER
+        self._tmp = tempfile.TemporaryDirectory(
+            prefix="ivs-spark-", dir=os.environ.get("IVS_SPARK_WORK_DIR")
+        )
         self.work = Path(self._tmp.name)
-        self.spark = _spark_session(master or DEFAULT_MASTER)
+        self.spark = _spark_session(master)
+        # Local mode: the driver is the machine; results are small enough to pass through it.
+        self.write_on_driver = (
+            master.startswith("local") if write_on_driver is None else (write_on_driver)
+        )
         self._cached: dict[str, DataFrame] = {}
         self._views: set[str] = set()
         self.step_seconds: dict[str, float] = {}
@@ -194,13 +205,31 @@ class SparkEngine:
 
     def to_parquet(self, sql: str, path: Path) -> None:
         """Write a query's result to one Parquet file (zstd), atomically, in row order."""
-        table = self.arrow(sql)
         partial = path.with_name(path.name + ".partial")
-        try:
-            pq.write_table(table, partial, compression="zstd")
-        except (OSError, pa.ArrowException) as e:
-            raise EngineError(f"writing {path.name} failed: {e}") from e
+        if self.write_on_driver:
+            table = self.arrow(sql)
+            try:
+                pq.write_table(table, partial, compression="zstd")
+            except (OSError, pa.ArrowException) as e:
+                raise EngineError(f"writing {path.name} failed: {e}") from e
+        else:
+            self._write_by_spark(sql, path, partial)
         partial.replace(path)
+
+    def _write_by_spark(self, sql: str, path: Path, partial: Path) -> None:
+        # One task writes the sorted result as one file (coalesce keeps the order of a sort),
+        # into a folder beside the target, from which the single part file is moved.
+        folder = path.with_name(path.name + ".spark")
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            self._sql(sql).coalesce(1).write.option("compression", "zstd").parquet(
+                str(folder.resolve())
+            )
+        except PySparkException as e:
+            raise EngineError(f"writing {path.name} failed: {_brief(e)}") from e
+        (part,) = folder.glob("part-*.parquet")
+        part.replace(partial)
+        shutil.rmtree(folder)
 
 
 def _brief(error: Exception) -> str:

@@ -56,6 +56,26 @@ def _let(bindings: dict[str, str], body: str, var: str) -> str:
     return f"element_at(transform(array(named_struct({fields})), {var} -> {body}), 1)"
 
 
+def _fused_multiply_add(weight: str, sim: str) -> str:
+    """``weight * (1 - sim) + sim`` rounded once, as DuckDB's compiled Winkler step is.
+
+    Exact in integers: for ``sim`` in (0.7, 1] and ``weight`` one of 0.1, 0.2, 0.3, 0.4 (as
+    doubles), ``sim = S·2^-53``, ``1 - sim = D·2^-53`` (exact) and ``weight = P·2^-56`` with
+    integers S, D, P; so the exact result is ``(P·D + S·2^56)·2^-109``, an integer below 2^110
+    that DECIMAL(38, 0) holds. Its conversion to DOUBLE is the one rounding (Java's BigDecimal
+    conversion rounds correctly), and scaling by 2^-109 is exact.
+    """
+    big = "DECIMAL(38, 0)"
+    s_int = f"CAST(CAST({sim} * CAST(9007199254740992 AS DOUBLE) AS BIGINT) AS {big})"
+    d_int = (
+        f"CAST(CAST((CAST(1 AS DOUBLE) - {sim}) * CAST(9007199254740992 AS DOUBLE) AS BIGINT) "
+        f"AS {big})"
+    )
+    p_int = f"CAST(CAST(({weight}) * CAST(72057594037927936 AS DOUBLE) AS BIGINT) AS {big})"
+    exact = f"({p_int} * {d_int} + {s_int} * CAST(72057594037927936 AS {big}))"
+    return f"CAST({exact} AS DOUBLE) * CAST('1.5407439555097887E-33' AS DOUBLE)"
+
+
 def jaro_winkler_sql(a: str, b: str) -> str:
     """Spark SQL for DuckDB's ``jaro_winkler_similarity(a, b)``."""
     # _s.p / _s.t: the bytes of a and b as arrays of one-character strings; _s.np, _s.nt their
@@ -88,9 +108,9 @@ def jaro_winkler_sql(a: str, b: str) -> str:
     )
     winkler = _let(
         {"sim": jaro},
-        f"IF(_r.sim > CAST(0.7 AS DOUBLE), CAST(java_method('java.lang.Math', 'fma', "
-        f"CAST({prefix} AS DOUBLE) * CAST(0.1 AS DOUBLE), CAST(1 AS DOUBLE) - _r.sim, _r.sim) "
-        "AS DOUBLE), _r.sim)",
+        f"IF(_r.sim > CAST(0.7 AS DOUBLE), "
+        f"{_fused_multiply_add(f'CAST({prefix} AS DOUBLE) * CAST(0.1 AS DOUBLE)', '_r.sim')}, "
+        "_r.sim)",
         "_r",
     )
     per_pair = f"element_at(transform(array({matches}), _m -> {winkler}), 1)"
@@ -114,32 +134,32 @@ def jaro_winkler_sql(a: str, b: str) -> str:
 
 def damerau_levenshtein_sql(a: str, b: str) -> str:
     """Spark SQL for DuckDB's ``damerau_levenshtein(a, b)`` (unrestricted, over bytes)."""
-
-    # _rows: the rows of the distance matrix H so far, H[0] = 0..|b|; H[i][j] is the distance
-    # between the first i bytes of a and the first j of b. For a transposition: i1, the last
-    # row before _i whose byte of a equals b's _j-th; j1, the last column before _j whose byte
-    # of b equals a's _i-th (0: none).
-    def last_before(seq: str, upto: str, byte: str) -> str:
-        found = f"CAST(array_position(reverse(slice({seq}, 1, {upto} - 1)), {byte}) AS INT)"
-        return f"IF({found} = 0, 0, {upto} - {found})"
-
-    i1 = last_before("_s.p", "_i", "_s.t[_j - 1]")
-    j1 = last_before("_s.t", "_j", "_s.p[_i - 1]")
-    transposition = _let(
-        {"i1": i1, "j1": j1},
-        "IF(_q.i1 = 0 OR _q.j1 = 0, _s.np + _s.nt, "
-        "_rows[_q.i1 - 1][_q.j1 - 1] + (_i - _q.i1 - 1) + 1 + (_j - _q.j1 - 1))",
-        "_q",
+    # Lowrance-Wagner, row by row. _o.rows: the rows of the distance matrix H so far, H[0] =
+    # 0..|b|; H[i][j] is the distance between the first i bytes of a and the first j of b.
+    # For a transposition at (_i, _j): _o.last_row[_j - 1], the last row before _i whose byte
+    # of a equals b's _j-th, and _w.last_col, the last column before _j in this row whose byte
+    # of b equals a's _i-th (0: none). Both are carried along, so no cell searches.
+    transposition = (
+        "IF(_o.last_row[_j - 1] = 0 OR _w.last_col = 0, _s.np + _s.nt, "
+        "_o.rows[_o.last_row[_j - 1] - 1][_w.last_col - 1] "
+        "+ (_i - _o.last_row[_j - 1] - 1) + 1 + (_j - _w.last_col - 1))"
     )
     cell = (
-        "least(_rows[_i - 1][_j - 1] + IF(_s.p[_i - 1] = _s.t[_j - 1], 0, 1), "
-        f"_row[_j - 1] + 1, _rows[_i - 1][_j] + 1, {transposition})"
+        "least(_o.rows[_i - 1][_j - 1] + IF(_s.p[_i - 1] = _s.t[_j - 1], 0, 1), "
+        f"_w.cells[_j - 1] + 1, _o.rows[_i - 1][_j] + 1, {transposition})"
+    )
+    row = (
+        "aggregate(sequence(1, _s.nt), named_struct('cells', array(_i), 'last_col', 0), "
+        f"(_w, _j) -> named_struct('cells', concat(_w.cells, array({cell})), "
+        "'last_col', IF(_s.p[_i - 1] = _s.t[_j - 1], _j, _w.last_col)), "
+        "_w -> _w.cells)"
     )
     matrix = (
-        "aggregate(sequence(1, _s.np), array(sequence(0, _s.nt)), "
-        "(_rows, _i) -> concat(_rows, array(aggregate(sequence(1, _s.nt), array(_i), "
-        f"(_row, _j) -> concat(_row, array({cell}))))), "
-        "_rows -> _rows[_s.np][_s.nt])"
+        "aggregate(sequence(1, _s.np), "
+        "named_struct('rows', array(sequence(0, _s.nt)), 'last_row', array_repeat(0, _s.nt)), "
+        f"(_o, _i) -> named_struct('rows', concat(_o.rows, array({row})), "
+        "'last_row', transform(_o.last_row, (_v, _k) -> IF(_s.t[_k] = _s.p[_i - 1], _i, _v))), "
+        "_o -> _o.rows[_s.np][_s.nt])"
     )
     body = _let(
         {"p": _chars("_x.a"), "t": _chars("_x.b"), "np": "length(_x.a)", "nt": "length(_x.b)"},
