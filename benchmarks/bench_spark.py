@@ -4,8 +4,8 @@
     flock /work/bench.lock .venv/bin/python benchmarks/bench_spark.py /tmp/w1m \\
         --home /tmp/w1m-home --engines spark duckdb
 
-Each command runs in its own process under /usr/bin/time -v (wall time, CPU, peak RSS of the
-command and its children: the Spark JVM is a child of the Python process). For each engine the
+Each command runs in its own process group, whose processes (Python and the Spark JVM) are
+sampled twice a second for CPU time and resident memory. For each engine the
 index is built fresh in its own home, then the batch is run against it; the per-stage times
 come from ``ivs run``'s own summary. The world folder is only read. The response files of the
 engines are compared byte for byte at the end.
@@ -16,34 +16,56 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
-import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _group_usage(group: int, cpu_ticks: dict[int, int]) -> int:
+    """Resident bytes of every process in ``group``; records each one's CPU ticks."""
+    resident = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # the process group
+                continue
+            cpu_ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+            resident += int((entry / "statm").read_text().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return resident
 
 
 def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds, peak RSS in GiB and standard output of one command."""
-    result = subprocess.run(
-        ["/usr/bin/time", "-v", *args], env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        sys.exit(f"{args[1]} failed:\n{result.stdout}\n{result.stderr[-4000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
-    user = re.search(r"User time \(seconds\): ([\d.]+)", result.stderr)
-    system = re.search(r"System time \(seconds\): ([\d.]+)", result.stderr)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
-    if wall is None or rss is None or user is None or system is None:
-        sys.exit(f"no timing from /usr/bin/time:\n{result.stderr[-4000:]}")
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in wall.groups())
-    cpu = float(user.group(1)) + float(system.group(1))
-    return (
-        hours * 3600 + minutes * 60 + seconds,
-        cpu,
-        int(rss.group(1)) / 1024 / 1024,
-        result.stdout,
-    )
+    """Wall seconds, CPU seconds and peak resident GiB of one command and every process it
+    starts (the Spark JVM is a child of the Python process, which /usr/bin/time does not
+    count once it is killed rather than waited for), sampled twice a second; its output."""
+    started = time.perf_counter()
+    with subprocess.Popen(
+        args,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        cpu_ticks: dict[int, int] = {}
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _group_usage(process.pid, cpu_ticks))
+            time.sleep(0.5)
+        out, err = process.communicate()
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        sys.exit(f"{args[1]} failed:\n{out}\n{err[-4000:]}")
+    return seconds, sum(cpu_ticks.values()) / _TICKS, peak / 2**30, out
 
 
 def bench(world: Path, home: Path, engine: str, master_url: str | None) -> Path:
