@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -66,9 +65,11 @@ def _java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def _spark_session(master: str) -> SparkSession:
+def _spark_session(master: str | None) -> SparkSession:
+    """The process's session. ``master`` None: spark-submit's when it launched this process,
+    else ``local[2]``."""
     if _Shared.session is not None:
-        if master != _Shared.master:
+        if master is not None and master != _Shared.master:
             raise EngineError(
                 f"a Spark session with master {_Shared.master} is already running in this "
                 f"process; it cannot also connect to {master}. Run one master per process."
@@ -80,33 +81,39 @@ def _spark_session(master: str) -> SparkSession:
             "JAVA_HOME; install a JDK (e.g. `apt-get install openjdk-17-jre-headless`) or run "
             f"with --engine duckdb. PySpark itself comes with {_INSTALL}."
         )
-    local = master.startswith("local")
-    scratch = tempfile.TemporaryDirectory(prefix="ivs-spark-scratch-")
-    # Executors run this interpreter, so Python workers (if any) see the same packages.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if local:
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
-        SparkSession.builder.master(master)
-        .appName("ivs")
+        SparkSession.builder.appName("ivs")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.local.dir", scratch.name)
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.memory", os.environ.get("IVS_SPARK_DRIVER_MEMORY", "6g"))
     )
-    if local:
-        # A local run has no cluster to show: no web UI, and few shuffle partitions (adaptive
-        # execution merges small ones further). On a cluster, spark-submit's settings rule.
-        builder = builder.config("spark.ui.enabled", "false").config(
-            "spark.sql.shuffle.partitions", os.environ.get("IVS_SPARK_SHUFFLE_PARTITIONS", "8")
+    # Under spark-submit the JVM is already running with the submitted master and settings.
+    submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ
+    scratch = None
+    if not submitted:
+        master = master or DEFAULT_MASTER
+        builder = builder.master(master).config(
+            "spark.driver.memory", os.environ.get("IVS_SPARK_DRIVER_MEMORY", "6g")
         )
+        if master.startswith("local"):
+            # One machine: scratch space of our own, no web UI, few shuffle partitions
+            # (adaptive execution merges small ones further).
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            scratch = tempfile.TemporaryDirectory(prefix="ivs-spark-scratch-")
+            builder = (
+                builder.config("spark.local.dir", scratch.name)
+                .config("spark.ui.enabled", "false")
+                .config(
+                    "spark.sql.shuffle.partitions",
+                    os.environ.get("IVS_SPARK_SHUFFLE_PARTITIONS", "8"),
+                )
+            )
     try:
         session = builder.getOrCreate()
     except Exception as e:  # the JVM failed to start: Java missing or broken
-        raise EngineError(f"cannot start Spark ({master}): {e}") from e
+        raise EngineError(f"cannot start Spark ({master or 'spark-submit'}): {e}") from e
     session.sparkContext.setLogLevel("ERROR")
-    _Shared.session, _Shared.master, _Shared.scratch = session, master, scratch
+    _Shared.session, _Shared.scratch = session, scratch
+    _Shared.master = str(session.sparkContext.master)
     return session
 
 
@@ -116,16 +123,14 @@ class SparkEngine:
     dialect = "spark"
 
     def __init__(self, *, master: str | None = None, write_on_driver: bool | None = None) -> None:
-        master = master or DEFAULT_MASTER
         self._tmp = tempfile.TemporaryDirectory(
             prefix="ivs-spark-", dir=os.environ.get("IVS_SPARK_WORK_DIR")
         )
         self.work = Path(self._tmp.name)
         self.spark = _spark_session(master)
         # Local mode: the driver is the machine; results are small enough to pass through it.
-        self.write_on_driver = (
-            master.startswith("local") if write_on_driver is None else (write_on_driver)
-        )
+        local = str(self.spark.sparkContext.master).startswith("local")
+        self.write_on_driver = local if write_on_driver is None else write_on_driver
         self._cached: dict[str, DataFrame] = {}
         self._views: set[str] = set()
         self.step_seconds: dict[str, float] = {}
