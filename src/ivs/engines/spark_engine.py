@@ -187,10 +187,14 @@ class SparkEngine:
         """Create each step's table (a cached view) in order."""
         for step in steps:
             started = time.perf_counter()
+            # Names the step's jobs in Spark's UI and event log.
+            self.spark.sparkContext.setJobDescription(f"ivs step {step.name}")
             try:
                 self._view(step.name, self._sql(step.sql), cache=True)
             except PySparkException as e:
                 raise EngineError(f"engine step '{step.name}' failed: {_brief(e)}") from e
+            finally:
+                self.spark.sparkContext.setJobDescription(None)  # type: ignore[arg-type]
             self.step_seconds[step.name] = time.perf_counter() - started
 
     def arrow(self, sql: str) -> pa.Table:
