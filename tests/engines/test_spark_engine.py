@@ -13,7 +13,8 @@ import pytest
 from ivs.engines import DuckDBEngine, EngineError, SqlStep, spark_engine
 from ivs.engines.spark_engine import SparkEngine
 
-pytestmark = pytest.mark.spark
+# One xdist worker runs every Spark test: one JVM, and the other worker stays free.
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
 PEOPLE = pa.table(
     {

@@ -25,7 +25,8 @@ NOW = datetime(2025, 6, 28, tzinfo=UTC)
 WORLD = SynthConfig(taxpayers=100_000, requests=10_000, seed=5)
 INDEX_TABLES = ("taxpayers", "address_forms", "addresses", "last_known", "zip_phonetic")
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+# One xdist worker runs every Spark test: one JVM, and the other worker stays free.
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
 
 def _run(

@@ -63,6 +63,7 @@ def _both(spark: SparkEngine, pairs: list[tuple[str | None, str | None]]) -> tup
 
 
 @pytest.mark.spark
+@pytest.mark.xdist_group("spark")
 def test_edge_cases_equal_duckdb(spark: SparkEngine) -> None:
     got, expected = _both(spark, EDGE_CASES)
     for pair, g, e in zip(EDGE_CASES, got, expected, strict=True):
@@ -76,6 +77,7 @@ _PAIRS = st.lists(st.tuples(st.one_of(_CLOSE, _ANY), st.one_of(_CLOSE, _ANY)), m
 
 
 @pytest.mark.spark
+@pytest.mark.xdist_group("spark")
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pairs=_PAIRS.map(lambda p: p[:300]))
 def test_random_strings_equal_duckdb(spark: SparkEngine, pairs: list[tuple[str, str]]) -> None:
