@@ -67,32 +67,33 @@ def levels(
     return {c.name: c.labels()[row[f"{c.name}_level"]] for c in COMPARISONS}
 
 
-@pytest.mark.parametrize(
-    ("asked", "taxpayer", "level"),
-    [
-        (("García", "José Luis", None, None), ("GARCIA", "JOSE LUIS", None, None), "exact"),
-        (("Nguyen", "Van Anh", None, None), ("VAN ANH", "NGUYEN", None, None), "reordered"),
-        (
-            ("Garcia", "Jose", None, None),
-            ("GARCIA MARQUEZ", "JOSE LUIS", None, None),
-            "given_and_surname",
-        ),
-        (("Smith", "Bill", None, None), ("SMITH", "WILLIAM", None, None), "variant"),
-        (("Mohamed", "Ali", None, None), ("MUHAMMAD", "ALI", None, None), "variant"),
-        (("Rodriquez", "Maria", None, None), ("RODRIGUEZ", "MARIA", None, None), "typo"),
-        (("Rodriguez", "Maria", None, None), ("RODRIGUEZ", "MARIO", None, None), "surname_only"),
-        (("Jones", "Sue", "Linda", None), ("JONES", "LINDA", None, None), "surname_only"),
-        (("Yi", "Zhang", None, None), ("ZHANG", "LI", None, None), "other"),
-        (("Lee", "Ann", None, None), ("PARK", "JOHN", None, None), "other"),
-        (("Pierre", "Piere", None, None), ("PIERRE", "ROSE", None, None), "surname_only"),
-        (
-            ("Garcia Lopez", "Jorge", None, None),
-            ("RODRIGUEZ LOPEZ", "JORGE", None, None),
-            "surname_only",
-        ),
-        (("Agmed", "Ahmed", None, None), ("AHMED", "MAHMOUD", None, None), "other"),
-    ],
-)
+# (request name, taxpayer name, expected name level); also run on Spark (tests/engines).
+NAME_CASES: list[tuple[tuple[str | None, ...], tuple[str | None, ...], str]] = [
+    (("García", "José Luis", None, None), ("GARCIA", "JOSE LUIS", None, None), "exact"),
+    (("Nguyen", "Van Anh", None, None), ("VAN ANH", "NGUYEN", None, None), "reordered"),
+    (
+        ("Garcia", "Jose", None, None),
+        ("GARCIA MARQUEZ", "JOSE LUIS", None, None),
+        "given_and_surname",
+    ),
+    (("Smith", "Bill", None, None), ("SMITH", "WILLIAM", None, None), "variant"),
+    (("Mohamed", "Ali", None, None), ("MUHAMMAD", "ALI", None, None), "variant"),
+    (("Rodriquez", "Maria", None, None), ("RODRIGUEZ", "MARIA", None, None), "typo"),
+    (("Rodriguez", "Maria", None, None), ("RODRIGUEZ", "MARIO", None, None), "surname_only"),
+    (("Jones", "Sue", "Linda", None), ("JONES", "LINDA", None, None), "surname_only"),
+    (("Yi", "Zhang", None, None), ("ZHANG", "LI", None, None), "other"),
+    (("Lee", "Ann", None, None), ("PARK", "JOHN", None, None), "other"),
+    (("Pierre", "Piere", None, None), ("PIERRE", "ROSE", None, None), "surname_only"),
+    (
+        ("Garcia Lopez", "Jorge", None, None),
+        ("RODRIGUEZ LOPEZ", "JORGE", None, None),
+        "surname_only",
+    ),
+    (("Agmed", "Ahmed", None, None), ("AHMED", "MAHMOUD", None, None), "other"),
+]
+
+
+@pytest.mark.parametrize(("asked", "taxpayer", "level"), NAME_CASES)
 def test_name_levels(asked: tuple[str, ...], taxpayer: tuple[str, ...], level: str) -> None:
     assert levels(asked, taxpayer)["name"] == level
 
@@ -100,22 +101,23 @@ def test_name_levels(asked: tuple[str, ...], taxpayer: tuple[str, ...], level: s
 NAME_PAIR = (("Lopez", "Ana", None, None), ("LOPEZ", "ANA", None, None))
 
 
-@pytest.mark.parametrize(
-    ("address", "level"),
-    [
-        (("100 North Main Street", "Apt. 4", "Houston", "TX", "77002-1234"), "exact"),
-        (("100 N Main St", "#4", "Houston", "TX", "77002"), "exact"),
-        (("100 N Main St", "Apt 4", "Houston", "TX", "77003"), "exact_city"),
-        (("100 N Mian St", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
-        (("100 N Main Sterat", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
-        (("100 Nrth Main St", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
-        (("100 N Main Ct", "Apt 4", "Houston", "TX", "77002"), "same_zip"),
-        (("100 N Main St", None, "Houston", "TX", "77002"), "unit_differs"),
-        (("100 N Main St", "Apt 5", "Houston", "TX", "77002"), "unit_differs"),
-        (("7 Oak Dr", None, "Houston", "TX", "77002"), "same_zip"),
-        (("7 Oak Dr", None, "Dallas", "TX", "75201"), "other"),
-    ],
-)
+# (request address, expected address level) against ADDRESS_OF_RECORD; also run on Spark.
+ADDRESS_CASES: list[tuple[tuple[str | None, ...], str]] = [
+    (("100 North Main Street", "Apt. 4", "Houston", "TX", "77002-1234"), "exact"),
+    (("100 N Main St", "#4", "Houston", "TX", "77002"), "exact"),
+    (("100 N Main St", "Apt 4", "Houston", "TX", "77003"), "exact_city"),
+    (("100 N Mian St", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+    (("100 N Main Sterat", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+    (("100 Nrth Main St", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+    (("100 N Main Ct", "Apt 4", "Houston", "TX", "77002"), "same_zip"),
+    (("100 N Main St", None, "Houston", "TX", "77002"), "unit_differs"),
+    (("100 N Main St", "Apt 5", "Houston", "TX", "77002"), "unit_differs"),
+    (("7 Oak Dr", None, "Houston", "TX", "77002"), "same_zip"),
+    (("7 Oak Dr", None, "Dallas", "TX", "75201"), "other"),
+]
+
+
+@pytest.mark.parametrize(("address", "level"), ADDRESS_CASES)
 def test_address_levels(address: tuple[str | None, ...], level: str) -> None:
     assert levels(*NAME_PAIR, request_address=address)["address"] == level
 

@@ -1,0 +1,92 @@
+"""The hand-made comparison cases of tests/match, run on Spark: the same level for every pair
+and every comparison as on DuckDB, and the level each case expects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pyarrow as pa
+import pytest
+from tests.match.test_comparisons import ADDRESS_CASES, ADDRESS_OF_RECORD, NAME_CASES
+
+from ivs.engines import DuckDBEngine
+from ivs.engines.base import Engine
+from ivs.engines.spark_engine import SparkEngine
+from ivs.match.comparisons import ADDRESS, COMPARISONS, NAME
+from ivs.match.pipeline import comparison_steps
+from ivs.standardize.address import standardize_address
+from ivs.standardize.name import standardize_name
+
+# One xdist worker runs every Spark test: one JVM, and the other worker stays free.
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+
+NAME_PAIR = (("Lopez", "Ana", None, None), ("LOPEZ", "ANA", None, None))
+
+
+def _cases() -> list[tuple[tuple[str | None, ...], tuple[str | None, ...], tuple[str | None, ...]]]:
+    """(request name, taxpayer name, request address) for every case, names first."""
+    return [(asked, taxpayer, ADDRESS_OF_RECORD) for asked, taxpayer, _ in NAME_CASES] + [
+        (NAME_PAIR[0], NAME_PAIR[1], address) for address, _ in ADDRESS_CASES
+    ]
+
+
+def _tables() -> dict[str, pa.Table]:
+    requests, taxpayers = [], []
+    for i, (asked, taxpayer, address) in enumerate(_cases()):
+        requests.append(
+            {
+                **standardize_name(*asked),
+                **standardize_address(*address),
+                "request_id": f"R{i:03d}",
+                "tin_norm": None,
+            }
+        )
+        taxpayers.append({**standardize_name(*taxpayer), "tin": f"{i:09d}"})
+    n = len(requests)
+    no_dates = pa.array([None] * n, pa.date32())
+    return {
+        "req": pa.Table.from_pylist(requests).append_column("dob", no_dates),
+        "tp": pa.Table.from_pylist(taxpayers).append_column("date_of_birth", no_dates),
+        "forms": pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
+        "addr": pa.table({"tin": [f"{i:09d}" for i in range(n)], "form_id": [0] * n}),
+        "restr": pa.table(
+            {
+                "tin": pa.array([], pa.string()),
+                "since": pa.array([], pa.date32()),
+                "until": pa.array([], pa.date32()),
+            }
+        ),
+        "pairs": pa.table(
+            {"request_id": [f"R{i:03d}" for i in range(n)], "tin": [f"{i:09d}" for i in range(n)]}
+        ),
+    }
+
+
+def _levels(engine: Engine) -> list[dict[str, int]]:
+    for name, table in _tables().items():
+        engine.register(name, table)
+    engine.run(comparison_steps(on=date(2025, 6, 27), dialect=engine.dialect))
+    columns = ", ".join(f"{c.name}_level" for c in COMPARISONS)
+    return engine.arrow(f"SELECT {columns} FROM compared ORDER BY request_id").to_pylist()
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkEngine]:
+    with SparkEngine() as engine:
+        yield engine
+
+
+def test_every_case_has_the_same_levels_on_both_engines(spark: SparkEngine) -> None:
+    with DuckDBEngine(threads=1) as duck:
+        want = _levels(duck)
+    got = _levels(spark)
+    assert got == want
+    expected = [level for *_, level in NAME_CASES] + [level for _, level in ADDRESS_CASES]
+    labels = [
+        NAME.labels()[row["name_level"]]
+        if i < len(NAME_CASES)
+        else ADDRESS.labels()[row["address_level"]]
+        for i, row in enumerate(got)
+    ]
+    assert labels == expected
