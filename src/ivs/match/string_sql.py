@@ -14,14 +14,17 @@ They reproduce DuckDB's ``jaro_winkler_similarity`` and ``damerau_levenshtein`` 
   ``(m/|a| + m/|b| + (m - t/2)/m) / 3`` in that order of floating-point operations; 0 when
   either string is empty or nothing matches;
 - Winkler adds ``prefix · 0.1 · (1 - jaro)`` for a common prefix of up to 4 bytes, only when the
-  Jaro similarity exceeds 0.7;
+  Jaro similarity exceeds 0.7, rounded once (DuckDB's build computes that step as a fused
+  multiply-add; ``_fused_multiply_add`` does the same exactly);
 - Damerau–Levenshtein is the unrestricted distance (Lowrance–Wagner: a transposed pair may
   have edits between its letters), so ``CA`` to ``ABC`` is 2, not 3 as in optimal string
   alignment.
 
-``expand_spark_functions`` rewrites the calls ``ivs_jaro_winkler(a, b)`` and
-``ivs_damerau_levenshtein(a, b)`` (named in ``comparisons.FUNCTIONS``) inside a SQL text into
-these expressions; the engine applies it to every statement it runs.
+``ivs_levenshtein`` is Spark's own ``levenshtein`` over the bytes, as DuckDB counts them.
+``expand_spark_functions`` rewrites the calls ``ivs_jaro_winkler(a, b)``,
+``ivs_damerau_levenshtein(a, b)`` and ``ivs_levenshtein(a, b)`` (named in
+``comparisons.FUNCTIONS``) inside a SQL text into these expressions; the Spark engine applies it
+to every statement it runs.
 """
 
 from __future__ import annotations
