@@ -59,7 +59,7 @@ def _both(spark: SparkEngine, pairs: list[tuple[str | None, str | None]]) -> tup
         duck.register("pairs", table)
         expected = duck.arrow(DUCKDB_SQL).to_pylist()
     spark.register("pairs", table)
-    return spark.arrow(SPARK_SQL).to_pylist(), expected
+    return spark.arrow(expand_spark_functions(SPARK_SQL)).to_pylist(), expected
 
 
 @pytest.mark.spark

@@ -31,7 +31,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ivs.engines.duckdb_engine import EngineError, SqlStep
-from ivs.match.string_sql import expand_spark_functions
 
 __all__ = ["DEFAULT_MASTER", "SparkEngine"]
 
@@ -167,7 +166,7 @@ class SparkEngine:
             old.unpersist()
 
     def _sql(self, sql: str) -> DataFrame:
-        return self.spark.sql(expand_spark_functions(sql))
+        return self.spark.sql(sql)
 
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table queryable as ``name`` (through a Parquet file in the work folder)."""

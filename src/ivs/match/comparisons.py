@@ -8,9 +8,11 @@ standardization: ``r`` is the request, ``t`` the taxpayer, ``f`` an address of r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ivs.domain.errors import ConfigError
+from ivs.match.string_sql import expand_spark_functions
 
 __all__ = [
     "ADDRESS",
@@ -86,6 +88,9 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "false), 2)",
     },
 }
+
+# What a dialect does to finished SQL: Spark's has the string functions it lacks written out.
+EXPANSIONS: dict[str, Callable[[str], str]] = {"spark": expand_spark_functions}
 
 STREET_JW = 0.90
 
@@ -337,4 +342,6 @@ def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE
         for i, level in enumerate(comparison.levels)
         if level.condition
     ]
-    return f"CASE {' '.join(whens)} ELSE {len(comparison.levels) - 1} END"
+    sql = f"CASE {' '.join(whens)} ELSE {len(comparison.levels) - 1} END"
+    expand = EXPANSIONS.get(dialect)
+    return expand(sql) if expand is not None else sql

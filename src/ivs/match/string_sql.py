@@ -23,8 +23,8 @@ They reproduce DuckDB's ``jaro_winkler_similarity`` and ``damerau_levenshtein`` 
 ``ivs_levenshtein`` is Spark's own ``levenshtein`` over the bytes, as DuckDB counts them.
 ``expand_spark_functions`` rewrites the calls ``ivs_jaro_winkler(a, b)``,
 ``ivs_damerau_levenshtein(a, b)`` and ``ivs_levenshtein(a, b)`` (named in
-``comparisons.FUNCTIONS``) inside a SQL text into these expressions; the Spark engine applies it
-to every statement it runs.
+``comparisons.FUNCTIONS``) inside a SQL text into these expressions; ``comparisons.level_sql``
+applies it to the Spark dialect's levels, so the engine receives plain Spark SQL.
 """
 
 from __future__ import annotations
