@@ -85,7 +85,7 @@ def simulate(
         table = disclosures_of(decisions)
     else:
         everything = without_intake(intake)
-        table = policy_disclosures(everything, index, policy, engine_choice)
+        table = policy_disclosures(everything, index, policy, engine_choice=engine_choice)
     result = PolicyResult(policy, intake.records.num_rows, table)
     return score_against_truth(result, truth) if truth is not None else result
 
