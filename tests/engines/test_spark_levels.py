@@ -14,6 +14,7 @@ from ivs.engines import DuckDBEngine
 from ivs.engines.base import Engine
 from ivs.engines.spark_engine import SparkEngine
 from ivs.match.comparisons import ADDRESS, COMPARISONS, NAME
+from ivs.match.name_masks import with_name_masks
 from ivs.match.pipeline import comparison_steps
 from ivs.standardize.address import standardize_address
 from ivs.standardize.name import standardize_name
@@ -46,8 +47,10 @@ def _tables() -> dict[str, pa.Table]:
     n = len(requests)
     no_dates = pa.array([None] * n, pa.date32())
     return {
-        "req": pa.Table.from_pylist(requests).append_column("dob", no_dates),
-        "tp": pa.Table.from_pylist(taxpayers).append_column("date_of_birth", no_dates),
+        "req": with_name_masks(pa.Table.from_pylist(requests).append_column("dob", no_dates)),
+        "tp": with_name_masks(
+            pa.Table.from_pylist(taxpayers).append_column("date_of_birth", no_dates)
+        ),
         "forms": pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
         "addr": pa.table({"tin": [f"{i:09d}" for i in range(n)], "form_id": [0] * n}),
         "restr": pa.table(

@@ -10,6 +10,7 @@ import pytest
 from ivs.domain.errors import ConfigError
 from ivs.engines import DuckDBEngine, SqlStep
 from ivs.match.comparisons import ADDRESS, COMPARISONS, FUNCTIONS, NAME, level_sql
+from ivs.match.name_masks import with_name_masks
 from ivs.match.pipeline import comparison_steps
 from ivs.standardize.address import standardize_address
 from ivs.standardize.name import standardize_name
@@ -35,14 +36,20 @@ def levels(
     with DuckDBEngine(threads=1) as engine:
         engine.register(
             "req",
-            pa.Table.from_pylist([req]).set_column(
-                list(req).index("dob"), "dob", pa.array([None], pa.date32())
+            with_name_masks(
+                pa.Table.from_pylist([req]).set_column(
+                    list(req).index("dob"), "dob", pa.array([None], pa.date32())
+                )
             ),
         )
         engine.register(
             "tp",
-            pa.Table.from_pylist([tp]).set_column(
-                list(tp).index("date_of_birth"), "date_of_birth", pa.array([None], pa.date32())
+            with_name_masks(
+                pa.Table.from_pylist([tp]).set_column(
+                    list(tp).index("date_of_birth"),
+                    "date_of_birth",
+                    pa.array([None], pa.date32()),
+                )
             ),
         )
         engine.register("forms", pa.Table.from_pylist([form]))

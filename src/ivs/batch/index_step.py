@@ -2,7 +2,8 @@
 
 Layout under ``$IVS_HOME/index/<fingerprint>/``:
 
-- ``taxpayers.parquet``   tin, tin_type, date_of_birth and the standardized name columns
+- ``taxpayers.parquet``   tin, tin_type, date_of_birth, the standardized name columns and
+  their token masks (match/name_masks.py)
 - ``address_forms.parquet`` one row per distinct address as filed, with standardized columns
 - ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record)
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
@@ -33,12 +34,13 @@ from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import file_sha256
 from ivs.formats.master import MasterFiles, locate_master, read_master_table
 from ivs.match.comparisons import functions_for
+from ivs.match.name_masks import name_masks
 from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
 
 __all__ = ["IndexInfo", "build_index", "ensure_index", "master_fingerprint"]
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 Step = Callable[[str], None]
 
 
@@ -132,6 +134,7 @@ def build_index(
     )
     columns = {c: taxpayers.column(c) for c in ("tin", "tin_type", "date_of_birth")}
     columns.update({c: names.column(c) for c in names.column_names})
+    columns.update(name_masks(names))
     pq.write_table(pa.table(columns), work / "taxpayers.parquet", compression="zstd")
     del names, columns
 

@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 from ivs.batch.index_step import IndexInfo
 from ivs.batch.intake_step import IntakeOutcome
 from ivs.engines.base import Engine
+from ivs.match.name_masks import name_masks
 
 __all__ = ["load_inputs", "requests_table"]
 
@@ -45,6 +46,7 @@ def requests_table(intake: IntakeOutcome) -> pa.Table:
     columns["request_id"] = intake.records.column("request_id")
     for name in ("tin_norm", "dob"):
         columns[name] = intake.verdicts.column(name)
+    columns.update(name_masks(intake.standardized))
     return pa.table(columns).filter(accepted)
 
 

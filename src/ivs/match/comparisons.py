@@ -63,6 +63,8 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "list_transform({b}, lambda y: {near}))))",
         # One row per element of a list, in a SELECT list.
         "unnest": "unnest",
+        # An ordered tuple of values (compared field by field, as min_by needs).
+        "row": "row",
         # Aggregate: the second largest {x} among the rows where {where} holds (NULL if none).
         "second_largest": "list({x} ORDER BY {x} DESC) FILTER (WHERE {where})[2]",
     },
@@ -84,6 +86,7 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "ends": "endswith",
         "all_similar": "forall({a}, x -> exists({b}, y -> {near}))",
         "unnest": "explode",
+        "row": "struct",
         "second_largest": "try_element_at(sort_array(collect_list({x}) FILTER (WHERE {where}), "
         "false), 2)",
     },

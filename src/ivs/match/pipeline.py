@@ -131,31 +131,54 @@ def comparison_steps(*, on: date, dialect: str = "duckdb") -> list[SqlStep]:
         GROUP BY p.request_id, p.tin
         """,
     )
+    address_level = f"coalesce(pa.address_level, {len(ADDRESS.levels) - 1})"
     # The typo-level name comparison is the costly one; it is tried only where the address
     # matches (conditions 2 and 3 must both hold for any disclosure).
-    gate = (
-        f"coalesce(pa.address_level, {len(ADDRESS.levels) - 1}) IN "
-        f"({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())})"
+    gate = f"c.address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())})"
+    scalar_levels = ",\n".join(
+        f"{level_sql(c, dialect)} AS {c.name}_level"
+        for c in COMPARISONS
+        if c.name not in ("name", "address")
     )
-    levels = {
-        c.name: level_sql(c, dialect, address_gate=gate) for c in COMPARISONS if c.name != "address"
-    }
-    level_columns = ",\n".join(f"{sql} AS {name}_level" for name, sql in levels.items())
-    compared = SqlStep(
-        "compared",
+    # Every name level but the last needs the two names to share a string, or (the typo
+    # level) the address to match; where neither can hold, the level is known without
+    # reading the name lists (name_masks.py), which most pairs of the address rules are.
+    names_may_agree = (
+        f"coalesce(({address_level} IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())})) "
+        "OR r.name_last = t.name_last OR r.name_tokens_mask = t.name_tokens_mask "
+        "OR (r.name_surname_mask & t.name_surname_mask) <> 0 "
+        "OR (r.name_given_mask & t.name_surname_mask) <> 0, FALSE)"
+    )
+    pair_levels = SqlStep(
+        "pair_levels",
         f"""
-        SELECT p.*, {level_columns},
-               coalesce(pa.address_level, {len(ADDRESS.levels) - 1}) AS address_level,
+        SELECT p.*, {scalar_levels},
+               {address_level} AS address_level,
                pa.address_form_id,
                EXISTS (SELECT 1 FROM restr x WHERE x.tin = p.tin AND x.since <= DATE '{on}'
-                       AND (x.until IS NULL OR x.until >= DATE '{on}')) AS restricted
+                       AND (x.until IS NULL OR x.until >= DATE '{on}')) AS restricted,
+               {names_may_agree} AS names_may_agree
         FROM pairs p
         JOIN req r ON r.request_id = p.request_id
         JOIN tp t ON t.tin = p.tin
         LEFT JOIN pair_address pa ON pa.request_id = p.request_id AND pa.tin = p.tin
         """,
     )
-    return [best_address, compared]
+    compared = SqlStep(
+        "compared",
+        f"""
+        SELECT c.*, {level_sql(NAME, dialect, address_gate=gate)} AS name_level
+        FROM pair_levels c
+        JOIN req r ON r.request_id = c.request_id
+        JOIN tp t ON t.tin = c.tin
+        WHERE c.names_may_agree
+        UNION ALL
+        SELECT c.*, {len(NAME.levels) - 1} AS name_level
+        FROM pair_levels c
+        WHERE NOT c.names_may_agree
+        """,
+    )
+    return [best_address, pair_levels, compared]
 
 
 def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list[SqlStep]:
@@ -173,6 +196,9 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
     # One row per request: the best candidate overall, the best that meets conditions 2-3 and
     # is not told apart from the request, and the runner-up among those (uniqueness, rule 4).
     runner_up = functions_for(dialect)["second_largest"].format(x="match_weight", where="fits")
+    # The best is the heaviest; of equal weights, the lowest TIN, as the candidate lists order
+    # them, so the same batch names the same best candidate on every run and engine.
+    best = functions_for(dialect)["row"] + "(-match_weight, tin)"
     evidence = SqlStep(
         "request_evidence",
         f"""
@@ -187,9 +213,9 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                count(*) FILTER (WHERE name_address_ok) AS name_address_matches,
                count(*) FILTER (WHERE fits) AS plausible,
                max(match_weight) FILTER (WHERE fits) AS best_weight,
-               max_by(tin, match_weight) FILTER (WHERE fits) AS best_tin,
-               max_by(match_probability, match_weight) FILTER (WHERE fits) AS best_probability,
-               max_by(restricted, match_weight) FILTER (WHERE fits) AS best_restricted,
+               min_by(tin, {best}) FILTER (WHERE fits) AS best_tin,
+               min_by(match_probability, {best}) FILTER (WHERE fits) AS best_probability,
+               min_by(restricted, {best}) FILTER (WHERE fits) AS best_restricted,
                {runner_up} AS runner_up_weight,
                bool_or(tin_level = 1) FILTER (WHERE name_address_ok) AS any_tin_conflict,
                bool_or(dob_level = 1) FILTER (WHERE name_address_ok) AS any_dob_conflict,

@@ -29,6 +29,7 @@ from ivs.formats.records import read_records
 from ivs.intake.record_checks import RecordContext, record_verdicts
 from ivs.match.comparisons import COMPARISONS
 from ivs.match.model import MatchModel
+from ivs.match.name_masks import with_name_masks
 from ivs.match.pipeline import BLOCKING_RULES, comparison_steps
 from ivs.review.decision_text import decision_text
 from ivs.standardize.address import standardize_addresses
@@ -152,7 +153,7 @@ def _standardized_request(record: pa.Table, manifest: Manifest) -> pa.Table:
     verdicts = record_verdicts(
         record, standardized, RecordContext(submitted_on=manifest.submitted_at.date())
     )
-    return (
+    return with_name_masks(
         standardized.append_column("request_id", record.column("request_id"))
         .append_column("tin_norm", verdicts.column("tin_norm"))
         .append_column("dob", verdicts.column("dob"))

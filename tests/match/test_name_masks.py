@@ -1,0 +1,168 @@
+"""Name masks: the scalar test that spares most pairs the name lists must never hide a level."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+from tests.match.test_comparisons import ADDRESS_OF_RECORD, NAME_CASES
+
+from ivs.engines import DuckDBEngine
+from ivs.match.comparisons import NAME, level_sql
+from ivs.match.name_masks import MASK_COLUMNS, name_masks, token_mask, with_name_masks
+from ivs.match.pipeline import comparison_steps
+from ivs.standardize.address import standardize_address
+from ivs.standardize.name import standardize_name, standardize_names
+
+LISTS = pa.list_(pa.string())
+
+
+def test_a_row_has_the_bits_of_its_strings_and_none_of_an_empty_list() -> None:
+    lists = pa.array([["A", "B"], [], None, ["B"], [None, "A"], ["A", "B", "A"]], LISTS)
+    a, b = token_mask(pa.array([["A"]], LISTS))[0], token_mask(pa.array([["B"]], LISTS))[0]
+    assert list(token_mask(lists)) == [a | b, 0, 0, b, a, a | b]
+    assert bin(int(a)).count("1") == bin(int(b)).count("1") == 1
+
+
+def test_a_slice_and_a_chunked_column_give_the_same_masks() -> None:
+    lists = pa.array([["X"], ["Y", "Z"], [], ["Z"], None], LISTS)
+    whole = token_mask(lists)
+    assert list(token_mask(lists.slice(2))) == list(whole[2:])
+    chunked = pa.chunked_array([lists.slice(0, 2), lists.slice(2)])
+    assert list(token_mask(chunked)) == list(whole)
+    assert len(token_mask(pa.chunked_array([], LISTS))) == 0
+
+
+def test_masks_are_int64_columns_of_every_mask_name() -> None:
+    names = standardize_names(
+        pa.table({"last_name": ["GARCIA", None], "first_name": ["JOSE", "ANA"]})
+    )
+    masks = name_masks(names)
+    assert set(masks) == set(MASK_COLUMNS)
+    assert all(m.type == pa.int64() and m.null_count == 0 for m in masks.values())
+    assert with_name_masks(with_name_masks(names)).num_columns == names.num_columns + 3
+
+
+# Every name of the hand-made cases against every other, at the address of record (the typo
+# level may apply) and elsewhere (it may not).
+# Every name of the hand-made cases, and names drawn from tokens that are variants, typos,
+# particles and compounds of one another, in either field and any order.
+TOKENS = (
+    "GARCIA",
+    "GRACIA",
+    "MARQUEZ",
+    "JOSE",
+    "LUIS",
+    "NGUYEN",
+    "VAN",
+    "ANH",
+    "DE LA",
+    "CRUZ",
+    "WILLIAM",
+    "BILL",
+    "MOHAMED",
+    "MUHAMMAD",
+    "ALI",
+    "MARIA",
+    "MARIO",
+    "LI",
+    "YI",
+)
+
+
+def _drawn_names(count: int) -> list[tuple[str | None, ...]]:
+    rng = random.Random(6103)
+    names: list[tuple[str | None, ...]] = []
+    for _ in range(count):
+        last = " ".join(rng.sample(TOKENS, rng.randint(1, 2)))
+        first = " ".join(rng.sample(TOKENS, rng.randint(1, 2)))
+        names.append((last, first, None, None))
+    return names
+
+
+NAMES = sorted(
+    {n for asked, taxpayer, _ in NAME_CASES for n in (asked, taxpayer)} | set(_drawn_names(80)),
+    key=str,
+)
+ELSEWHERE = ("9 OTHER RD", None, "DALLAS", "TX", "75201")
+
+
+def _all_pairs() -> tuple[list[dict[str, object]], list[dict[str, object]], pa.Table]:
+    requests, taxpayers = [], []
+    for i, name in enumerate(NAMES):
+        taxpayers.append({**standardize_name(*name), "tin": f"{i:09d}"})
+        for where, address in (("home", ADDRESS_OF_RECORD), ("away", ELSEWHERE)):
+            requests.append(
+                {
+                    **standardize_name(*name),
+                    **standardize_address(*address),
+                    "request_id": f"R{i:03d}{where}",
+                    "tin_norm": None,
+                }
+            )
+    pairs = pa.table(
+        {
+            "request_id": [r["request_id"] for r, _ in itertools.product(requests, taxpayers)],
+            "tin": [t["tin"] for _, t in itertools.product(requests, taxpayers)],
+        }
+    )
+    return requests, taxpayers, pairs
+
+
+def test_the_masks_never_hide_a_name_level() -> None:
+    requests, taxpayers, pairs = _all_pairs()
+    no_dates = pa.nulls(len(requests), pa.date32())
+    with DuckDBEngine(threads=1) as engine:
+        engine.register(
+            "req", with_name_masks(pa.Table.from_pylist(requests).append_column("dob", no_dates))
+        )
+        engine.register(
+            "tp",
+            with_name_masks(
+                pa.Table.from_pylist(taxpayers).append_column(
+                    "date_of_birth", pa.nulls(len(taxpayers), pa.date32())
+                )
+            ),
+        )
+        engine.register(
+            "forms",
+            pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
+        )
+        engine.register(
+            "addr",
+            pa.table({"tin": [t["tin"] for t in taxpayers], "form_id": [0] * len(taxpayers)}),
+        )
+        engine.register(
+            "restr",
+            pa.table(
+                {
+                    "tin": pa.array([], pa.string()),
+                    "since": pa.array([], pa.date32()),
+                    "until": pa.array([], pa.date32()),
+                }
+            ),
+        )
+        engine.register("pairs", pairs)
+        engine.run(comparison_steps(on=date(2025, 6, 27)))
+        # The level as the lists alone decide it, for every pair, beside the pipeline's.
+        gate = "c.address_level IN (0, 1, 2)"
+        rows = engine.arrow(
+            f"""
+            SELECT c.name_level, c.names_may_agree,
+                   {level_sql(NAME, "duckdb", address_gate=gate)} AS from_lists
+            FROM compared c
+            JOIN req r ON r.request_id = c.request_id
+            JOIN tp t ON t.tin = c.tin
+            """
+        )
+    assert rows.num_rows == len(requests) * len(taxpayers)
+    pipeline = np.asarray(rows.column("name_level"))
+    from_lists = np.asarray(rows.column("from_lists"))
+    assert (pipeline == from_lists).all()
+    # The prefilter does spare pairs, and the pairs it spares include none that match.
+    spared = ~np.asarray(rows.column("names_may_agree"))
+    assert spared.any()
+    assert (from_lists[spared] == len(NAME.levels) - 1).all()
