@@ -439,9 +439,12 @@ def run_batch(
             ]
         )
         raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
-    # The counterfactual's matching runs on a second thread while the decisions are committed.
-    pool = ThreadPoolExecutor(max_workers=1)
+    # Beside the single-threaded commit, on other threads: the counterfactual's matching and
+    # the working decisions file; beside the response, the decisions file (Arrow and the
+    # engine release the interpreter while they work).
+    pool = ThreadPoolExecutor(max_workers=2)
     tin_only: Future[pa.Table] | None = None
+    work_written: Future[None] | None = None
     try:
         status = _register_batch(store, ledger, intake, out_dir, now)
         work_path = _work_decisions_path(settings, batch_id)
@@ -500,7 +503,9 @@ def run_batch(
                         "ivs.index": str(index.folder.resolve()),
                     }
                 )
-                _write_parquet(matched, work_path)
+                # Not needed before the commit: a run stopped before it is written matches
+                # again, to the same decisions, and resumes after what was committed.
+                work_written = pool.submit(_write_parquet, matched, work_path)
             tin_only = pool.submit(_tin_only_disclosures, intake, index, engine_choice)
             account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
             with store.begin() as conn:
@@ -533,17 +538,23 @@ def run_batch(
         t = time.perf_counter()
         announce("writing decisions and response")
         decisions = committed_decisions(store, matched, batch_id)
-        _write_parquet(decisions.drop_columns(["request_state"]), decisions_path)
+        decisions_written = pool.submit(
+            _write_parquet, decisions.drop_columns(["request_state"]), decisions_path
+        )
         # The index the batch was matched against, for `ivs explain` and review releases.
         matched_index = Path((matched.schema.metadata or {})[b"ivs.index"].decode())
         record_inputs(out_dir, batch_id, manifest=manifest, master=master, index=matched_index)
-        enqueue_reviews(store, batch_id, decisions_path)
+        enqueue_reviews(store, batch_id, decisions_path, decisions=decisions)
         outcomes = _counts(decisions.column("outcome"))
         codes = _counts(decisions.column("decision_code"))
         counterfactual = _counterfactual(tin_only.result(), decisions) if tin_only else None
         with store.connect() as conn:
             cleared = agency_status(conn, m.requesting_agency).cleared
         sha = write_response(response_path, response_table(decisions)) if cleared else None
+        # Both files are whole before the batch is marked answered.
+        decisions_written.result()
+        if work_written is not None:
+            work_written.result()
         with store.begin() as conn:
             ledger.lock(conn)
             current = conn.execute(

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
@@ -122,23 +123,33 @@ def _case(row: Any) -> ReviewCase:
 
 
 def enqueue_reviews(
-    engine: sa.Engine, batch_id: str, decisions_path: Path, *, now: datetime | None = None
+    engine: sa.Engine,
+    batch_id: str,
+    decisions_path: Path,
+    *,
+    decisions: pa.Table | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Open a case for every REVIEW record of the batch not already queued; returns how many."""
+    """Open a case for every REVIEW record of the batch not already queued; returns how many.
+
+    The records are read from ``decisions_path`` unless ``decisions``, the table being written
+    there, is given.
+    """
     ensure_review_tables(engine)
-    decisions = pq.read_table(
-        decisions_path,
-        columns=[
-            "request_id",
-            "_row",
-            "decision_code",
-            "best_tin",
-            "match_probability",
-            "match_weight",
-            "rule_set",
-        ],
+    columns = [
+        "request_id",
+        "_row",
+        "decision_code",
+        "best_tin",
+        "match_probability",
+        "match_weight",
+        "rule_set",
+    ]
+    if decisions is None:
+        decisions = pq.read_table(decisions_path, columns=columns)
+    review = decisions.select(columns).filter(
+        pc.equal(decisions.column("decision_code"), DecisionCode.REVIEW)
     )
-    review = decisions.filter(pc.equal(decisions.column("decision_code"), DecisionCode.REVIEW))
     stamp = (now or datetime.now().astimezone()).isoformat(timespec="seconds")
     added = 0
     with engine.begin() as conn:
