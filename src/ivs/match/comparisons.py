@@ -3,7 +3,8 @@
 Each comparison is a list of levels, best first; a pair takes the first level whose condition
 holds. Conditions are written with a handful of functions whose names differ by engine (see
 ``FUNCTIONS``), so the same comparison runs on DuckDB and on Spark. Columns come from
-standardization: ``r`` is the request, ``t`` the taxpayer, ``f`` an address of record.
+standardization (and, for names, their token masks: name_masks.py): ``r`` is the request,
+``t`` the taxpayer, ``f`` an address of record.
 """
 
 from __future__ import annotations
@@ -154,6 +155,15 @@ _SWAPPED_AGREES = (
     "AND NOT ({size}(r.name_given_tokens) > 1 AND {size}(t.name_surname_tokens) > 1 "
     "AND {first}(r.name_given_tokens, 1) <> {first}(t.name_surname_tokens, 1))"
 )
+# Scalar guards from the names' token masks (name_masks.py): necessary for the list test they
+# precede (two lists that share a string share its bit), so they change no level, and they
+# spare most pairs the list functions.
+_SURNAMES_MAY_SHARE = "(r.name_surname_mask & t.name_surname_mask) <> 0"
+_SAME_TOKEN_SET_MAY_HOLD = "r.name_tokens_mask = t.name_tokens_mask"
+_FIELDS_MAY_BE_SWAPPED = (
+    "(r.name_given_mask & t.name_surname_mask) <> 0 "
+    "AND (r.name_surname_mask & t.name_given_mask) <> 0"
+)
 NAME = Comparison(
     "name",
     "The request's name against the taxpayer's, order-free over standardized tokens.",
@@ -165,30 +175,32 @@ NAME = Comparison(
         ),
         Level(
             "reordered",
-            # Equal sizes first: a cheap test that spares most pairs the two sorts.
-            "{size}(r.name_tokens) = {size}(t.name_tokens) "
+            # Cheap tests first: they spare most pairs the two sorts.
+            _SAME_TOKEN_SET_MAY_HOLD + " AND {size}(r.name_tokens) = {size}(t.name_tokens) "
             "AND {sort}(r.name_tokens) = {sort}(t.name_tokens)",
             "the same name tokens in another order (family-first or swapped fields)",
         ),
         Level(
             "given_and_surname",
-            "{overlap}(r.name_surname_tokens, t.name_surname_tokens) AND "
-            + _FIRST_GIVEN
+            _SURNAMES_MAY_SHARE
             + " AND "
+            + _FIRST_GIVEN
+            + " AND {overlap}(r.name_surname_tokens, t.name_surname_tokens) AND "
             + _PATERNAL_AGREES,
             "the first given name and a surname agree (e.g. one surname of a compound or "
             "the middle name dropped)",
         ),
         Level(
             "swapped",
-            "{overlap}(r.name_given_keys, t.name_surname_keys) "
+            _FIELDS_MAY_BE_SWAPPED + " AND {overlap}(r.name_given_keys, t.name_surname_keys) "
             "AND {overlap}(r.name_surname_keys, t.name_given_keys) AND " + _SWAPPED_AGREES,
             "given name and surname exchanged between fields (keys also join particles, "
             "so VAN ANH matches VANANH)",
         ),
         Level(
             "variant",
-            "{overlap}(r.name_surname_keys, t.name_surname_keys) AND "
+            _SURNAMES_MAY_SHARE
+            + " AND {overlap}(r.name_surname_keys, t.name_surname_keys) AND "
             + _FIRST_GIVEN_KEY
             + " AND "
             + _PATERNAL_AGREES,
@@ -197,11 +209,11 @@ NAME = Comparison(
         Level(
             "typo",
             # Cheapest tests first: each AND spares the pairs it fails the costlier ones after it.
-            "{address_gate} AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 "
-            "AND {size}({distinct}(r.name_tokens)) >= 2 "
-            "AND {size}({distinct}(t.name_tokens)) >= 2 AND "
+            "{address_gate} AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 AND "
             + _FIRST_GIVEN_NEAR
-            + " AND ({size}({distinct}(r.name_tokens)) > {size}({distinct}(t.name_tokens))"
+            + " AND {size}({distinct}(r.name_tokens)) >= 2 "
+            "AND {size}({distinct}(t.name_tokens)) >= 2"
+            " AND ({size}({distinct}(r.name_tokens)) > {size}({distinct}(t.name_tokens))"
             " OR {all_similar_rt})"
             " AND ({size}({distinct}(t.name_tokens)) > {size}({distinct}(r.name_tokens))"
             " OR {all_similar_tr})",
@@ -213,7 +225,7 @@ NAME = Comparison(
         ),
         Level(
             "surname_only",
-            "{overlap}(r.name_surname_keys, t.name_surname_keys)",
+            _SURNAMES_MAY_SHARE + " AND {overlap}(r.name_surname_keys, t.name_surname_keys)",
             "only the surname agrees: a different person of the same family name",
         ),
         Level("other", "", "the names disagree"),
