@@ -101,6 +101,9 @@ class MatchOutput:
     pair_counts: dict[str, int]
     blocking_recall: float | None
     step_seconds: dict[str, float]
+    # (request_id, tin): pairs found by the request's TIN whose names match, what the TIN-only
+    # counterfactual discloses for these requests.
+    named_by_tin: pa.Table
 
 
 # Per candidate, what the decisions file records (``candidate_list``), in this order.
@@ -175,6 +178,7 @@ def match_batch(
                 FROM scored WHERE by_tin AND tin_level = 0 AND name_ok AND address_ok"""
         ).to_pylist()[0]
         recall = verified["found"] / verified["n"] if verified["n"] else None
+        named_by_tin = engine.arrow("SELECT request_id, tin FROM scored WHERE by_tin AND name_ok")
         step("deciding")
         # Every record, in the records' order, with its evidence (none for rejected records).
         engine.register(
@@ -238,7 +242,7 @@ def match_batch(
     }
     for name in ("street_address", "unit", "city", "state", "zip"):
         columns[f"disclosed_{name}"] = pc.if_else(disclosed, joined.column(name), None)
-    return MatchOutput(pa.table(columns), pair_counts, recall, step_seconds)
+    return MatchOutput(pa.table(columns), pair_counts, recall, step_seconds, named_by_tin)
 
 
 def response_table(decisions: pa.Table) -> pa.Table:
@@ -356,11 +360,54 @@ def _request_states(intake: IntakeOutcome) -> pa.ChunkedArray | pa.Array:
 
 
 def _tin_only_disclosures(
-    intake: IntakeOutcome, index: IndexInfo, engine_choice: EngineChoice
+    intake: IntakeOutcome,
+    index: IndexInfo,
+    engine_choice: EngineChoice,
+    named_by_tin: pa.Table | None,
 ) -> pa.Table:
-    # One engine thread: this runs beside the ledger commit, which keeps the other core busy.
-    return policy_disclosures(
-        without_intake(intake), index, "tin-only", threads=1, engine_choice=engine_choice
+    """What the TIN-only rule discloses on the batch: (request_id, tin) per record.
+
+    Where this run matched a record by the very TIN the request gave (an accepted record whose
+    normalized TIN is its raw TIN), the run's own name levels answer (``named_by_tin``): they
+    are computed by the same steps on the same columns. The other records with a TIN (rejected
+    ones, and TINs that normalization changed) are matched again by raw TIN, on one engine
+    thread: this runs beside the ledger commit, which keeps the other core busy.
+    """
+    everything = without_intake(intake)
+    raw_tin = everything.verdicts.column("tin_norm")
+    if named_by_tin is None:
+        return policy_disclosures(
+            everything, index, "tin-only", threads=1, engine_choice=engine_choice
+        )
+    accepted = pc.is_null(intake.verdicts.column("rejection_code"))
+    answered = pc.and_(
+        accepted, pc.fill_null(pc.equal(raw_tin, intake.verdicts.column("tin_norm")), False)
+    )
+    has_tin = pc.fill_null(pc.greater(pc.utf8_length(raw_tin), 0), False)
+    remaining = pc.and_(has_tin, pc.invert(answered))
+    asked = pa.table(
+        {
+            "request_id": intake.records.column("request_id").filter(answered),
+            "tin": raw_tin.filter(answered),
+        }
+    )
+    from_run = named_by_tin.join(asked, keys=["request_id", "tin"], join_type="left semi")
+    if not pc.any(remaining).as_py():
+        return from_run.select(["request_id", "tin"])
+    rest = IntakeOutcome(
+        intake.manifest,
+        intake.records.filter(remaining),
+        intake.standardized.filter(remaining),
+        intake.verdicts.filter(remaining),
+        {},
+        None,
+    )
+    matched_again = policy_disclosures(
+        without_intake(rest), index, "tin-only", threads=1, engine_choice=engine_choice
+    )
+    return pa.concat_tables(
+        [from_run.select(["request_id", "tin"]), matched_again.select(["request_id", "tin"])],
+        promote_options="permissive",
     )
 
 
@@ -486,6 +533,7 @@ def run_batch(
             index = ensure_index(master, settings, step=announce, engine_choice=engine_choice)
             timings["index"] = time.perf_counter() - t
             matched = _stored_decisions(work_path, m.digest)
+            named_by_tin: pa.Table | None = None
             if matched is None:
                 t = time.perf_counter()
                 output = match_batch(
@@ -495,6 +543,7 @@ def run_batch(
                 timings.update({f"  {name}": secs for name, secs in output.step_seconds.items()})
                 result.pair_counts = output.pair_counts
                 result.blocking_recall = output.blocking_recall
+                named_by_tin = output.named_by_tin
                 matched = output.decisions.append_column("request_state", _request_states(intake))
                 matched = matched.replace_schema_metadata(
                     {
@@ -506,7 +555,9 @@ def run_batch(
                 # Not needed before the commit: a run stopped before it is written matches
                 # again, to the same decisions, and resumes after what was committed.
                 work_written = pool.submit(_write_parquet, matched, work_path)
-            tin_only = pool.submit(_tin_only_disclosures, intake, index, engine_choice)
+            tin_only = pool.submit(
+                _tin_only_disclosures, intake, index, engine_choice, named_by_tin
+            )
             account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
             with store.begin() as conn:
                 conn.execute(
