@@ -393,7 +393,7 @@ def _tin_only_disclosures(
     )
     from_run = named_by_tin.join(asked, keys=["request_id", "tin"], join_type="left semi")
     if not pc.any(remaining).as_py():
-        return from_run.select(["request_id", "tin"])
+        return from_run
     rest = IntakeOutcome(
         intake.manifest,
         intake.records.filter(remaining),
@@ -405,10 +405,7 @@ def _tin_only_disclosures(
     matched_again = policy_disclosures(
         without_intake(rest), index, "tin-only", threads=1, engine_choice=engine_choice
     )
-    return pa.concat_tables(
-        [from_run.select(["request_id", "tin"]), matched_again.select(["request_id", "tin"])],
-        promote_options="permissive",
-    )
+    return pa.concat_tables([from_run, matched_again], promote_options="permissive")
 
 
 def _counterfactual(tin_only: pa.Table, final: pa.Table) -> dict[str, int]:

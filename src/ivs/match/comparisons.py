@@ -22,6 +22,7 @@ __all__ = [
     "DOB",
     "FUNCTIONS",
     "NAME",
+    "NAMES_MAY_SHARE_A_STRING",
     "NAME_MATCH_LEVELS",
     "SUFFIX",
     "TIN",
@@ -160,9 +161,15 @@ _SWAPPED_AGREES = (
 # spare most pairs the list functions.
 _SURNAMES_MAY_SHARE = "(r.name_surname_mask & t.name_surname_mask) <> 0"
 _SAME_TOKEN_SET_MAY_HOLD = "r.name_tokens_mask = t.name_tokens_mask"
+_GIVEN_MAY_BE_A_SURNAME = "(r.name_given_mask & t.name_surname_mask) <> 0"
 _FIELDS_MAY_BE_SWAPPED = (
-    "(r.name_given_mask & t.name_surname_mask) <> 0 "
-    "AND (r.name_surname_mask & t.name_given_mask) <> 0"
+    _GIVEN_MAY_BE_A_SURNAME + " AND (r.name_surname_mask & t.name_given_mask) <> 0"
+)
+# Necessary for every name level but typo (which needs the address to match) and other: the
+# pairs where it fails are "other" unless the address matches.
+NAMES_MAY_SHARE_A_STRING = (
+    f"r.name_last = t.name_last OR {_SAME_TOKEN_SET_MAY_HOLD} OR {_SURNAMES_MAY_SHARE} "
+    f"OR {_GIVEN_MAY_BE_A_SURNAME}"
 )
 NAME = Comparison(
     "name",

@@ -26,6 +26,7 @@ from ivs.match.comparisons import (
     COMPARISONS,
     NAME,
     NAME_MATCH_LEVELS,
+    NAMES_MAY_SHARE_A_STRING,
     functions_for,
     level_sql,
 )
@@ -145,9 +146,7 @@ def comparison_steps(*, on: date, dialect: str = "duckdb") -> list[SqlStep]:
     # reading the name lists (name_masks.py), which most pairs of the address rules are.
     names_may_agree = (
         f"coalesce(({address_level} IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())})) "
-        "OR r.name_last = t.name_last OR r.name_tokens_mask = t.name_tokens_mask "
-        "OR (r.name_surname_mask & t.name_surname_mask) <> 0 "
-        "OR (r.name_given_mask & t.name_surname_mask) <> 0, FALSE)"
+        f"OR {NAMES_MAY_SHARE_A_STRING}, FALSE)"
     )
     pair_levels = SqlStep(
         "pair_levels",
