@@ -1,14 +1,15 @@
 """What recording a batch on the ledger costs: `commit_decisions` for a 1.28 M-record batch.
 
     .venv/bin/python benchmarks/bench_commit.py [--records 1280000] [--disclosed 0.58]
-        [--chunk 10000] [--database-url URL]
+        [--chunk 50000] [--database-url URL]
 
 Builds a decisions table shaped as `ivs run` makes it (a share of records DISCLOSED with an
 address), registers the batch, and times the exactly-once commit: per chunk, the hold check,
 one ``record_decision`` entry per record, one ``disclosure`` entry per disclosure, the records'
 rows and the progress mark, in one durable transaction. Then `committed_decisions` (what the
-response is written from). SQLite under a temporary $IVS_HOME unless --database-url is given
-(PostgreSQL: in a schema of its own, dropped afterwards).
+response is written from) and the signed head `ivs run` ends with. SQLite under a temporary
+$IVS_HOME unless --database-url is given (PostgreSQL: in a schema of its own, dropped
+afterwards).
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ def main() -> None:
         started = time.perf_counter()
         committed_decisions(store, table, "BENCH")
         read_back = time.perf_counter() - started
+        started = time.perf_counter()
+        ledger.checkpoint()
+        checkpoint = time.perf_counter() - started
         with store.connect() as conn:
             size = conn.execute(sa.text("SELECT count(*) FROM ledger_entries")).scalar_one()
         backend = "PostgreSQL" if args.database_url else "SQLite (WAL, synchronous=FULL)"
@@ -121,7 +125,7 @@ def main() -> None:
             f"{backend}: {args.records:,} records ({args.disclosed:.0%} disclosed), "
             f"{size:,} entries, chunks of {args.chunk:,}: commit {commit:.1f}s "
             f"({args.records / commit:,.0f} records/s; CPU {commit_cpu:.1f}s), "
-            f"read back {read_back:.1f}s"
+            f"read back {read_back:.1f}s, final signed head {checkpoint * 1000:.0f} ms"
         )
         if args.database_url:
             store.dispose()
