@@ -1,7 +1,7 @@
 """What recording a batch on the ledger costs: `commit_decisions` for a 1.28 M-record batch.
 
     .venv/bin/python benchmarks/bench_commit.py [--records 1280000] [--disclosed 0.58]
-        [--chunk 50000] [--database-url URL]
+        [--chunk 200000] [--database-url URL]
 
 Builds a decisions table shaped as `ivs run` makes it (a share of records DISCLOSED with an
 address), registers the batch, and times the exactly-once commit: per chunk, the hold check,
@@ -67,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=1_280_000)
     parser.add_argument("--disclosed", type=float, default=0.58)
-    parser.add_argument("--chunk", type=int, default=50_000)
+    parser.add_argument("--chunk", type=int, default=200_000)  # commit_chunk_records
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
