@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         default=0.999, gt=0.0, le=1.0, description="Match probability at or above: disclose."
     )
     commit_chunk_records: int = Field(
-        default=50_000,
+        default=200_000,
         gt=0,
         description="Records decided per ledger transaction (each commit is durable).",
     )

@@ -21,12 +21,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivs.domain.errors import LedgerError, NotFound, StoreError
 from ivs.ledger.audit import VerifyReport, verify_log
 from ivs.ledger.entries import Entry, EntryKind
-from ivs.ledger.merkle import MerkleFrontier, leaf_hash
+from ivs.ledger.merkle import AppendedNodes, MerkleFrontier, leaf_hash, leaf_hashes
 from ivs.ledger.proof_documents import ConsistencyProof, InclusionProof
 from ivs.ledger.proofs import consistency_proof, inclusion_proof
 from ivs.ledger.stored_tree import MIN_STORED_LEVEL, StoredTree
 from ivs.ledger.tree_head import SignedTreeHead, TreeHead, sign_tree_head
-from ivs.store.bulk import insert_rows
+from ivs.store.bulk import insert_columns
 from ivs.store.ledger_tables import (
     ledger_entries,
     ledger_signed_heads,
@@ -46,6 +46,25 @@ def _now() -> datetime:
 
 def _stamp(at: datetime) -> str:
     return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _subtree_columns(grown: AppendedNodes) -> dict[str, Sequence[object]]:
+    """Level, position and hash of each stored subtree the append completed, in the order
+    appending one entry at a time writes them: by the entry that completes them, then by
+    level."""
+    keyed: list[tuple[int, int, int, bytes]] = []
+    for level in range(MIN_STORED_LEVEL, grown.height):
+        start, hashes = grown.completed(level)
+        keyed.extend(
+            ((position + 1) << level, level, position, value)
+            for position, value in enumerate(hashes, start)
+        )
+    keyed.sort()
+    return {
+        "level": [row[1] for row in keyed],
+        "position": [row[2] for row in keyed],
+        "hash": [row[3] for row in keyed],
+    }
 
 
 class Ledger:
@@ -157,26 +176,28 @@ class Ledger:
             raise LedgerError(f"{len(encoded)} entries encoded for {len(kinds)} kinds")
         now = _now()
         created = _stamp(now)
-        entry_rows: list[tuple[object, ...]] = []
-        subtree_rows: list[tuple[object, ...]] = []
-        head_rows: list[dict[str, object]] = []
-        for index, (kind, data) in enumerate(zip(kinds, encoded, strict=True), start=first):
-            leaf = leaf_hash(data)
-            completed = frontier.append_with_subtrees(leaf)
-            for level in range(MIN_STORED_LEVEL, len(completed)):
-                subtree_rows.append((level, index >> level, completed[level]))
-            entry_rows.append((index, kind, data, leaf, created))
-            if frontier.size % self._interval == 0:
-                head_rows.append(
-                    self._head_row(self._sign(frontier.size, frontier.root(), now), now)
-                )
-        insert_rows(
+        leaves = leaf_hashes(encoded)
+        grown = frontier.extend_with_nodes(leaves)
+        insert_columns(
             conn,
             ledger_entries,
-            ("entry_index", "kind", "entry", "leaf_hash", "created_at"),
-            entry_rows,
+            {
+                "entry_index": range(first, grown.new_size),
+                "kind": kinds,
+                "entry": encoded,
+                "leaf_hash": leaves,
+                "created_at": [created] * len(leaves),
+            },
         )
-        insert_rows(conn, ledger_subtrees, ("level", "position", "hash"), subtree_rows)
+        insert_columns(conn, ledger_subtrees, _subtree_columns(grown))
+        head_rows = [
+            self._head_row(self._sign(size, grown.root(size), now), now)
+            for size in range(
+                first - first % self._interval + self._interval,
+                grown.new_size + 1,
+                self._interval,
+            )
+        ]
         if head_rows:
             conn.execute(ledger_signed_heads.insert(), head_rows)
         conn.execute(
@@ -184,7 +205,7 @@ class Ledger:
             .where(ledger_state.c.state_id == 1)
             .values(tree_size=frontier.size, frontier=frontier.to_bytes())
         )
-        return range(first, frontier.size)
+        return range(first, grown.new_size)
 
     def _sign(self, size: int, root: bytes, now: datetime) -> SignedTreeHead:
         head = TreeHead(size=size, root=root, timestamp_ms=int(now.timestamp() * 1000))
