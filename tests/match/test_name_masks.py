@@ -125,26 +125,14 @@ def _name_levels(masks: Callable[[pa.Table], pa.Table]) -> pa.Table:
     """Every pair's name level, and whether the masks let it reach the lists."""
     requests, taxpayers, pairs = _all_pairs()
     with DuckDBEngine(threads=1) as engine:
-        engine.register(
-            "req",
-            masks(
-                with_name_masks(
-                    pa.Table.from_pylist(requests).append_column(
-                        "dob", pa.nulls(len(requests), pa.date32())
-                    )
-                )
-            ),
-        )
-        engine.register(
-            "tp",
-            masks(
-                with_name_masks(
-                    pa.Table.from_pylist(taxpayers).append_column(
-                        "date_of_birth", pa.nulls(len(taxpayers), pa.date32())
-                    )
-                )
-            ),
-        )
+        for name, rows, no_date in (
+            ("req", requests, "dob"),
+            ("tp", taxpayers, "date_of_birth"),
+        ):
+            table = pa.Table.from_pylist(rows).append_column(
+                no_date, pa.nulls(len(rows), pa.date32())
+            )
+            engine.register(name, masks(with_name_masks(table)))
         engine.register(
             "forms",
             pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
