@@ -52,19 +52,29 @@ def _subtree_columns(grown: AppendedNodes) -> dict[str, Sequence[object]]:
     """Level, position and hash of each stored subtree the append completed, in the order
     appending one entry at a time writes them: by the entry that completes them, then by
     level."""
-    keyed: list[tuple[int, int, int, bytes]] = []
-    for level in range(MIN_STORED_LEVEL, grown.height):
-        start, hashes = grown.completed(level)
-        keyed.extend(
-            ((position + 1) << level, level, position, value)
-            for position, value in enumerate(hashes, start)
-        )
-    keyed.sort()
-    return {
-        "level": [row[1] for row in keyed],
-        "position": [row[2] for row in keyed],
-        "hash": [row[3] for row in keyed],
-    }
+    completed = [grown.completed(level) for level in range(grown.height)]
+    levels: list[int] = []
+    positions: list[int] = []
+    hashes: list[bytes] = []
+    if len(completed) <= MIN_STORED_LEVEL:
+        return {"level": levels, "position": positions, "hash": hashes}
+    # Every stored subtree ends where one of the lowest stored level ends: walk those in order
+    # and add, after each, the larger subtrees that end with it (one step per 16 entries).
+    start, lowest = completed[MIN_STORED_LEVEL]
+    for offset, value in enumerate(lowest):
+        position = start + offset
+        levels.append(MIN_STORED_LEVEL)
+        positions.append(position)
+        hashes.append(value)
+        level, end = MIN_STORED_LEVEL + 1, position + 1  # end in subtrees of that level
+        while not end & 1:
+            end >>= 1
+            first, above = completed[level]
+            levels.append(level)
+            positions.append(end - 1)
+            hashes.append(above[end - 1 - first])
+            level += 1
+    return {"level": levels, "position": positions, "hash": hashes}
 
 
 class Ledger:
