@@ -18,6 +18,21 @@ from ivs.standardize.name import standardize_name
 ADDRESS_OF_RECORD = ("100 N MAIN ST", "APT 4", "HOUSTON", "TX", "77002")
 
 
+NO_RESTRICTIONS = pa.table(
+    {
+        "tin": pa.array([], pa.string()),
+        "since": pa.array([], pa.date32()),
+        "until": pa.array([], pa.date32()),
+    }
+)
+
+
+def masked_table(rows: list[dict[str, object]], date_column: str) -> pa.Table:
+    """Standardized rows as the engine holds them: name masks, and no date of birth."""
+    table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != date_column} for r in rows])
+    return with_name_masks(table.append_column(date_column, pa.nulls(len(rows), pa.date32())))
+
+
 def levels(
     request_name: tuple[str, ...],
     taxpayer_name: tuple[str, ...],
@@ -34,36 +49,11 @@ def levels(
     tp = {**standardize_name(*taxpayer_name), "tin": "123456789", "date_of_birth": None}
     form = {**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}
     with DuckDBEngine(threads=1) as engine:
-        engine.register(
-            "req",
-            with_name_masks(
-                pa.Table.from_pylist([req]).set_column(
-                    list(req).index("dob"), "dob", pa.array([None], pa.date32())
-                )
-            ),
-        )
-        engine.register(
-            "tp",
-            with_name_masks(
-                pa.Table.from_pylist([tp]).set_column(
-                    list(tp).index("date_of_birth"),
-                    "date_of_birth",
-                    pa.array([None], pa.date32()),
-                )
-            ),
-        )
+        engine.register("req", masked_table([req], "dob"))
+        engine.register("tp", masked_table([tp], "date_of_birth"))
         engine.register("forms", pa.Table.from_pylist([form]))
         engine.register("addr", pa.table({"tin": ["123456789"], "form_id": [0]}))
-        engine.register(
-            "restr",
-            pa.table(
-                {
-                    "tin": pa.array([], pa.string()),
-                    "since": pa.array([], pa.date32()),
-                    "until": pa.array([], pa.date32()),
-                }
-            ),
-        )
+        engine.register("restr", NO_RESTRICTIONS)
         engine.run(
             [
                 SqlStep("pairs", "SELECT 'R1' AS request_id, '123456789' AS tin"),

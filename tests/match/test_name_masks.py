@@ -9,7 +9,12 @@ from datetime import date
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from tests.match.test_comparisons import ADDRESS_OF_RECORD, NAME_CASES
+from tests.match.test_comparisons import (
+    ADDRESS_OF_RECORD,
+    NAME_CASES,
+    NO_RESTRICTIONS,
+    masked_table,
+)
 
 from ivs.engines import DuckDBEngine
 from ivs.match.comparisons import NAME
@@ -125,14 +130,8 @@ def _name_levels(masks: Callable[[pa.Table], pa.Table]) -> pa.Table:
     """Every pair's name level, and whether the masks let it reach the lists."""
     requests, taxpayers, pairs = _all_pairs()
     with DuckDBEngine(threads=1) as engine:
-        for name, rows, no_date in (
-            ("req", requests, "dob"),
-            ("tp", taxpayers, "date_of_birth"),
-        ):
-            table = pa.Table.from_pylist(rows).append_column(
-                no_date, pa.nulls(len(rows), pa.date32())
-            )
-            engine.register(name, masks(with_name_masks(table)))
+        engine.register("req", masks(masked_table(requests, "dob")))
+        engine.register("tp", masks(masked_table(taxpayers, "date_of_birth")))
         engine.register(
             "forms",
             pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
@@ -141,16 +140,7 @@ def _name_levels(masks: Callable[[pa.Table], pa.Table]) -> pa.Table:
             "addr",
             pa.table({"tin": [t["tin"] for t in taxpayers], "form_id": [0] * len(taxpayers)}),
         )
-        engine.register(
-            "restr",
-            pa.table(
-                {
-                    "tin": pa.array([], pa.string()),
-                    "since": pa.array([], pa.date32()),
-                    "until": pa.array([], pa.date32()),
-                }
-            ),
-        )
+        engine.register("restr", NO_RESTRICTIONS)
         engine.register("pairs", pairs)
         engine.run(comparison_steps(on=date(2025, 6, 27)))
         return engine.arrow(
