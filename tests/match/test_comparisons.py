@@ -9,10 +9,18 @@ import pytest
 
 from ivs.domain.errors import ConfigError
 from ivs.engines import DuckDBEngine, SqlStep
-from ivs.match.comparisons import ADDRESS, COMPARISONS, FUNCTIONS, NAME, level_sql
+from ivs.match.comparisons import (
+    ADDRESS,
+    ADDRESS_MATCH_LEVELS,
+    COMPARISONS,
+    FUNCTIONS,
+    NAME,
+    STREET_MAY_AGREE,
+    level_sql,
+)
 from ivs.match.name_masks import with_name_masks
 from ivs.match.pipeline import comparison_steps
-from ivs.standardize.address import standardize_address
+from ivs.standardize.address import standardize_address, standardize_addresses
 from ivs.standardize.name import standardize_name
 
 ADDRESS_OF_RECORD = ("100 N MAIN ST", "APT 4", "HOUSTON", "TX", "77002")
@@ -117,6 +125,87 @@ ADDRESS_CASES: list[tuple[tuple[str | None, ...], str]] = [
 @pytest.mark.parametrize(("address", "level"), ADDRESS_CASES)
 def test_address_levels(address: tuple[str | None, ...], level: str) -> None:
     assert levels(*NAME_PAIR, request_address=address)["address"] == level
+
+
+# Streets of one ZIP code that share a house number: the number_zip rule's raw material.
+STREETS_OF_A_ZIP = (
+    "N MAIN ST",
+    "MAIN ST",
+    "MAIN CT",
+    "NORTHEAST MAIN ST",
+    "OAK DR",
+    "OAKS DR",
+    "E ELM ST",
+    "ELM ST",
+    "MARTIN LUTHER KING JR BLVD",
+    "CAMINO REAL",
+    "BROADWAY",
+    "AVENUE B",
+)
+
+
+def _one_edit_variants(text: str) -> set[str]:
+    """Every deletion and transposition of ``text``, and substitutions and insertions of a few
+    letters: the typing errors a request's street carries."""
+    variants = {text}
+    for i in range(len(text)):
+        variants.add(text[:i] + text[i + 1 :])
+        variants.add(text[:i] + text[i + 1 : i + 2] + text[i] + text[i + 2 :])
+        for letter in "AEX":
+            variants.add(text[:i] + letter + text[i + 1 :])
+            variants.add(text[:i] + letter + text[i:])
+    return variants
+
+
+def test_number_zip_keeps_every_address_that_can_match_at_its_number_and_zip() -> None:
+    """STREET_MAY_AGREE (the number_zip rule's street test) holds for every pair of addresses
+    with the same house number and ZIP whose level is exact, street_typo or unit_differs: the
+    rule drops only addresses no request can match there."""
+    units = (None, "APT 4", "APT 5")
+    asked = [
+        (f"100 {variant}", units[i % 3])
+        for street in STREETS_OF_A_ZIP
+        for i, variant in enumerate(sorted(_one_edit_variants(street)))
+    ]
+    on_record = [(f"100 {street}", unit) for street in STREETS_OF_A_ZIP for unit in units[:2]]
+
+    def standardized(rows: list[tuple[str, str | None]]) -> pa.Table:
+        raw = pa.table(
+            {
+                "street_address": [street for street, _ in rows],
+                "unit": [unit for _, unit in rows],
+                "city": ["HOUSTON"] * len(rows),
+                "state": ["TX"] * len(rows),
+                "zip": ["77002"] * len(rows),
+            }
+        )
+        return standardize_addresses(raw)
+
+    labels = ADDRESS.labels()
+    match_here = [labels.index(label) for label in ("exact", "street_typo", "unit_differs")]
+    agree = STREET_MAY_AGREE.format(**FUNCTIONS["duckdb"])
+    with DuckDBEngine(threads=1) as engine:
+        engine.register("req", standardized(asked))
+        engine.register("forms", standardized(on_record))
+        counts = engine.arrow(
+            f"""
+            SELECT count(*) FILTER (WHERE lvl IN ({", ".join(map(str, match_here))})
+                                    AND NOT agrees) AS missed,
+                   count(*) FILTER (WHERE lvl IN ({", ".join(map(str, match_here))})) AS matching,
+                   count(*) FILTER (WHERE NOT agrees) AS dropped,
+                   count(*) FILTER (WHERE lvl = {labels.index("street_typo")}) AS typos
+            FROM (SELECT {level_sql(ADDRESS, "duckdb")} AS lvl, coalesce({agree}, FALSE) AS agrees
+                  FROM req r, forms f
+                  WHERE r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5)
+            """
+        ).to_pylist()[0]
+    assert counts["missed"] == 0
+    # Not a test that cannot fail: many pairs match, many typos among them, and the other
+    # streets of the ZIP are dropped.
+    assert counts["matching"] > 500
+    assert counts["typos"] > 400
+    assert counts["dropped"] > len(asked) * 5
+    assert ADDRESS_MATCH_LEVELS - {"exact_city"} <= {labels[i] for i in match_here}
 
 
 def test_every_dialect_names_every_function() -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "NAME",
     "NAMES_MAY_SHARE_A_STRING",
     "NAME_MATCH_LEVELS",
+    "STREET_MAY_AGREE",
     "SUFFIX",
     "TIN",
     "Comparison",
@@ -240,6 +241,23 @@ NAME = Comparison(
 )
 
 _UNIT_AGREES = "r.addr_unit_id IS NOT DISTINCT FROM f.addr_unit_id"
+# The street name within typing error.
+_STREET_NEAR = (
+    f"({{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
+    "OR {lev}(r.addr_street_name, f.addr_street_name) <= 1)"
+)
+# A mistyped suffix (OAK DRIBE) or directional (NOETHEAST MAIN) that the parser could not read,
+# left in the street name beside the recorded name.
+_SUFFIX_IN_STREET = "{starts}(r.addr_street_name, f.addr_street_name || ' ')"
+_DIRECTIONAL_IN_STREET = "{ends}(r.addr_street_name, ' ' || f.addr_street_name)"
+# Necessary for the levels exact, street_typo and unit_differs at an address of record with the
+# request's house number and ZIP code: each needs the same delivery line or one of
+# street_typo's street tests. The number_zip blocking rule keeps only such addresses (the same
+# number on another street of the ZIP is nobody's address match). Cheap tests first.
+STREET_MAY_AGREE = (
+    "(r.addr_line = f.addr_line OR r.addr_street_name = f.addr_street_name "
+    f"OR {_SUFFIX_IN_STREET} OR {_DIRECTIONAL_IN_STREET} OR {_STREET_NEAR})"
+)
 ADDRESS = Comparison(
     "address",
     "The request's address against the taxpayer's best-agreeing address of record (any year).",
@@ -259,19 +277,13 @@ ADDRESS = Comparison(
             "street_typo",
             "r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5 "
             f"AND {_UNIT_AGREES} AND ("
-            # The street name mistyped, suffix and directionals as recorded ...
-            f"(({{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
-            "OR {lev}(r.addr_street_name, f.addr_street_name) <= 1) "
+            f"({_STREET_NEAR} "
             "AND r.addr_suffix IS NOT DISTINCT FROM f.addr_suffix "
             "AND r.addr_predir IS NOT DISTINCT FROM f.addr_predir "
             "AND r.addr_postdir IS NOT DISTINCT FROM f.addr_postdir) "
-            # ... or a mistyped suffix (OAK DRIBE) or directional (NOETHEAST MAIN) that the
-            # parser could not read, left in the street name beside the recorded name.
-            "OR (r.addr_suffix IS NULL AND f.addr_suffix IS NOT NULL "
-            "AND {starts}(r.addr_street_name, f.addr_street_name || ' ') "
+            f"OR (r.addr_suffix IS NULL AND f.addr_suffix IS NOT NULL AND {_SUFFIX_IN_STREET} "
             "AND r.addr_predir IS NOT DISTINCT FROM f.addr_predir) "
-            "OR (r.addr_predir IS NULL AND f.addr_predir IS NOT NULL "
-            "AND {ends}(r.addr_street_name, ' ' || f.addr_street_name) "
+            f"OR (r.addr_predir IS NULL AND f.addr_predir IS NOT NULL AND {_DIRECTIONAL_IN_STREET} "
             "AND r.addr_suffix IS NOT DISTINCT FROM f.addr_suffix))",
             "same house number, unit and ZIP; the street name, or an unreadable suffix or "
             "directional, within typing error; a recorded suffix or directional must agree "

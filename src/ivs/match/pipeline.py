@@ -24,9 +24,11 @@ from ivs.match.comparisons import (
     ADDRESS,
     ADDRESS_MATCH_LEVELS,
     COMPARISONS,
+    EXPANSIONS,
     NAME,
     NAME_MATCH_LEVELS,
     NAMES_MAY_SHARE_A_STRING,
+    STREET_MAY_AGREE,
     functions_for,
     level_sql,
 )
@@ -39,10 +41,12 @@ __all__ = ["BLOCKING_RULES", "BlockingRule", "blocking_step", "comparison_steps"
 class BlockingRule:
     name: str
     description: str
-    sql: str  # yields (request_id, tin); {unnest} stands for the dialect's function
+    sql: str  # yields (request_id, tin); {unnest}, {jw} ... stand for the dialect's functions
 
     def sql_for(self, dialect: str) -> str:
-        return self.sql.format(**functions_for(dialect))
+        sql = self.sql.format(**functions_for(dialect))
+        expand = EXPANSIONS.get(dialect)
+        return expand(sql) if expand is not None else sql
 
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
@@ -53,9 +57,10 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     ),
     BlockingRule(
         "number_zip",
-        "house number and ZIP code of any address of record",
-        """SELECT r.request_id, a.tin FROM req r
+        "house number and ZIP code of any address of record, its street name within typing error",
+        f"""SELECT r.request_id, a.tin FROM req r
            JOIN forms f ON r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5
+            AND {STREET_MAY_AGREE}
            JOIN addr a ON a.form_id = f.form_id""",
     ),
     BlockingRule(
