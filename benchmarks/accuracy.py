@@ -58,6 +58,8 @@ def one_seed(work: Path, seed: int, taxpayers: int, requests: int) -> dict[str, 
         str(seed),
         home=home,
     )
+    # The store and the ledger's signing key, which every run records to.
+    ivs("init", home=home)
     manifest = world / "batch" / f"SYN-{seed}-A.manifest.json"
     common = ("--master", str(world / "master"), "--signers", str(world / "signers.json"))
     ivs("run", str(manifest), *common, "--out", str(world / "out"), home=home)
