@@ -405,14 +405,50 @@ def load_json_object(path: Path) -> dict[str, object]:
     return value
 
 
+# What makes Python's csv writer (QUOTE_MINIMAL, CRLF) quote a value.
+_QUOTED_CHARACTERS = (b'"', b",", b"\r", b"\n")
+
+
+def _may_need_quotes(values: list[pa.ChunkedArray], columns: tuple[str, ...]) -> bool:
+    """Whether a name or value may hold a character that must be quoted, read straight from
+    the string columns' data buffers (bytes a slice leaves out can only answer yes: safe)."""
+    if any(c in name.encode() for name in columns for c in _QUOTED_CHARACTERS):
+        return True
+    for column in values:
+        for chunk in column.chunks:
+            data = chunk.buffers()[2]
+            if data is not None:
+                raw = data.to_pybytes()
+                if any(c in raw for c in _QUOTED_CHARACTERS):
+                    return True
+    return False
+
+
 def csv_bytes(table: pa.Table, columns: tuple[str, ...]) -> bytes:
     """RFC 4180 CSV of ``columns`` (nulls written empty), quoted only where a value needs it.
 
-    Arrow's writer quotes every string; plain values are easier on the requester's tools.
+    Arrow's writer quotes every string ("needed") or nothing ("none"); plain values are
+    easier on the requester's tools. Where no value needs quotes, Arrow writes the very bytes
+    Python's csv writer would, in a fraction of the time; otherwise Python's writer does it.
     """
+    values = [pc.fill_null(table.column(c).cast(pa.string()), "") for c in columns]
+    # Python's writer also quotes a row's only field when it is empty.
+    if len(columns) < 2 or _may_need_quotes(values, columns):
+        return python_csv_bytes(values, columns)
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(
+        pa.table(values, names=list(columns)),
+        sink,
+        pacsv.WriteOptions(eol="\r\n", quoting_style="none", quoting_header="none"),
+    )
+    written: bytes = sink.getvalue().to_pybytes()
+    return written
+
+
+def python_csv_bytes(values: list[pa.ChunkedArray], columns: tuple[str, ...]) -> bytes:
+    """``csv_bytes`` by Python's csv writer: string columns without nulls, in order."""
     sink = io.StringIO(newline="")
     writer = csv.writer(sink, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
-    values = [pc.fill_null(table.column(c).cast(pa.string()), "").to_pylist() for c in columns]
-    writer.writerows(zip(*values, strict=True))
+    writer.writerows(zip(*(v.to_pylist() for v in values), strict=True))
     return sink.getvalue().encode("utf-8")
