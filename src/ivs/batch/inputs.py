@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 from ivs.batch.index_step import IndexInfo
 from ivs.batch.intake_step import IntakeOutcome
 from ivs.engines.base import Engine
+from ivs.engines.duckdb_engine import SqlStep
 from ivs.match.name_masks import name_masks
 
 __all__ = ["load_inputs", "requests_table"]
@@ -50,9 +51,17 @@ def requests_table(intake: IntakeOutcome) -> pa.Table:
     return pa.table(columns).filter(accepted)
 
 
-def load_inputs(engine: Engine, intake: IntakeOutcome, index: IndexInfo) -> None:
-    """The accepted requests and the index tables, under the names the match steps use."""
+def load_inputs(
+    engine: Engine, intake: IntakeOutcome, index: IndexInfo, *, requested_tins_only: bool = False
+) -> None:
+    """The accepted requests and the index tables, under the names the match steps use.
+
+    ``requested_tins_only`` narrows the taxpayers and their addresses to the TINs the requests
+    give, for steps that pair by TIN alone: a few thousand requests then cost a scan of the
+    index, not one per step (the TIN-only counterfactual beside a run's ledger commit).
+    """
     engine.register("req", requests_table(intake))
+    narrowed = {"tp", "addr", "forms"} if requested_tins_only else set()
     for name, source in (
         ("tp", "taxpayers"),
         ("forms", "address_forms"),
@@ -61,4 +70,15 @@ def load_inputs(engine: Engine, intake: IntakeOutcome, index: IndexInfo) -> None
         ("restr", "restrictions"),
         ("last_known", "last_known"),
     ):
-        engine.load_parquet(name, index.path(source))
+        engine.load_parquet(f"index_{name}" if name in narrowed else name, index.path(source))
+    if narrowed:
+        engine.run(
+            [
+                SqlStep("tp", "SELECT * FROM index_tp WHERE tin IN (SELECT tin_norm FROM req)"),
+                SqlStep("addr", "SELECT * FROM index_addr WHERE tin IN (SELECT tin FROM tp)"),
+                SqlStep(
+                    "forms",
+                    "SELECT * FROM index_forms WHERE form_id IN (SELECT form_id FROM addr)",
+                ),
+            ]
+        )

@@ -52,7 +52,7 @@ def policy_disclosures(
     ``threads`` bounds DuckDB's threads (a cluster decides Spark's)."""
     with engine_choice.open(threads=threads) as engine:
         dialect = engine.dialect
-        load_inputs(engine, intake, index)
+        load_inputs(engine, intake, index, requested_tins_only=policy == "tin-only")
         on = intake.manifest.submitted_at.date()
         if policy == "tin-only":
             pairs = SqlStep(
