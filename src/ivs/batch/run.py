@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
@@ -332,8 +333,9 @@ def _register_batch(
 
 def _work_decisions_path(settings: Settings, batch_id: str) -> Path:
     # Working data (purged after retention): the decisions as matched, before holds, so a
-    # resumed or repeated run answers from exactly what was committed.
-    return Path(settings.home) / "work" / batch_id / "decisions.parquet"
+    # resumed or repeated run answers from exactly what was committed. Arrow IPC, read by
+    # this program alone: with the candidate lists it is written in a sixth of Parquet's time.
+    return Path(settings.home) / "work" / batch_id / "decisions.arrow"
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
@@ -343,10 +345,28 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
     partial.replace(path)
 
 
+def _write_work_decisions(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    options = pa.ipc.IpcWriteOptions(compression="zstd")
+    with (
+        pa.OSFile(str(partial), "wb") as sink,
+        pa.ipc.new_file(sink, table.schema, options=options) as writer,
+    ):
+        writer.write_table(table)
+    partial.replace(path)
+
+
 def _stored_decisions(path: Path, digest: str) -> pa.Table | None:
-    if not path.is_file():
+    # Working decisions stored as Parquet, before they were Arrow IPC, are read as well.
+    legacy = path.with_suffix(".parquet")
+    if path.is_file():
+        with pa.OSFile(str(path), "rb") as source:
+            table = pa.ipc.open_file(source).read_all()
+    elif legacy.is_file():
+        table = pq.read_table(legacy)
+    else:
         return None
-    table = pq.read_table(path)
     metadata = table.schema.metadata or {}
     if metadata.get(b"ivs.manifest_digest") != digest.encode():
         return None
@@ -551,7 +571,7 @@ def run_batch(
                 )
                 # Not needed before the commit: a run stopped before it is written matches
                 # again, to the same decisions, and resumes after what was committed.
-                work_written = pool.submit(_write_parquet, matched, work_path)
+                work_written = pool.submit(_write_work_decisions, matched, work_path)
             tin_only = pool.submit(
                 _tin_only_disclosures, intake, index, engine_choice, named_by_tin
             )

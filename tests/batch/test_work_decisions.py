@@ -1,0 +1,49 @@
+"""The working decisions a resumed or repeated run answers from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ivs.batch.run import _stored_decisions, _write_work_decisions
+
+
+def _decisions(digest: str) -> pa.Table:
+    candidates = pa.array(
+        [[{"tin": "123456789", "w": 20.5}], None],
+        pa.list_(pa.struct([("tin", pa.string()), ("w", pa.float64())])),
+    )
+    table = pa.table(
+        {
+            "request_id": ["R1", "R2"],
+            "outcome": ["DISCLOSED", "NOT_DISCLOSED"],
+            "candidate_list": candidates,
+        }
+    )
+    return table.replace_schema_metadata({"ivs.manifest_digest": digest, "ivs.rule_set": "r"})
+
+
+def test_written_decisions_read_back_whole(tmp_path: Path) -> None:
+    path = tmp_path / "work" / "B1" / "decisions.arrow"
+    _write_work_decisions(_decisions("abc"), path)
+    stored = _stored_decisions(path, "abc")
+    assert stored is not None
+    assert stored.equals(_decisions("abc"))
+    assert stored.schema.metadata == _decisions("abc").schema.metadata
+    assert not path.with_name(path.name + ".partial").exists()
+
+
+def test_another_batchs_decisions_are_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.arrow"
+    _write_work_decisions(_decisions("abc"), path)
+    assert _stored_decisions(path, "other") is None
+    assert _stored_decisions(tmp_path / "absent.arrow", "abc") is None
+
+
+def test_parquet_left_by_an_earlier_release_is_read(tmp_path: Path) -> None:
+    pq.write_table(_decisions("abc"), tmp_path / "decisions.parquet")
+    stored = _stored_decisions(tmp_path / "decisions.arrow", "abc")
+    assert stored is not None
+    assert stored.equals(_decisions("abc"))
