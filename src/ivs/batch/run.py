@@ -338,11 +338,21 @@ def _work_decisions_path(settings: Settings, batch_id: str) -> Path:
     return Path(settings.home) / "work" / batch_id / "decisions.arrow"
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
+def _write_unpublished(table: pa.Table, path: Path) -> Path:
+    """``table`` as Parquet beside ``path``; the caller renames it into place when it stands."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     pq.write_table(table, partial, compression="zstd")
-    partial.replace(path)
+    return partial
+
+
+def _unchanged_by_commit(matched: pa.Table, committed: pa.Table) -> bool:
+    """Whether every record was committed as matched (no hold changed an outcome): the
+    decisions file written from ``matched`` is then the committed one."""
+    return all(
+        pc.all(pc.equal(matched.column(name), committed.column(name))).as_py()
+        for name in ("outcome", "decision_code")
+    )
 
 
 def _write_work_decisions(table: pa.Table, path: Path) -> None:
@@ -503,12 +513,13 @@ def run_batch(
             ]
         )
         raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
-    # Beside the single-threaded commit, on other threads: the counterfactual's matching and
-    # the working decisions file; beside the response, the decisions file (Arrow and the
-    # engine release the interpreter while they work).
+    # Beside the single-threaded commit, on other threads: the counterfactual's matching, the
+    # working decisions file and the decisions file as matched (written again beside the
+    # response if a hold changed an outcome). Arrow and the engine release the interpreter.
     pool = ThreadPoolExecutor(max_workers=2)
     tin_only: Future[pa.Table] | None = None
     work_written: Future[None] | None = None
+    matched_written: Future[Path] | None = None
     try:
         status = _register_batch(store, ledger, intake, out_dir, now)
         work_path = _work_decisions_path(settings, batch_id)
@@ -575,6 +586,11 @@ def run_batch(
             tin_only = pool.submit(
                 _tin_only_disclosures, intake, index, engine_choice, named_by_tin
             )
+            # The decisions file as matched, beside the commit: it is the committed one
+            # unless a hold changes an outcome meanwhile, which is checked before it is used.
+            matched_written = pool.submit(
+                _write_unpublished, matched.drop_columns(["request_state"]), decisions_path
+            )
             account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
             with store.begin() as conn:
                 conn.execute(
@@ -606,9 +622,14 @@ def run_batch(
         t = time.perf_counter()
         announce("writing decisions and response")
         decisions = committed_decisions(store, matched, batch_id)
-        decisions_written = pool.submit(
-            _write_parquet, decisions.drop_columns(["request_state"]), decisions_path
-        )
+        if matched_written is not None and _unchanged_by_commit(matched, decisions):
+            decisions_written = matched_written
+        else:
+            if matched_written is not None:
+                matched_written.result()  # its file is written again below, from the record
+            decisions_written = pool.submit(
+                _write_unpublished, decisions.drop_columns(["request_state"]), decisions_path
+            )
         # The index the batch was matched against, for `ivs explain` and review releases.
         matched_index = Path((matched.schema.metadata or {})[b"ivs.index"].decode())
         record_inputs(out_dir, batch_id, manifest=manifest, master=master, index=matched_index)
@@ -620,7 +641,7 @@ def run_batch(
             cleared = agency_status(conn, m.requesting_agency).cleared
         sha = write_response(response_path, response_table(decisions)) if cleared else None
         # Both files are whole before the batch is marked answered.
-        decisions_written.result()
+        decisions_written.result().replace(decisions_path)
         if work_written is not None:
             work_written.result()
         with store.begin() as conn:
