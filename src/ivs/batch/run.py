@@ -350,7 +350,7 @@ def _unchanged_by_commit(matched: pa.Table, committed: pa.Table) -> bool:
     """Whether every record was committed as matched (no hold changed an outcome): the
     decisions file written from ``matched`` is then the committed one."""
     return all(
-        pc.all(pc.equal(matched.column(name), committed.column(name))).as_py()
+        pc.all(pc.fill_null(pc.equal(matched.column(name), committed.column(name)), False)).as_py()
         for name in ("outcome", "decision_code")
     )
 
