@@ -29,6 +29,7 @@ __all__ = [
     "TIN",
     "Comparison",
     "Level",
+    "expanded",
     "functions_for",
     "level_sql",
 ]
@@ -381,6 +382,10 @@ def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE
         for i, level in enumerate(comparison.levels)
         if level.condition
     ]
-    sql = f"CASE {' '.join(whens)} ELSE {len(comparison.levels) - 1} END"
+    return expanded(f"CASE {' '.join(whens)} ELSE {len(comparison.levels) - 1} END", dialect)
+
+
+def expanded(sql: str, dialect: str) -> str:
+    """Finished SQL as ``dialect`` runs it (Spark's with the string functions it lacks)."""
     expand = EXPANSIONS.get(dialect)
     return expand(sql) if expand is not None else sql

@@ -24,11 +24,11 @@ from ivs.match.comparisons import (
     ADDRESS,
     ADDRESS_MATCH_LEVELS,
     COMPARISONS,
-    EXPANSIONS,
     NAME,
     NAME_MATCH_LEVELS,
     NAMES_MAY_SHARE_A_STRING,
     STREET_MAY_AGREE,
+    expanded,
     functions_for,
     level_sql,
 )
@@ -44,9 +44,7 @@ class BlockingRule:
     sql: str  # yields (request_id, tin); {unnest}, {jw} ... stand for the dialect's functions
 
     def sql_for(self, dialect: str) -> str:
-        sql = self.sql.format(**functions_for(dialect))
-        expand = EXPANSIONS.get(dialect)
-        return expand(sql) if expand is not None else sql
+        return expanded(self.sql.format(**functions_for(dialect)), dialect)
 
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
