@@ -159,3 +159,21 @@ def test_the_masks_never_change_a_name_level() -> None:
     spared = pc.invert(guarded.column("names_may_agree"))
     assert pc.any(spared).as_py()
     assert set(pc.unique(guarded.column("name_level")).to_pylist()) == set(range(len(NAME.levels)))
+
+
+def test_the_first_given_names_keys_are_among_the_given_keys() -> None:
+    # What lets the given masks guard the first-given-key test (comparisons._FIRST_GIVEN_KEY).
+    names = standardize_names(
+        pa.table(
+            {
+                "last_name": [n[0] for n in NAMES],
+                "first_name": [n[1] for n in NAMES],
+                "middle_name": [n[2] for n in NAMES],
+            }
+        )
+    )
+    first_keys = names.column("name_first_keys").to_pylist()
+    given_keys = names.column("name_given_keys").to_pylist()
+    assert any(first_keys)
+    for first, given in zip(first_keys, given_keys, strict=True):
+        assert set(first or ()) <= set(given or ())

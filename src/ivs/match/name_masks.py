@@ -29,6 +29,7 @@ MASK_COLUMNS: dict[str, tuple[str, ...]] = {
     # Any surname token or key shared (given-and-surname, variant, surname-only levels), or a
     # given key of one side among the surname keys of the other (swapped level).
     "name_surname_mask": ("name_surname_tokens", "name_surname_keys"),
+    # Any given key shared (the first given name's keys are among them: variant level).
     "name_given_mask": ("name_given_keys",),
 }
 
