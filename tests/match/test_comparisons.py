@@ -218,3 +218,36 @@ def test_every_dialect_names_every_function() -> None:
 def test_unknown_dialect_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="unknown engine dialect"):
         level_sql(NAME, "oracle")
+
+
+def test_of_addresses_of_record_at_the_same_level_the_lowest_form_is_named() -> None:
+    # Three addresses of the taxpayer, none the request's, all in its ZIP code (same_zip):
+    # whichever order the engine meets them in, the pair names the same one.
+    streets = ("7 ELM ST", "9 OAK AVE", "3 PINE RD")
+    forms = [
+        {**standardize_address(street, None, "HOUSTON", "TX", "77002"), "form_id": form_id}
+        for street, form_id in zip(streets, (12, 5, 9), strict=True)
+    ]
+    req = {
+        **standardize_name("Lopez", "Ana", None, None),
+        **standardize_address(*ADDRESS_OF_RECORD),
+        "request_id": "R1",
+        "tin_norm": None,
+        "dob": None,
+    }
+    tp = {**standardize_name("LOPEZ", "ANA", None, None), "tin": "123456789", "date_of_birth": None}
+    with DuckDBEngine() as engine:
+        engine.register("req", masked_table([req], "dob"))
+        engine.register("tp", masked_table([tp], "date_of_birth"))
+        engine.register("forms", pa.Table.from_pylist(forms))
+        engine.register("addr", pa.table({"tin": ["123456789"] * 3, "form_id": [12, 5, 9]}))
+        engine.register("restr", NO_RESTRICTIONS)
+        engine.run(
+            [
+                SqlStep("pairs", "SELECT 'R1' AS request_id, '123456789' AS tin"),
+                *comparison_steps(on=date(2025, 6, 27)),
+            ]
+        )
+        row = engine.arrow("SELECT address_level, address_form_id FROM compared").to_pylist()[0]
+    assert ADDRESS.labels()[row["address_level"]] == "same_zip"
+    assert row["address_form_id"] == 5

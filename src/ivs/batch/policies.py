@@ -17,7 +17,7 @@ from ivs.batch.intake_step import IntakeOutcome
 from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.engines.duckdb_engine import SqlStep
 from ivs.match.comparisons import NAME, NAME_MATCH_LEVELS
-from ivs.match.pipeline import blocking_step, comparison_steps
+from ivs.match.pipeline import blocking_steps, comparison_steps
 
 __all__ = ["policy_disclosures", "without_intake"]
 
@@ -60,7 +60,7 @@ def policy_disclosures(
             )
             engine.run([pairs, *comparison_steps(on=on, dialect=dialect)])
             return engine.arrow(f"SELECT request_id, tin FROM compared WHERE {_name_ok_sql()}")
-        engine.run([blocking_step(dialect), *comparison_steps(on=on, dialect=dialect)])
+        engine.run([*blocking_steps(dialect), *comparison_steps(on=on, dialect=dialect)])
         return engine.arrow(
             f"""SELECT request_id, any_value(tin) AS tin FROM compared WHERE {_name_ok_sql()}
                 GROUP BY request_id HAVING count(*) = 1"""

@@ -23,7 +23,7 @@ from ivs.domain.errors import ConfigError
 from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
 from ivs.match.comparisons import ADDRESS, COMPARISONS, NAME, TIN
 from ivs.match.model import LevelWeight, MatchModel
-from ivs.match.pipeline import blocking_step, comparison_steps
+from ivs.match.pipeline import blocking_steps, comparison_steps
 
 __all__ = ["train_model"]
 
@@ -118,7 +118,7 @@ def train_model(
     u_counts = _level_counts(engine)
 
     step("estimating the prior from blocked pairs")
-    engine.run([blocking_step()])
+    engine.run(blocking_steps())
     requests = int(str(engine.scalar("SELECT count(*) FROM req")))
     with_tin = int(str(engine.scalar("SELECT count(*) FROM req WHERE tin_norm IS NOT NULL")))
     blocked = int(str(engine.scalar("SELECT count(*) FROM pairs")))
