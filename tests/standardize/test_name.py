@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ivs.domain.codes import REJECTION_CODES
@@ -238,6 +238,7 @@ _FIELD = st.one_of(st.none(), _TEXT, _NAME_WORDS)
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(last=_FIELD, first=_FIELD, middle=_FIELD, suffix=_FIELD)
+@example(last="DU-V", first=None, middle=None, suffix=None)  # a suffix hyphened to a particle
 def test_idempotent_on_canonical_output(
     last: str | None, first: str | None, middle: str | None, suffix: str | None
 ) -> None:

@@ -332,6 +332,12 @@ def _strip_suffix(found: list[str], forms: frozenset[str]) -> tuple[list[str], s
 def _control_source(text: str) -> str | None:
     """The first surname with its hyphen, as the IRS name control reads it."""
     found = [w[:MAX_TOKEN_LENGTH] for w in fold(text, keep_hyphens=True).split()[:MAX_TOKENS]]
+    # A suffix hyphened to the last word (DU-V, SMITH-JR) is a suffix, as parse_surname reads
+    # it: the control comes from the surname that is left.
+    if found and "-" in found[-1]:
+        rest, _, last = found[-1].rpartition("-")
+        if rest and last in _SURNAME_SUFFIX_FORMS:
+            found = [*found[:-1], rest, last]
     stripped, _ = _strip_suffix(found, _SURNAME_SUFFIX_FORMS)
     units = _join_particles(stripped)
     if not units:
