@@ -16,6 +16,7 @@ request: what the decision needs).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -129,8 +130,11 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
     return [number_zip_forms, pairs]
 
 
-def comparison_steps(*, on: date, dialect: str = "duckdb") -> list[SqlStep]:
-    """From ``pairs`` to ``compared``: every comparison's level for every pair."""
+def comparison_steps(
+    *, on: date, dialect: str = "duckdb", pair_columns: tuple[str, ...] = ("request_id", "tin")
+) -> list[SqlStep]:
+    """From ``pairs`` (whose columns are ``pair_columns``) to ``compared``: every comparison's
+    level for every pair."""
     best_address = SqlStep(
         "pair_address",
         f"""
@@ -179,21 +183,46 @@ def comparison_steps(*, on: date, dialect: str = "duckdb") -> list[SqlStep]:
         LEFT JOIN pair_address pa ON pa.request_id = p.request_id AND pa.tin = p.tin
         """,
     )
+    # The taxpayers' name columns join the pairs in a step of their own, before the requests'
+    # do: in one statement the engine joined the requests first and then held their name lists
+    # in the hash table of the taxpayer join, one copy per pair.
+    name_level = level_sql(NAME, dialect, address_gate=gate)
+    taxpayer_column = re.compile(r"\bt\.(name_\w+)")
+    taxpayer_columns = sorted(set(taxpayer_column.findall(name_level)))
+    name_level_from_pair_names = taxpayer_column.sub(r"c.t_\1", name_level)
+    pair_names = SqlStep(
+        "pair_names",
+        f"""
+        SELECT c.*, {", ".join(f"t.{column} AS t_{column}" for column in taxpayer_columns)}
+        FROM pair_levels c
+        JOIN tp t ON t.tin = c.tin
+        WHERE c.names_may_agree
+        """,
+    )
+    level_columns = ", ".join(
+        f"c.{column}"
+        for column in (
+            *pair_columns,
+            *(f"{c.name}_level" for c in COMPARISONS if c.name not in ("name", "address")),
+            "address_level",
+            "address_form_id",
+            "restricted",
+            "names_may_agree",
+        )
+    )
     compared = SqlStep(
         "compared",
         f"""
-        SELECT c.*, {level_sql(NAME, dialect, address_gate=gate)} AS name_level
-        FROM pair_levels c
+        SELECT {level_columns}, {name_level_from_pair_names} AS name_level
+        FROM pair_names c
         JOIN req r ON r.request_id = c.request_id
-        JOIN tp t ON t.tin = c.tin
-        WHERE c.names_may_agree
         UNION ALL
-        SELECT c.*, {len(NAME.levels) - 1} AS name_level
+        SELECT {level_columns}, {len(NAME.levels) - 1} AS name_level
         FROM pair_levels c
         WHERE NOT c.names_may_agree
         """,
     )
-    return [best_address, pair_levels, compared]
+    return [best_address, pair_levels, pair_names, compared]
 
 
 def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list[SqlStep]:
@@ -239,4 +268,10 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
         GROUP BY request_id
         """,
     )
-    return [*blocking_steps(dialect), *comparison_steps(on=on, dialect=dialect), scored, evidence]
+    pair_columns = ("request_id", "tin", *(f"by_{rule.name}" for rule in BLOCKING_RULES))
+    return [
+        *blocking_steps(dialect),
+        *comparison_steps(on=on, dialect=dialect, pair_columns=pair_columns),
+        scored,
+        evidence,
+    ]
