@@ -45,7 +45,12 @@ class BlockingRule:
     sql: str  # yields (request_id, tin); {unnest}, {jw} ... stand for the dialect's functions
 
     def sql_for(self, dialect: str) -> str:
-        return expanded(self.sql.format(**functions_for(dialect)), dialect)
+        return _in_dialect(self.sql, dialect)
+
+
+def _in_dialect(template: str, dialect: str) -> str:
+    """SQL written with {jw}, {unnest} ... as ``dialect`` runs it."""
+    return expanded(template.format(**functions_for(dialect)), dialect)
 
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
@@ -104,12 +109,10 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
     # addresses of record to their forms first (14 M rows at 10 M taxpayers, for 1 M forms).
     number_zip_forms = SqlStep(
         "number_zip_forms",
-        expanded(
+        _in_dialect(
             f"""SELECT r.request_id, f.form_id FROM req r
                 JOIN forms f ON r.addr_house_number = f.addr_house_number
-                 AND r.addr_zip5 = f.addr_zip5 AND {STREET_MAY_AGREE}""".format(
-                **functions_for(dialect)
-            ),
+                 AND r.addr_zip5 = f.addr_zip5 AND {STREET_MAY_AGREE}""",
             dialect,
         ),
     )
@@ -156,10 +159,9 @@ def comparison_steps(
     # The typo-level name comparison is the costly one; it is tried only where the address
     # matches (conditions 2 and 3 must both hold for any disclosure).
     gate = f"c.address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())})"
+    scalar_comparisons = [c for c in COMPARISONS if c.name not in ("name", "address")]
     scalar_levels = ",\n".join(
-        f"{level_sql(c, dialect)} AS {c.name}_level"
-        for c in COMPARISONS
-        if c.name not in ("name", "address")
+        f"{level_sql(c, dialect)} AS {c.name}_level" for c in scalar_comparisons
     )
     # Every name level but the last needs the two names to share a string, or (the typo
     # level) the address to match; where neither can hold, the level is known without
@@ -203,7 +205,7 @@ def comparison_steps(
         f"c.{column}"
         for column in (
             *pair_columns,
-            *(f"{c.name}_level" for c in COMPARISONS if c.name not in ("name", "address")),
+            *(f"{c.name}_level" for c in scalar_comparisons),
             "address_level",
             "address_form_id",
             "restricted",
