@@ -7,20 +7,21 @@ written here as expressions of Spark's higher-order functions (``aggregate``, ``
 
 They reproduce DuckDB's ``jaro_winkler_similarity`` and ``damerau_levenshtein`` exactly:
 
-- both work on UTF-8 **bytes**, as DuckDB does (``é`` against ``e`` is two edits). Each string is
-  re-read as ISO-8859-1 so that one byte becomes one character;
-- Jaro matches each byte of the second string, in order, to the first unmatched equal byte of
+- both work on characters (Unicode code points), as DuckDB 2 does: ``é`` against ``e`` is one
+  edit, and a combining accent is a character of its own. (DuckDB 1 counted UTF-8 bytes; the
+  project requires DuckDB 2.)
+- Jaro matches each character of the second string, in order, to the first unmatched equal one of
   the first string within ``max(len) / 2 - 1`` positions; similarity
   ``(m/|a| + m/|b| + (m - t/2)/m) / 3`` in that order of floating-point operations; 0 when
   either string is empty or nothing matches;
-- Winkler adds ``prefix · 0.1 · (1 - jaro)`` for a common prefix of up to 4 bytes, only when the
-  Jaro similarity exceeds 0.7, rounded once (DuckDB's build computes that step as a fused
-  multiply-add; ``_fused_multiply_add`` does the same exactly);
+- Winkler adds ``prefix · 0.1 · (1 - jaro)`` for a common prefix of up to 4 characters, only
+  when the Jaro similarity exceeds 0.7, rounded once (DuckDB's build computes that step as a
+  fused multiply-add; ``_fused_multiply_add`` does the same exactly);
 - Damerau–Levenshtein is the unrestricted distance (Lowrance–Wagner: a transposed pair may
   have edits between its letters), so ``CA`` to ``ABC`` is 2, not 3 as in optimal string
   alignment.
 
-``ivs_levenshtein`` is Spark's own ``levenshtein`` over the bytes, as DuckDB counts them.
+``ivs_levenshtein`` is Spark's own ``levenshtein``, which counts characters as DuckDB does.
 ``expand_spark_functions`` rewrites the calls ``ivs_jaro_winkler(a, b)``,
 ``ivs_damerau_levenshtein(a, b)`` and ``ivs_levenshtein(a, b)`` (named in
 ``comparisons.FUNCTIONS``) inside a SQL text into these expressions; ``comparisons.level_sql``
@@ -40,11 +41,6 @@ __all__ = [
     "jaro_winkler_sql",
     "levenshtein_sql",
 ]
-
-
-def _bytes_as_text(expr: str) -> str:
-    # One character per UTF-8 byte: DuckDB compares bytes.
-    return f"decode(encode({expr}, 'UTF-8'), 'ISO-8859-1')"
 
 
 def _chars(text: str) -> str:
@@ -81,10 +77,10 @@ def _fused_multiply_add(weight: str, sim: str) -> str:
 
 def jaro_winkler_sql(a: str, b: str) -> str:
     """Spark SQL for DuckDB's ``jaro_winkler_similarity(a, b)``."""
-    # _s.p / _s.t: the bytes of a and b as arrays of one-character strings; _s.np, _s.nt their
-    # lengths; _s.w the match window. Each byte _j of b, in order, takes the first unmatched
-    # equal byte of a within the window: _m.ps are the matched positions of a (in b's order),
-    # _m.ts those of b.
+    # _s.p / _s.t: the characters of a and b as arrays of one-character strings; _s.np, _s.nt
+    # their lengths; _s.w the match window. Each character _j of b, in order, takes the first
+    # unmatched equal character of a within the window: _m.ps are the matched positions of a
+    # (in b's order), _m.ts those of b.
     matches = (
         "aggregate(sequence(0, least(_s.nt, _s.np + _s.w) - 1), "
         "named_struct('ps', array_repeat(0, 0), 'ts', array_repeat(0, 0)), "
@@ -94,7 +90,7 @@ def jaro_winkler_sql(a: str, b: str) -> str:
         "_c -> IF(_c IS NULL, _acc, named_struct('ps', concat(_acc.ps, array(_c)), "
         "'ts', concat(_acc.ts, array(_j))))), 1))"
     )
-    # A transposition: the k-th matched byte of a (in a's order) differs from b's k-th.
+    # A transposition: the k-th matched character of a (in a's order) differs from b's k-th.
     transpositions = (
         "size(filter(sequence(0, size(_m.ps) - 1), "
         "_k -> _s.p[array_sort(_m.ps)[_k]] <> _s.t[_m.ts[_k]])) DIV 2"
@@ -131,16 +127,16 @@ def jaro_winkler_sql(a: str, b: str) -> str:
     return (
         f"CASE WHEN ({a}) IS NULL OR ({b}) IS NULL THEN CAST(NULL AS DOUBLE) "
         f"WHEN ({a}) = '' OR ({b}) = '' THEN CAST(0 AS DOUBLE) "
-        f"ELSE {_let({'a': _bytes_as_text(a), 'b': _bytes_as_text(b)}, body, '_x')} END"
+        f"ELSE {_let({'a': a, 'b': b}, body, '_x')} END"
     )
 
 
 def damerau_levenshtein_sql(a: str, b: str) -> str:
-    """Spark SQL for DuckDB's ``damerau_levenshtein(a, b)`` (unrestricted, over bytes)."""
+    """Spark SQL for DuckDB's ``damerau_levenshtein(a, b)`` (unrestricted, over characters)."""
     # Lowrance-Wagner, row by row. _o.rows: the rows of the distance matrix H so far, H[0] =
-    # 0..|b|; H[i][j] is the distance between the first i bytes of a and the first j of b.
-    # For a transposition at (_i, _j): _o.last_row[_j - 1], the last row before _i whose byte
-    # of a equals b's _j-th, and _w.last_col, the last column before _j in this row whose byte
+    # 0..|b|; H[i][j] is the distance between the first i characters of a and the first j of b.
+    # For a transposition at (_i, _j): _o.last_row[_j - 1], the last row before _i whose character
+    # of a equals b's _j-th, and _w.last_col, the last column before _j in this row whose character
     # of b equals a's _i-th (0: none). Both are carried along, so no cell searches.
     transposition = (
         "IF(_o.last_row[_j - 1] = 0 OR _w.last_col = 0, _s.np + _s.nt, "
@@ -171,16 +167,16 @@ def damerau_levenshtein_sql(a: str, b: str) -> str:
     )
     return (
         f"CASE WHEN ({a}) IS NULL OR ({b}) IS NULL THEN CAST(NULL AS BIGINT) "
-        f"WHEN ({a}) = '' THEN CAST(octet_length({b}) AS BIGINT) "
-        f"WHEN ({b}) = '' THEN CAST(octet_length({a}) AS BIGINT) "
-        f"ELSE CAST({_let({'a': _bytes_as_text(a), 'b': _bytes_as_text(b)}, body, '_x')} "
+        f"WHEN ({a}) = '' THEN CAST(length({b}) AS BIGINT) "
+        f"WHEN ({b}) = '' THEN CAST(length({a}) AS BIGINT) "
+        f"ELSE CAST({_let({'a': a, 'b': b}, body, '_x')} "
         "AS BIGINT) END"
     )
 
 
 def levenshtein_sql(a: str, b: str) -> str:
-    """Spark SQL for DuckDB's ``levenshtein(a, b)``: Spark's own, over bytes as DuckDB counts."""
-    return f"CAST(levenshtein({_bytes_as_text(a)}, {_bytes_as_text(b)}) AS BIGINT)"
+    """Spark SQL for DuckDB's ``levenshtein(a, b)``: Spark's own, which counts characters too."""
+    return f"CAST(levenshtein({a}, {b}) AS BIGINT)"
 
 
 SPARK_STRING_FUNCTIONS = {
