@@ -14,7 +14,7 @@ from ivs.engines import DuckDBEngine
 from ivs.engines.base import Engine
 from ivs.engines.spark_engine import SparkEngine
 from ivs.match.comparisons import ADDRESS, COMPARISONS, NAME
-from ivs.match.name_masks import with_name_masks
+from ivs.match.name_columns import with_name_match_columns
 from ivs.match.pipeline import comparison_steps
 from ivs.standardize.address import standardize_address
 from ivs.standardize.name import standardize_name
@@ -47,8 +47,10 @@ def _tables() -> dict[str, pa.Table]:
     n = len(requests)
     no_dates = pa.array([None] * n, pa.date32())
     return {
-        "req": with_name_masks(pa.Table.from_pylist(requests).append_column("dob", no_dates)),
-        "tp": with_name_masks(
+        "req": with_name_match_columns(
+            pa.Table.from_pylist(requests).append_column("dob", no_dates)
+        ),
+        "tp": with_name_match_columns(
             pa.Table.from_pylist(taxpayers).append_column("date_of_birth", no_dates)
         ),
         "forms": pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),

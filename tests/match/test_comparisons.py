@@ -18,7 +18,7 @@ from ivs.match.comparisons import (
     STREET_MAY_AGREE,
     level_sql,
 )
-from ivs.match.name_masks import with_name_masks
+from ivs.match.name_columns import with_name_match_columns
 from ivs.match.pipeline import comparison_steps
 from ivs.standardize.address import standardize_address, standardize_addresses
 from ivs.standardize.name import standardize_name
@@ -36,9 +36,10 @@ NO_RESTRICTIONS = pa.table(
 
 
 def masked_table(rows: list[dict[str, object]], date_column: str) -> pa.Table:
-    """Standardized rows as the engine holds them: name masks, and no date of birth."""
+    """Standardized rows as the engine holds them: the names' match columns, no date of birth."""
     table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != date_column} for r in rows])
-    return with_name_masks(table.append_column(date_column, pa.nulls(len(rows), pa.date32())))
+    dated = table.append_column(date_column, pa.nulls(len(rows), pa.date32()))
+    return with_name_match_columns(dated)
 
 
 def levels(

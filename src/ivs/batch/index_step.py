@@ -3,7 +3,8 @@
 Layout under ``$IVS_HOME/index/<fingerprint>/``:
 
 - ``taxpayers.parquet``   tin, tin_type, date_of_birth, the standardized name columns and
-  their token masks (match/name_masks.py)
+  what the name comparisons read of them (match/name_columns.py: masks, ids, texts)
+- ``name_words.parquet``  every name token and key of the taxpayers with its id (word, id)
 - ``address_forms.parquet`` one row per distinct address as filed, with standardized columns
 - ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record)
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
@@ -34,13 +35,13 @@ from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import file_sha256
 from ivs.formats.master import MasterFiles, locate_master, read_master_table
 from ivs.match.comparisons import functions_for
-from ivs.match.name_masks import name_masks
+from ivs.match.name_columns import WordIds, name_match_columns
 from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
 
-__all__ = ["IndexInfo", "build_index", "ensure_index", "master_fingerprint"]
+__all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fingerprint"]
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 Step = Callable[[str], None]
 
 
@@ -58,6 +59,11 @@ class IndexInfo:
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.parquet"
+
+
+def index_words(index: IndexInfo) -> WordIds:
+    """The ids the index gave its taxpayers' name words, for a batch's names to share."""
+    return WordIds.from_table(pq.read_table(index.path("name_words")))
 
 
 def master_fingerprint(files: MasterFiles) -> str:
@@ -134,8 +140,10 @@ def build_index(
     )
     columns = {c: taxpayers.column(c) for c in ("tin", "tin_type", "date_of_birth")}
     columns.update({c: names.column(c) for c in names.column_names})
-    columns.update(name_masks(names))
+    words = WordIds()
+    columns.update(name_match_columns(names, words))
     pq.write_table(pa.table(columns), work / "taxpayers.parquet", compression="zstd")
+    pq.write_table(words.table(), work / "name_words.parquet")
     del names, columns
 
     announce("reading addresses of record")

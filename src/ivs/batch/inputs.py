@@ -5,11 +5,11 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ivs.batch.index_step import IndexInfo
+from ivs.batch.index_step import IndexInfo, index_words
 from ivs.batch.intake_step import IntakeOutcome
 from ivs.engines.base import Engine
 from ivs.engines.duckdb_engine import SqlStep
-from ivs.match.name_masks import name_masks
+from ivs.match.name_columns import WordIds, name_match_columns
 
 __all__ = ["load_inputs", "requests_table"]
 
@@ -18,12 +18,6 @@ _REQUEST_COLUMNS = (
     "name_last",
     "name_first",
     "name_suffix",
-    "name_tokens",
-    "name_surname_tokens",
-    "name_given_tokens",
-    "name_given_keys",
-    "name_first_keys",
-    "name_surname_keys",
     "name_phonetic",
     "name_first_initial",
     "addr_house_number",
@@ -41,13 +35,14 @@ _REQUEST_COLUMNS = (
 )
 
 
-def requests_table(intake: IntakeOutcome) -> pa.Table:
+def requests_table(intake: IntakeOutcome, words: WordIds) -> pa.Table:
+    """The accepted requests, with their name ids given by ``words`` (the index's)."""
     accepted = pc.is_null(intake.verdicts.column("rejection_code"))
     columns = {c: intake.standardized.column(c) for c in _REQUEST_COLUMNS if c != "request_id"}
     columns["request_id"] = intake.records.column("request_id")
     for name in ("tin_norm", "dob"):
         columns[name] = intake.verdicts.column(name)
-    columns.update(name_masks(intake.standardized))
+    columns.update(name_match_columns(intake.standardized, words))
     return pa.table(columns).filter(accepted)
 
 
@@ -60,7 +55,7 @@ def load_inputs(
     give, for steps that pair by TIN alone: a few thousand requests then cost a scan of the
     index, not one per step (the TIN-only counterfactual beside a run's ledger commit).
     """
-    engine.register("req", requests_table(intake))
+    engine.register("req", requests_table(intake, index_words(index)))
     narrowed = {"tp", "addr", "forms"} if requested_tins_only else set()
     for name, source in (
         ("tp", "taxpayers"),

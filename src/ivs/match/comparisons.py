@@ -3,7 +3,8 @@
 Each comparison is a list of levels, best first; a pair takes the first level whose condition
 holds. Conditions are written with a handful of functions whose names differ by engine (see
 ``FUNCTIONS``), so the same comparison runs on DuckDB and on Spark. Columns come from
-standardization (and, for names, their token masks: name_masks.py): ``r`` is the request,
+standardization (for names, the columns of name_columns.py: token masks, tokens as integer
+ids, texts for the typo level): ``r`` is the request,
 ``t`` the taxpayer, ``f`` an address of record.
 """
 
@@ -68,6 +69,7 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "first": "list_extract",
         "size": "len",
         "distinct": "list_distinct",
+        "split": "string_split",
         "starts": "starts_with",
         "ends": "ends_with",
         # Every token of list {a} has a near partner ({near}) in list {b}.
@@ -94,6 +96,8 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "first": "try_element_at",
         "size": "size",
         "distinct": "array_distinct",
+        # A plain string as the separator is taken as a regular expression; a space is itself.
+        "split": "split",
         "starts": "startswith",
         "ends": "endswith",
         "all_similar": "forall({a}, x -> exists({b}, y -> {near}))",
@@ -129,18 +133,18 @@ class Comparison:
 
 # The first given name must agree with the first given name: a middle name (the Vietnamese THI,
 # or a relative's first name used as a middle name) never stands in for it.
-_FIRST_GIVEN = "{first}(r.name_given_tokens, 1) = {first}(t.name_given_tokens, 1)"
+_FIRST_GIVEN = "r.name_first_given_id = t.name_first_given_id"
 # The first given name's keys are among the given keys (name_parts.given_part), so two names
 # whose given masks are disjoint cannot share one: the scalar test spares most pairs the lists.
 _FIRST_GIVEN_KEY = (
     "((r.name_given_mask & t.name_given_mask) <> 0 "
-    "AND {overlap}(r.name_first_keys, t.name_first_keys))"
+    "AND {overlap}(r.name_first_key_ids, t.name_first_key_ids))"
 )
 # Where both sides give a compound surname, the first (paternal) surnames must agree: JORGE
 # GARCIA LOPEZ and JORGE RODRIGUEZ LOPEZ share a mother's name, not a person.
 _PATERNAL_AGREES = (
-    "NOT ({size}(r.name_surname_tokens) > 1 AND {size}(t.name_surname_tokens) > 1 "
-    "AND {first}(r.name_surname_tokens, 1) <> {first}(t.name_surname_tokens, 1))"
+    "NOT ({size}(r.name_surname_token_ids) > 1 AND {size}(t.name_surname_token_ids) > 1 "
+    "AND r.name_first_surname_id <> t.name_first_surname_id)"
 )
 
 
@@ -152,19 +156,19 @@ def _near_pair(x: str, y: str) -> str:
 
 _FIRST_GIVEN_NEAR = (
     "("
-    + _near_pair("{first}(r.name_given_tokens, 1)", "{first}(t.name_given_tokens, 1)")
+    + _near_pair("r.name_first_given", "t.name_first_given")
     + " OR "
     + _FIRST_GIVEN_KEY
     + " OR "
-    + _near_pair("{first}(r.name_surname_tokens, 1)", "{first}(t.name_given_tokens, 1)")
+    + _near_pair("r.name_first_surname", "t.name_first_given")
     + ")"
 )
 # For the swapped level: the request's given-name field holds the paternal surname and its
 # surname field the first given name.
 _SWAPPED_AGREES = (
-    "{first}(r.name_surname_tokens, 1) = {first}(t.name_given_tokens, 1) "
-    "AND NOT ({size}(r.name_given_tokens) > 1 AND {size}(t.name_surname_tokens) > 1 "
-    "AND {first}(r.name_given_tokens, 1) <> {first}(t.name_surname_tokens, 1))"
+    "r.name_first_surname_id = t.name_first_given_id "
+    "AND NOT ({size}(r.name_given_token_ids) > 1 AND {size}(t.name_surname_token_ids) > 1 "
+    "AND r.name_first_given_id <> t.name_first_surname_id)"
 )
 # Scalar guards from the names' token masks (name_masks.py): necessary for the list test they
 # precede (two lists that share a string share its bit), so they change no level, and they
@@ -193,8 +197,8 @@ NAME = Comparison(
         Level(
             "reordered",
             # Cheap tests first: they spare most pairs the two sorts.
-            _SAME_TOKEN_SET_MAY_HOLD + " AND {size}(r.name_tokens) = {size}(t.name_tokens) "
-            "AND {sort}(r.name_tokens) = {sort}(t.name_tokens)",
+            _SAME_TOKEN_SET_MAY_HOLD + " AND {size}(r.name_token_ids) = {size}(t.name_token_ids) "
+            "AND {sort}(r.name_token_ids) = {sort}(t.name_token_ids)",
             "the same name tokens in another order (family-first or swapped fields)",
         ),
         Level(
@@ -202,22 +206,22 @@ NAME = Comparison(
             _SURNAMES_MAY_SHARE
             + " AND "
             + _FIRST_GIVEN
-            + " AND {overlap}(r.name_surname_tokens, t.name_surname_tokens) AND "
+            + " AND {overlap}(r.name_surname_token_ids, t.name_surname_token_ids) AND "
             + _PATERNAL_AGREES,
             "the first given name and a surname agree (e.g. one surname of a compound or "
             "the middle name dropped)",
         ),
         Level(
             "swapped",
-            _FIELDS_MAY_BE_SWAPPED + " AND {overlap}(r.name_given_keys, t.name_surname_keys) "
-            "AND {overlap}(r.name_surname_keys, t.name_given_keys) AND " + _SWAPPED_AGREES,
+            _FIELDS_MAY_BE_SWAPPED + " AND {overlap}(r.name_given_key_ids, t.name_surname_key_ids) "
+            "AND {overlap}(r.name_surname_key_ids, t.name_given_key_ids) AND " + _SWAPPED_AGREES,
             "given name and surname exchanged between fields (keys also join particles, "
             "so VAN ANH matches VANANH)",
         ),
         Level(
             "variant",
             _SURNAMES_MAY_SHARE
-            + " AND {overlap}(r.name_surname_keys, t.name_surname_keys) AND "
+            + " AND {overlap}(r.name_surname_key_ids, t.name_surname_key_ids) AND "
             + _FIRST_GIVEN_KEY
             + " AND "
             + _PATERNAL_AGREES,
@@ -226,13 +230,13 @@ NAME = Comparison(
         Level(
             "typo",
             # Cheapest tests first: each AND spares the pairs it fails the costlier ones after it.
-            "{address_gate} AND abs({size}(r.name_tokens) - {size}(t.name_tokens)) <= 1 AND "
+            "{address_gate} AND abs({size}(r.name_token_ids) - {size}(t.name_token_ids)) <= 1 AND "
             + _FIRST_GIVEN_NEAR
-            + " AND {size}({distinct}(r.name_tokens)) >= 2 "
-            "AND {size}({distinct}(t.name_tokens)) >= 2"
-            " AND ({size}({distinct}(r.name_tokens)) > {size}({distinct}(t.name_tokens))"
+            + " AND {size}({distinct}(r.name_token_ids)) >= 2 "
+            "AND {size}({distinct}(t.name_token_ids)) >= 2"
+            " AND ({size}({distinct}(r.name_token_ids)) > {size}({distinct}(t.name_token_ids))"
             " OR {all_similar_rt})"
-            " AND ({size}({distinct}(t.name_tokens)) > {size}({distinct}(r.name_tokens))"
+            " AND ({size}({distinct}(t.name_token_ids)) > {size}({distinct}(r.name_token_ids))"
             " OR {all_similar_tr})",
             "every name token of the smaller side (of both, when equal) has a partner on the "
             "other within typing-error "
@@ -242,7 +246,7 @@ NAME = Comparison(
         ),
         Level(
             "surname_only",
-            _SURNAMES_MAY_SHARE + " AND {overlap}(r.name_surname_keys, t.name_surname_keys)",
+            _SURNAMES_MAY_SHARE + " AND {overlap}(r.name_surname_key_ids, t.name_surname_key_ids)",
             "only the surname agrees: a different person of the same family name",
         ),
         Level("other", "", "the names disagree"),
@@ -374,15 +378,17 @@ def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE
     """A SQL CASE giving the index of the first level that holds (0 = best)."""
     names = functions_for(dialect)
     near = _near_pair("x", "y").format(**names)
+    # The typo level spells: it reads the tokens as strings, from their text.
+    r_tokens, t_tokens = (f"{names['split']}({side}.name_token_text, ' ')" for side in "rt")
     snippets = {
         **names,
         "address_gate": address_gate,
         # Over distinct tokens: AHMED AHMED must not pass as two matches of one AHMRD.
         "all_similar_rt": names["all_similar"].format(
-            a=f"{names['distinct']}(r.name_tokens)", b="t.name_tokens", near=near
+            a=f"{names['distinct']}({r_tokens})", b=t_tokens, near=near
         ),
         "all_similar_tr": names["all_similar"].format(
-            a=f"{names['distinct']}(t.name_tokens)", b="r.name_tokens", near=near
+            a=f"{names['distinct']}({t_tokens})", b=r_tokens, near=near
         ),
     }
     whens = [

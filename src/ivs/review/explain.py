@@ -29,7 +29,7 @@ from ivs.formats.records import read_records
 from ivs.intake.record_checks import RecordContext, record_verdicts
 from ivs.match.comparisons import COMPARISONS
 from ivs.match.model import MatchModel
-from ivs.match.name_masks import with_name_masks
+from ivs.match.name_columns import WordIds, with_name_match_columns
 from ivs.match.pipeline import BLOCKING_RULES, comparison_steps
 from ivs.review.decision_text import decision_text
 from ivs.standardize.address import standardize_addresses
@@ -153,7 +153,7 @@ def _standardized_request(record: pa.Table, manifest: Manifest) -> pa.Table:
     verdicts = record_verdicts(
         record, standardized, RecordContext(submitted_on=manifest.submitted_at.date())
     )
-    return with_name_masks(
+    return (
         standardized.append_column("request_id", record.column("request_id"))
         .append_column("tin_norm", verdicts.column("tin_norm"))
         .append_column("dob", verdicts.column("dob"))
@@ -171,7 +171,9 @@ def _compared(
     """Per candidate TIN: recomputed levels, standardized name and the address form compared."""
     request_id = request.column("request_id")[0].as_py()
     with DuckDBEngine() as engine:
-        engine.register("req", request)
+        # The name ids the run gave this request: the index's, for words it knows.
+        words = WordIds.from_table(pq.read_table(index / "name_words.parquet"))
+        engine.register("req", with_name_match_columns(request, words))
         engine.register("pairs", pa.table({"request_id": [request_id] * len(tins), "tin": tins}))
         engine.run(
             [
