@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ivs.batch.commit_step import (
     ADDRESS_FIELDS,
     BatchAccount,
+    CommittedChunk,
     commit_decisions,
     committed_decisions,
 )
@@ -183,7 +184,7 @@ def test_the_columnar_commit_records_what_one_entry_at_a_time_would(
     clock = [T0 + timedelta(seconds=1 + k) for k in range(-(-count // chunk))]
     ticks = iter(clock)
 
-    commit_decisions(
+    committed_here = commit_decisions(
         store, ledger, decisions, ACCOUNT, chunk_records=chunk, clock=lambda: next(ticks)
     )
 
@@ -212,9 +213,47 @@ def test_the_columnar_commit_records_what_one_entry_at_a_time_would(
     assert stored_records == expected_records
     assert ledger.verify().ok
 
-    committed = committed_decisions(store, decisions, ACCOUNT.batch_id).to_pylist()
+    read_back = committed_decisions(store, decisions, ACCOUNT.batch_id)
+    # What this run's transactions committed is what the store holds.
+    assert committed_decisions(store, decisions, ACCOUNT.batch_id, committed_here) == read_back
+    committed = read_back.to_pylist()
     for row, record in zip(committed, expected_records, strict=True):
         assert (row["outcome"], row["decision_code"]) == record[3:5]
         if row["outcome"] != "DISCLOSED":
             assert row["matched_tin"] is None
             assert all(row[f"disclosed_{f}"] is None for f in ADDRESS_FIELDS)
+
+
+def test_rows_this_run_did_not_commit_are_read_back() -> None:
+    store = open_store(load_settings())
+    ledger = Ledger(store, Ed25519PrivateKey.generate())
+    decisions = _decisions(50, random.Random(3))
+    with store.begin() as conn:
+        conn.execute(
+            batches.insert().values(
+                batch_id=ACCOUNT.batch_id,
+                manifest_digest="0" * 64,
+                requesting_agency=ACCOUNT.agency,
+                record_count=50,
+                status="running",
+                received_at="2025-06-28T00:00:00",
+            )
+        )
+    # An earlier run committed the first 20 records; this one the rest.
+    commit_decisions(
+        store, ledger, decisions.slice(0, 20), ACCOUNT, chunk_records=8, clock=lambda: T0
+    )
+    resumed = commit_decisions(store, ledger, decisions, ACCOUNT, chunk_records=8, clock=lambda: T0)
+    assert [c.first_row for c in resumed] == [20, 28, 36, 44]
+    read_back = committed_decisions(store, decisions, ACCOUNT.batch_id)
+    assert committed_decisions(store, decisions, ACCOUNT.batch_id, resumed) == read_back
+    # Where this run's chunks cover every row they are used as they are, without a read.
+    refused = [
+        CommittedChunk(0, pa.array(["NOT_DISCLOSED"] * 20), pa.array(["X"] * 20)),
+        *resumed,
+    ]
+    answered = committed_decisions(store, decisions, ACCOUNT.batch_id, refused)
+    assert answered.column("decision_code").to_pylist()[:20] == ["X"] * 20
+    assert (
+        answered.column("outcome").to_pylist()[20:] == read_back.column("outcome").to_pylist()[20:]
+    )

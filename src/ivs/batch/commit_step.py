@@ -8,7 +8,9 @@ decide a record twice), checks the holds in force at that moment, appends the ch
 records' rows and moves the batch's progress mark. A crash loses at most the chunk in
 flight, which the next run decides again; a store error stops the run (fail closed).
 
-Response files are written afterwards from the committed rows (:func:`committed_decisions`).
+Response files are written afterwards from what was committed (:func:`committed_decisions`):
+the outcomes this run's own transactions wrote, or, where another run committed part of the
+batch, the records' rows read back.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from ivs.store.bulk import insert_columns, select_rows
 from ivs.store.disclosure_tables import batch_records
 from ivs.store.schema import batches
 
-__all__ = ["ADDRESS_FIELDS", "BatchAccount", "commit_decisions", "committed_decisions"]
+__all__ = [
+    "ADDRESS_FIELDS",
+    "BatchAccount",
+    "CommittedChunk",
+    "commit_decisions",
+    "committed_decisions",
+]
 
 ADDRESS_FIELDS = ("street_address", "unit", "city", "state", "zip")
 
@@ -48,6 +56,15 @@ class BatchAccount:
     purpose: str
     rule_set: str
     software_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedChunk:
+    """Rows ``first_row`` onwards as one transaction of this run committed them."""
+
+    first_row: int
+    outcome: pa.Array
+    code: pa.Array
 
 
 def _scores(probabilities: pa.ChunkedArray | pa.Array) -> list[str | None]:
@@ -97,7 +114,7 @@ def _commit_chunk(
     *,
     account: BatchAccount,
     at: datetime,
-) -> None:
+) -> CommittedChunk:
     n = chunk.num_rows
     # Checked at the moment of disclosure, inside the transaction that records it.
     in_force = holds_in_force(conn, at)
@@ -170,6 +187,11 @@ def _commit_chunk(
         .where(batches.c.batch_id == account.batch_id)
         .values(committed_rows=first_row + n)
     )
+    return CommittedChunk(first_row, _one_array(outcome), _one_array(code))
+
+
+def _one_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def commit_decisions(
@@ -181,9 +203,11 @@ def commit_decisions(
     chunk_records: int,
     clock: Callable[[], datetime],
     progress: Callable[[int, int], None] | None = None,
-) -> None:
-    """Put every not yet committed record of ``decisions`` (in row order) on the record."""
+) -> list[CommittedChunk]:
+    """Put every not yet committed record of ``decisions`` (in row order) on the record; the
+    chunks this call committed, in order."""
     total = decisions.num_rows
+    committed: list[CommittedChunk] = []
     with store.connect() as conn:
         done = _committed_rows(conn, account.batch_id)
     while done < total:
@@ -194,17 +218,55 @@ def commit_decisions(
             if done >= total:
                 break
             size = min(chunk_records, total - done)
-            _commit_chunk(
+            chunk = _commit_chunk(
                 conn, ledger, decisions.slice(done, size), done, account=account, at=clock()
             )
+        # Kept only once its transaction has committed.
+        committed.append(chunk)
         done += size
         if progress is not None:
             progress(done, total)
+    return committed
 
 
-def committed_decisions(store: sa.Engine, decisions: pa.Table, batch_id: str) -> pa.Table:
+def committed_decisions(
+    store: sa.Engine,
+    decisions: pa.Table,
+    batch_id: str,
+    committed_here: Sequence[CommittedChunk] = (),
+) -> pa.Table:
     """``decisions`` with each record's outcome and code as committed (holds applied), and the
-    disclosed values kept only where the committed outcome is DISCLOSED."""
+    disclosed values kept only where the committed outcome is DISCLOSED.
+
+    Where ``committed_here`` (what :func:`commit_decisions` returned) covers every row, its
+    outcomes are those committed; otherwise (a run resumed, or another run committed part of
+    the batch) the records' rows are read back from the store."""
+    if _covers(committed_here, decisions.num_rows):
+        outcome = pa.concat_arrays([c.outcome for c in committed_here])
+        code = pa.concat_arrays([c.code for c in committed_here])
+    else:
+        outcome, code = _read_back(store, decisions, batch_id)
+    disclosed = pc.equal(outcome, Outcome.DISCLOSED.value)
+    table = decisions.set_column(decisions.schema.get_field_index("outcome"), "outcome", outcome)
+    table = table.set_column(table.schema.get_field_index("decision_code"), "decision_code", code)
+    for name in ("matched_tin", *(f"disclosed_{f}" for f in ADDRESS_FIELDS)):
+        position = table.schema.get_field_index(name)
+        table = table.set_column(position, name, pc.if_else(disclosed, table.column(name), None))
+    return table
+
+
+def _covers(chunks: Sequence[CommittedChunk], rows: int) -> bool:
+    """Whether ``chunks`` are rows 0 to ``rows`` - 1, in order, without a gap."""
+    expected = 0
+    for chunk in chunks:
+        if chunk.first_row != expected:
+            return False
+        expected += len(chunk.outcome)
+    return expected == rows
+
+
+def _read_back(store: sa.Engine, decisions: pa.Table, batch_id: str) -> tuple[pa.Array, pa.Array]:
+    """Each record's committed outcome and code, from the records' rows."""
     with store.connect() as conn:
         rows = select_rows(
             conn,
@@ -225,12 +287,4 @@ def committed_decisions(store: sa.Engine, decisions: pa.Table, batch_id: str) ->
             f"batch {batch_id}: the recorded decisions do not belong to these records, in "
             "this order; the working decisions file no longer matches the record"
         )
-    outcome = pa.array([r[1] for r in rows], pa.string())
-    code = pa.array([r[2] for r in rows], pa.string())
-    disclosed = pc.equal(outcome, Outcome.DISCLOSED.value)
-    table = decisions.set_column(decisions.schema.get_field_index("outcome"), "outcome", outcome)
-    table = table.set_column(table.schema.get_field_index("decision_code"), "decision_code", code)
-    for name in ("matched_tin", *(f"disclosed_{f}" for f in ADDRESS_FIELDS)):
-        position = table.schema.get_field_index(name)
-        table = table.set_column(position, name, pc.if_else(disclosed, table.column(name), None))
-    return table
+    return pa.array([r[1] for r in rows], pa.string()), pa.array([r[2] for r in rows], pa.string())

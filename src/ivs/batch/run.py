@@ -22,7 +22,12 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from ivs import __version__
-from ivs.batch.commit_step import BatchAccount, commit_decisions, committed_decisions
+from ivs.batch.commit_step import (
+    BatchAccount,
+    CommittedChunk,
+    commit_decisions,
+    committed_decisions,
+)
 from ivs.batch.index_step import IndexInfo, ensure_index
 from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import IntakeOutcome, intake_batch
@@ -524,6 +529,7 @@ def run_batch(
         status = _register_batch(store, ledger, intake, out_dir, now)
         work_path = _work_decisions_path(settings, batch_id)
         account_rule_set: str
+        committed_here: list[CommittedChunk] = []
         result = RunResult(batch_id, response_path, decisions_path, {}, {}, "")
         if status in ("completed", "withheld"):
             # The same signed batch again: answered from what is on the record, byte for byte;
@@ -600,7 +606,7 @@ def run_batch(
                 )
             t = time.perf_counter()
             announce("recording decisions on the ledger")
-            commit_decisions(
+            committed_here = commit_decisions(
                 store,
                 ledger,
                 matched,
@@ -621,7 +627,7 @@ def run_batch(
 
         t = time.perf_counter()
         announce("writing decisions and response")
-        decisions = committed_decisions(store, matched, batch_id)
+        decisions = committed_decisions(store, matched, batch_id, committed_here)
         if matched_written is not None and _unchanged_by_commit(matched, decisions):
             decisions_written = matched_written
         else:
