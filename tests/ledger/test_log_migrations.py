@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import ivs.cli  # noqa: F401 - imports every command module, so every table joins metadata
+import ivs.store  # noqa: F401 - imports every table module, so every table joins metadata
 from ivs.store.migrate import current_revision, head_revision, upgrade_store
 from ivs.store.schema import metadata
 

@@ -1,43 +1,66 @@
 """The ``ivs`` command line: thin commands over the library, one module per command group.
 
-Each module in ``_COMMAND_MODULES`` has ``register(app)``, which adds its commands. Commands
-parse, call library functions, and print; errors of the project become a message on stderr
-and the exit code on the error class.
+Each module in ``COMMAND_MODULES`` has ``register(app)``, which adds the commands listed beside
+it. Commands parse, call library functions, and print; errors of the project become a message
+on stderr and the exit code on the error class.
+
+The ``ivs`` script imports only the module of the command it is given (the report's charts and
+the web service cost a second of imports that ``ivs run`` does not need); ``app`` imported from
+here has every command.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Iterable
 
 import typer
 
-from ivs.cli.common import app
+from ivs.cli import common
 from ivs.engines.memory import use_retaining_allocator
 
-__all__ = ["app", "main"]
+__all__ = ["COMMAND_MODULES", "app", "main"]
 
-_COMMAND_MODULES = (
-    "ivs.cli.synth",
-    "ivs.cli.intake",
-    "ivs.cli.pilot",
-    "ivs.cli.docs",
-    "ivs.cli.run",
-    "ivs.cli.review",
-    "ivs.cli.ledger",
-    "ivs.cli.disclose",
-    "ivs.cli.report",
-    "ivs.cli.service",
-)
+# Module -> the top-level commands and command groups its register() adds.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "ivs.cli.synth": ("synth",),
+    "ivs.cli.intake": ("validate",),
+    "ivs.cli.pilot": ("pilot",),
+    "ivs.cli.docs": ("docs",),
+    "ivs.cli.run": ("index", "run", "simulate", "model"),
+    "ivs.cli.review": ("explain", "review"),
+    "ivs.cli.ledger": ("init", "db", "ledger"),
+    "ivs.cli.disclose": ("purge", "accounting", "hold", "recall", "agency"),
+    "ivs.cli.report": ("report",),
+    "ivs.cli.service": ("serve", "users", "signers"),
+}
+_MODULE_OF = {command: module for module, names in COMMAND_MODULES.items() for command in names}
+_registered: set[str] = set()
 
-for _name in _COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+
+def _register(modules: Iterable[str]) -> typer.Typer:
+    for module in modules:
+        if module not in _registered:
+            importlib.import_module(module).register(common.app)
+            _registered.add(module)
+    return common.app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":
+        return _register(COMMAND_MODULES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Entry point of the ``ivs`` script."""
     use_retaining_allocator()
-    app()
+    # The first word that is not an option names the command (the root takes no values).
+    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    module = _MODULE_OF.get(command or "")
+    _register([module] if module else COMMAND_MODULES)()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    typer.run(main)
+    main()

@@ -1,0 +1,42 @@
+"""The ``ivs`` script imports only its command's module: the table it goes by must be right."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+import typer
+
+from ivs.cli import COMMAND_MODULES, app
+
+
+@pytest.mark.parametrize("module", sorted(COMMAND_MODULES))
+def test_each_module_registers_the_commands_listed_for_it(module: str) -> None:
+    alone = typer.Typer()
+    importlib.import_module(module).register(alone)
+    registered = [c.name or c.callback.__name__ for c in alone.registered_commands]  # type: ignore[union-attr]
+    registered += [g.name for g in alone.registered_groups if g.name]
+    assert sorted(registered) == sorted(COMMAND_MODULES[module])
+
+
+def test_the_app_has_every_command_once() -> None:
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]  # type: ignore[union-attr]
+    names += [g.name for g in app.registered_groups if g.name]
+    assert sorted(names) == sorted(n for names in COMMAND_MODULES.values() for n in names)
+
+
+def test_the_script_imports_only_the_module_of_its_command() -> None:
+    probe = (
+        "import sys; from ivs.cli import main; sys.argv = ['ivs', 'run', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ivs.cli.') or m == 'ivs.report'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = out.strip().splitlines()[-1]
+    assert "'ivs.cli.run'" in loaded
+    assert "'ivs.cli.report'" not in loaded
+    assert "'ivs.report'" not in loaded
