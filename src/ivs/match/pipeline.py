@@ -98,6 +98,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
 )
 
 
+_FORM_ID_SPAN = 1 << 40
+
+
 def _in(labels: frozenset[str], comparison_levels: tuple[str, ...]) -> str:
     return ", ".join(str(comparison_levels.index(label)) for label in sorted(labels))
 
@@ -143,8 +146,10 @@ def comparison_steps(
         f"""
         SELECT p.request_id, p.tin,
                min(lvl) AS address_level,
-               -- Of equal levels, the lowest form: every run names the same address.
-               min_by(form_id, {functions_for(dialect)["row"]}(lvl, form_id)) AS address_form_id
+               -- Of equal levels, the lowest form: every run names the same address. Level and
+               -- form packed in one integer (form ids, numbers of distinct address forms, stay
+               -- below 2^40): a min over integers costs less than a min_by over rows.
+               min(lvl * {_FORM_ID_SPAN} + form_id) % {_FORM_ID_SPAN} AS address_form_id
         FROM (
             SELECT p.request_id, p.tin, f.form_id, {level_sql(ADDRESS, dialect)} AS lvl
             FROM pairs p
