@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +64,13 @@ def test_init_makes_a_private_key_it_never_prints_and_a_migrated_store(
     assert f"ledger key kept: {key}" in again.output
     upgraded = runner.invoke(app, ["db", "upgrade"]).output
     assert upgraded == f"store at schema revision {head_revision()}\n"
+
+
+def test_init_makes_the_store_as_every_store_is_made(runner: CliRunner, ivs_home: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    with sqlite3.connect(ivs_home / "ivs.sqlite3") as db:
+        assert db.execute("PRAGMA page_size").fetchone() == (65536,)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_commands_need_init_first(runner: CliRunner) -> None:

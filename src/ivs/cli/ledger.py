@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import typer
 
 from ivs.cli.common import console, handle_errors
@@ -15,7 +14,7 @@ from ivs.domain.errors import ConfigError, LedgerError
 from ivs.domain.settings import Settings, load_settings
 from ivs.ledger.keys import create_ledger_key, ledger_key_path, open_ledger
 from ivs.ledger.proof_documents import check_proof_document
-from ivs.store.connection import store_url
+from ivs.store.connection import store_engine, store_url
 from ivs.store.migrate import upgrade_store
 
 __all__ = ["register"]
@@ -29,8 +28,7 @@ db_app = typer.Typer(help="The relational store's schema.", no_args_is_help=True
 
 
 def _migrate(settings: Settings) -> str:
-    Path(settings.home).mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(store_url(settings))
+    engine = store_engine(settings)
     try:
         return upgrade_store(engine)
     finally:

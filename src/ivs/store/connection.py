@@ -13,7 +13,7 @@ from ivs.domain.errors import StoreError
 from ivs.domain.settings import Settings
 from ivs.store.schema import metadata
 
-__all__ = ["close_stores", "open_store", "store_url"]
+__all__ = ["close_stores", "open_store", "store_engine", "store_url"]
 
 # One engine (and connection pool) per store URL in a process, as SQLAlchemy intends.
 _ENGINES: dict[str, sa.Engine] = {}
@@ -42,18 +42,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def store_engine(settings: Settings) -> sa.Engine:
+    """A new engine on the store, SQLite's connections set up as every store's are."""
+    url = store_url(settings)
+    if url.startswith("sqlite"):
+        Path(settings.home).mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
 def open_store(settings: Settings) -> sa.Engine:
     """An engine on the store with every table created (one per URL in a process)."""
     url = store_url(settings)
     if url in _ENGINES:
         return _ENGINES[url]
     try:
-        if url.startswith("sqlite"):
-            Path(settings.home).mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(url)
-            event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            engine = sa.create_engine(url, pool_pre_ping=True)
+        engine = store_engine(settings)
         metadata.create_all(engine)
     except SQLAlchemyError as e:
         raise StoreError(
