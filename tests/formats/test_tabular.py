@@ -152,6 +152,14 @@ def test_random_bytes_raise_only_format_errors(tmp_path: Path, data: bytes, suff
         read_records(path)
 
 
+def test_a_carriage_return_inside_the_header_is_a_format_error(tmp_path: Path) -> None:
+    path = tmp_path / "records.csv"
+    path.write_bytes(b"request_id\rlast_name\nR1,GARCIA\n")
+    with pytest.raises(FormatError, match="header row is not one CSV line") as raised:
+        read_records(path)
+    assert raised.value.problem.line == 1
+
+
 _cell = st.text(alphabet=string.printable + "ñé\x00\"',\n", max_size=30)
 
 

@@ -93,7 +93,11 @@ def _csv_header(path: Path) -> list[str]:
         raise FormatError(str(path), f"header is not UTF-8 (byte {e.start + 1})", line=1) from e
     if not text.strip():
         raise FormatError(str(path), "the header row is empty", line=1)
-    return next(csv.reader([text]))
+    try:
+        return next(csv.reader([text]))
+    except csv.Error as e:
+        # A carriage return alone inside the first line, or a quote left open at its end.
+        raise FormatError(str(path), f"the header row is not one CSV line ({e})", line=1) from e
 
 
 def _diagnose_csv(path: Path, width: int) -> list[Problem]:
