@@ -82,3 +82,20 @@ def test_missing_java_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
     assert not spark_engine._java_available()
+
+
+def test_a_registered_table_keeps_the_rows_its_condition_names(spark: SparkEngine) -> None:
+    want = "SELECT tin, year FROM people ORDER BY year"
+    with DuckDBEngine(threads=1) as duck:
+        duck.register("people", PEOPLE, where="year >= 2022")
+        expected = duck.arrow(want).to_pylist()
+    spark.register("people", PEOPLE, where="year >= 2022")
+    assert (
+        spark.arrow(want).to_pylist()
+        == expected
+        == [
+            {"tin": "2", "year": 2022},
+            {"tin": "3", "year": 2023},
+            {"tin": "1", "year": 2024},
+        ]
+    )

@@ -42,8 +42,9 @@ class Engine(Protocol):
 
     def close(self) -> None: ...
 
-    def register(self, name: str, table: pa.Table) -> None:
-        """Make an Arrow table queryable as ``name``."""
+    def register(self, name: str, table: pa.Table, *, where: str | None = None) -> None:
+        """Make an Arrow table queryable as ``name``: only its rows where the SQL condition
+        ``where`` holds, if given."""
 
     def load_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file queryable as ``name``."""

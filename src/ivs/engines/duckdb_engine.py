@@ -73,11 +73,13 @@ class DuckDBEngine:
         self.connection.close()
         self._tmp.cleanup()
 
-    def register(self, name: str, table: pa.Table) -> None:
-        """Make an Arrow table queryable as ``name`` (materialized, so it can be indexed)."""
+    def register(self, name: str, table: pa.Table, *, where: str | None = None) -> None:
+        """Make an Arrow table queryable as ``name`` (materialized, so it can be indexed);
+        only its rows where ``where`` holds, if given (filtered as they are copied)."""
         self.connection.register(f"_arrow_{name}", table)
+        condition = f" WHERE {where}" if where else ""
         self.connection.execute(
-            f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "_arrow_{name}"'
+            f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "_arrow_{name}"{condition}'
         )
         self.connection.unregister(f"_arrow_{name}")
 

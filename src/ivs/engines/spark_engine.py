@@ -168,12 +168,19 @@ class SparkEngine:
     def _sql(self, sql: str) -> DataFrame:
         return self.spark.sql(sql)
 
-    def register(self, name: str, table: pa.Table) -> None:
-        """Make an Arrow table queryable as ``name`` (through a Parquet file in the work folder)."""
+    def register(self, name: str, table: pa.Table, *, where: str | None = None) -> None:
+        """Make an Arrow table queryable as ``name`` (through a Parquet file in the work folder);
+        only its rows where ``where`` holds, if given."""
         path = self.work / "registered" / f"{name}-{time.monotonic_ns()}.parquet"
         path.parent.mkdir(exist_ok=True)
         pq.write_table(table, path)
-        self.load_parquet(name, path)
+        if where is None:
+            self.load_parquet(name, path)
+            return
+        try:
+            self._view(name, self.spark.read.parquet(str(path.resolve())).where(where), cache=False)
+        except PySparkException as e:
+            raise EngineError(f"cannot read {path}: {e}") from e
 
     def load_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file queryable as ``name`` (read where used, never copied)."""
