@@ -65,7 +65,16 @@ def test_texts_hold_the_tokens_and_the_first_given_and_surname() -> None:
     assert columns["name_token_text"].to_pylist()[1] == ""
 
 
-def test_a_slice_a_chunked_column_and_a_null_list_keep_their_rows() -> None:
+def test_a_token_with_a_space_would_split_differently_and_is_refused() -> None:
+    names = _names(("GARCIA", "JOSE"))
+    spaced = pa.array([["JOSE", "DE LA"]], LISTS)
+    with pytest.raises(ValueError, match="holds a space"):
+        name_match_columns(
+            names.set_column(names.schema.get_field_index("name_tokens"), "name_tokens", spaced)
+        )
+
+
+def test_a_slice_and_a_null_list_keep_their_rows() -> None:
     lists = pa.array([["A", "B"], None, [], ["B"]], LISTS)
     ids = name_columns._list_ids(lists, WordIds())
     assert [None if v is None else len(v) for v in ids.to_pylist()] == [2, None, 0, 1]

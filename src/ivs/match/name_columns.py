@@ -142,6 +142,9 @@ def name_match_columns(names: pa.Table, words: WordIds | None = None) -> dict[st
     for first_column, list_column in FIRST_ID_COLUMNS.items():
         columns[first_column] = _first(columns[list_column])
     tokens = source("name_tokens")
+    # The typo level splits the text on spaces: standardization makes words without one.
+    if pc.any(pc.match_substring(pc.list_flatten(tokens), " ")).as_py():
+        raise ValueError("a standardized name token holds a space")
     columns["name_token_text"] = pc.binary_join(tokens, " ")
     columns["name_first_given"] = _first(source("name_given_tokens"))
     columns["name_first_surname"] = _first(source("name_surname_tokens"))

@@ -135,4 +135,10 @@ def locate_index(inputs: BatchInputs, given: Path | None) -> Path:
             f"the index {index} recorded for batch {inputs.batch_id} no longer exists; pass "
             "--master DIR with the master file the batch was run against"
         )
+    if not (index / "name_words.parquet").is_file():
+        raise Conflict(
+            f"the index {index} recorded for batch {inputs.batch_id} was built by an earlier "
+            "version of ivs, whose name comparisons this one cannot repeat; pass --master DIR "
+            "with the master file the batch was run against (its index is then built again)"
+        )
     return index
