@@ -157,6 +157,20 @@ def _expected(
     return entries, records
 
 
+def _register_batch(store: sa.Engine, count: int) -> None:
+    with store.begin() as conn:
+        conn.execute(
+            batches.insert().values(
+                batch_id=ACCOUNT.batch_id,
+                manifest_digest="0" * 64,
+                requesting_agency=ACCOUNT.agency,
+                record_count=count,
+                status="running",
+                received_at="2025-06-28T00:00:00",
+            )
+        )
+
+
 @pytest.mark.parametrize(("seed", "count", "chunk"), [(0, 300, 37), (1, 251, 1000), (2, 64, 16)])
 def test_the_columnar_commit_records_what_one_entry_at_a_time_would(
     seed: int, count: int, chunk: int
@@ -170,17 +184,7 @@ def test_the_columnar_commit_records_what_one_entry_at_a_time_would(
     place_hold(store, ledger, scope="state:OR", order="order 1", placed_by="clerk", now=T0)
     first_index = ledger.head().size
     decisions = _decisions(count, rng)
-    with store.begin() as conn:
-        conn.execute(
-            batches.insert().values(
-                batch_id=ACCOUNT.batch_id,
-                manifest_digest="0" * 64,
-                requesting_agency=ACCOUNT.agency,
-                record_count=count,
-                status="running",
-                received_at="2025-06-28T00:00:00",
-            )
-        )
+    _register_batch(store, count)
     clock = [T0 + timedelta(seconds=1 + k) for k in range(-(-count // chunk))]
     ticks = iter(clock)
 
@@ -228,17 +232,7 @@ def test_rows_this_run_did_not_commit_are_read_back() -> None:
     store = open_store(load_settings())
     ledger = Ledger(store, Ed25519PrivateKey.generate())
     decisions = _decisions(50, random.Random(3))
-    with store.begin() as conn:
-        conn.execute(
-            batches.insert().values(
-                batch_id=ACCOUNT.batch_id,
-                manifest_digest="0" * 64,
-                requesting_agency=ACCOUNT.agency,
-                record_count=50,
-                status="running",
-                received_at="2025-06-28T00:00:00",
-            )
-        )
+    _register_batch(store, 50)
     # An earlier run committed the first 20 records; this one the rest.
     commit_decisions(
         store, ledger, decisions.slice(0, 20), ACCOUNT, chunk_records=8, clock=lambda: T0
