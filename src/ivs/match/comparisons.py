@@ -378,7 +378,7 @@ def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE
     """A SQL CASE giving the index of the first level that holds (0 = best)."""
     names = functions_for(dialect)
     near = _near_pair("x", "y").format(**names)
-    # The typo level spells: it reads the tokens as strings, from their text.
+    # The typo level measures spelling: it reads the tokens as strings, from their text.
     r_tokens, t_tokens = (f"{names['split']}({side}.name_token_text, ' ')" for side in "rt")
     snippets = {
         **names,
