@@ -59,6 +59,22 @@ def test_each_record_decided_as_the_law_requires(
     }
 
 
+def test_candidates_of_equal_weight_are_listed_lowest_tin_first(
+    world: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    master, manifest, signers = world
+    result = run_batch(
+        manifest, master, read_signers(signers), load_settings(), tmp_path / "out", now=NOW
+    )
+    lists = {
+        d["request_id"]: d["candidate_list"] for d in pq.read_table(result.decisions).to_pylist()
+    }
+    # JOHN SMITH at 7 OAK DR, no suffix given: the father and the son weigh the same.
+    father_and_son = [(c["tin"], c["match_weight"]) for c in lists["R3"]]
+    assert [tin for tin, _ in father_and_son] == ["234567891", "345678912"]
+    assert father_and_son[0][1] == father_and_son[1][1]
+
+
 def test_same_batch_again_gives_the_same_bytes(
     world: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:

@@ -216,11 +216,14 @@ def match_batch(
         )
         # The candidates considered, best first, as one flat sorted table: cut into per-record
         # lists here, which costs far less than a list aggregate sorting inside every group.
+        # Ties go to the lower TIN, compared as a number: the master's TINs are nine digits
+        # (checked as it is read), so the order is the text's, and a sort on numbers took a
+        # quarter less time (1.3 s against 1.7 s for 6.7 M candidates).
         candidates = engine.arrow(
             f"""
             SELECT b._row, {", ".join(f"s.{c}" for c in CANDIDATE_FIELDS)}
             FROM scored s JOIN base b ON b.request_id = s.request_id AND b.rejection_code IS NULL
-            ORDER BY b._row, s.match_weight DESC, s.tin
+            ORDER BY b._row, s.match_weight DESC, CAST(s.tin AS BIGINT)
             """
         )
     joined = joined.append_column("candidate_list", _candidate_lists(joined, candidates))
