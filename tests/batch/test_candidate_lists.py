@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pyarrow as pa
 
-from ivs.batch.run import CANDIDATE_FIELDS, _candidate_lists
+from ivs.batch.index_step import ensure_index
+from ivs.batch.intake_step import intake_batch
+from ivs.batch.run import CANDIDATE_FIELDS, _candidate_lists, match_batch, rule_set_for
+from ivs.domain.settings import load_settings
+from ivs.formats.signers import read_signers
+from ivs.match.model import load_model
+from ivs.synth import SynthConfig, generate_world
 
 
 def _candidate(row: int, tin: str, weight: float) -> dict[str, object]:
@@ -47,3 +57,31 @@ def test_no_candidates_at_all() -> None:
     records = pa.table({"_row": [1, 2]})
     candidates = pa.Table.from_pylist([_candidate(1, "1", 0.0)]).select(["_row", *CANDIDATE_FIELDS])
     assert _candidate_lists(records, candidates.slice(0, 0)).to_pylist() == [None, None]
+
+
+def test_lists_read_beside_the_commit_are_those_read_at_once(tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    generate_world(world, SynthConfig(taxpayers=2_000, requests=800, seed=5))
+    settings = load_settings(home=tmp_path / "home")
+    intake = intake_batch(
+        next((world / "batch").glob("*.manifest.json")),
+        read_signers(world / "signers.json"),
+        settings,
+        [],
+        now=datetime.now(UTC),
+    )
+    index = ensure_index(world / "master", settings)
+    model = load_model(None)
+    rules = rule_set_for(settings, model)
+    at_once = match_batch(intake, index, model, rules, step=lambda _s: None)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        beside = match_batch(intake, index, model, rules, step=lambda _s: None, lists_on=pool)
+        # What the commit reads is there before the lists are.
+        assert "candidate_list" not in beside.decided.column_names
+        assert beside.decided.equals(at_once.decided)
+        whole = beside.decisions
+    assert whole.equals(at_once.decisions)
+    # The decisions file keeps its column order: the lists just before the rule set.
+    names = whole.column_names
+    assert names[names.index("candidate_list") + 1] == "rule_set"
+    assert any(lists for lists in whole.column("candidate_list").to_pylist())

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +41,7 @@ from ivs.disclose.safeguards import agency_status
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import BatchQuarantined, BatchRejected, Conflict
 from ivs.domain.settings import Settings
-from ivs.engines.base import DUCKDB, EngineChoice
+from ivs.engines.base import DUCKDB, Engine, EngineChoice
 from ivs.formats.manifest import file_sha256
 from ivs.formats.response import write_response
 from ivs.formats.signers import Signer
@@ -108,13 +108,29 @@ def _counts(column: pa.ChunkedArray) -> dict[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class MatchOutput:
-    decisions: pa.Table
+    # Every column of the decisions file but ``candidate_list``: all that deciding and the
+    # ledger commit read.
+    decided: pa.Table
+    # Per record of ``decided``, the candidates considered (read from the engine after the
+    # decisions, on the executor ``match_batch`` was given).
+    candidate_lists: Future[pa.Array]
     pair_counts: dict[str, int]
     blocking_recall: float | None
     step_seconds: dict[str, float]
     # (request_id, tin): pairs found by the request's TIN whose names match, what the TIN-only
     # counterfactual discloses for these requests.
     named_by_tin: pa.Table
+
+    @property
+    def decisions(self) -> pa.Table:
+        """The whole decisions table (waits for the candidate lists)."""
+        return with_candidate_lists(self.decided, self.candidate_lists.result())
+
+
+def with_candidate_lists(decided: pa.Table, lists: pa.Array) -> pa.Table:
+    """``decided`` with its ``candidate_list`` column, where the decisions file has it."""
+    position = decided.schema.get_field_index("rule_set")
+    return decided.add_column(position, "candidate_list", lists)
 
 
 # Per candidate, what the decisions file records (``candidate_list``), in this order.
@@ -163,75 +179,95 @@ def match_batch(
     *,
     step: Step,
     engine_choice: EngineChoice = DUCKDB,
+    lists_on: Executor | None = None,
 ) -> MatchOutput:
-    """Decisions for every record of an accepted batch, in the records' order."""
-    with engine_choice.open() as engine:
-        step("loading index")
-        load_inputs(engine, intake, index)
-        step("generating and scoring candidates")
-        engine.run(
-            match_steps(model, on=intake.manifest.submitted_at.date(), dialect=engine.dialect)
-        )
-        step_seconds = dict(engine.step_seconds)
-        counted = ", ".join(
-            f"count(*) FILTER (WHERE by_{rule.name}) AS {rule.name}" for rule in BLOCKING_RULES
-        )
-        counts = engine.arrow(f"SELECT {counted}, count(*) AS n FROM pairs").to_pylist()[0]
-        pair_counts = {rule.name: int(counts[rule.name]) for rule in BLOCKING_RULES}
-        pair_counts["distinct pairs"] = int(counts["n"])
-        # Blocking recall on TIN-verified pairs: of requests whose TIN names a taxpayer whose
-        # name and address match, the share the other rules find too (a request whose address
-        # is not the taxpayer's cannot be found by an address rule, nor be disclosed).
-        verified = engine.arrow(
-            f"""SELECT count(*) AS n, count(*) FILTER (WHERE {
-                " OR ".join(f"by_{r.name}" for r in BLOCKING_RULES if r.name != "tin")
-            }) AS found
-                FROM scored WHERE by_tin AND tin_level = 0 AND name_ok AND address_ok"""
-        ).to_pylist()[0]
-        recall = verified["found"] / verified["n"] if verified["n"] else None
-        named_by_tin = engine.arrow("SELECT request_id, tin FROM scored WHERE by_tin AND name_ok")
-        step("deciding")
-        # Every record, in the records' order, with its evidence (none for rejected records).
-        engine.register(
-            "base",
-            pa.table(
-                {
-                    "request_id": intake.records.column("request_id"),
-                    "_row": intake.records.column("_row"),
-                    "rejection_code": intake.verdicts.column("rejection_code"),
-                    "rejection_codes": intake.verdicts.column("rejection_codes"),
-                }
-            ),
-        )
-        evidence = engine.arrow("SELECT * FROM request_evidence LIMIT 0").column_names
-        joined = engine.arrow(
-            f"""
-            SELECT b.*, {", ".join(f"e.{c}" for c in evidence if c != "request_id")},
-                   lk.street_address, lk.unit, lk.city, lk.state, lk.zip
-            FROM base b
-            LEFT JOIN request_evidence e ON e.request_id = b.request_id AND b.rejection_code IS NULL
-            LEFT JOIN last_known lk ON lk.tin = e.best_tin
-            ORDER BY b._row
-            """
-        )
-        # The candidates considered, best first, as one flat sorted table: cut into per-record
-        # lists here, which costs far less than a list aggregate sorting inside every group.
-        # Ties go to the lower TIN, compared as a number: the master's TINs are nine digits
-        # (checked as it is read), so the order is the text's, and a sort on numbers took a
-        # quarter less time (1.3 s against 1.7 s for 6.7 M candidates).
-        candidates = engine.arrow(
-            f"""
-            SELECT b._row, {", ".join(f"s.{c}" for c in CANDIDATE_FIELDS)}
-            FROM scored s JOIN base b ON b.request_id = s.request_id AND b.rejection_code IS NULL
-            ORDER BY b._row, s.match_weight DESC, CAST(s.tin AS BIGINT)
-            """
-        )
-    joined = joined.append_column("candidate_list", _candidate_lists(joined, candidates))
+    """Decisions for every record of an accepted batch, in the records' order.
+
+    The candidate lists are read last, on ``lists_on`` if given (beside the ledger commit,
+    which needs only the decisions), and the engine is closed once they are.
+    """
+    engine = engine_choice.open()
+    try:
+        decided, candidates_sql, counts = _decide_on(engine, intake, index, model, rules, step=step)
+    except BaseException:
+        engine.close()
+        raise
+
+    def candidate_lists() -> pa.Array:
+        try:
+            return _candidate_lists(decided, engine.arrow(candidates_sql))
+        finally:
+            engine.close()
+
+    if lists_on is None:
+        lists: Future[pa.Array] = Future()
+        lists.set_result(candidate_lists())
+    else:
+        lists = lists_on.submit(candidate_lists)
+    return MatchOutput(decided, lists, *counts)
+
+
+def _decide_on(
+    engine: Engine,
+    intake: IntakeOutcome,
+    index: IndexInfo,
+    model: MatchModel,
+    rules: RuleSet,
+    *,
+    step: Step,
+) -> tuple[pa.Table, str, tuple[dict[str, int], float | None, dict[str, float], pa.Table]]:
+    """The decided table, the query of the candidate lists, and the pair counts, blocking
+    recall, step times and TIN pairs of :class:`MatchOutput`."""
+    step("loading index")
+    load_inputs(engine, intake, index)
+    step("generating and scoring candidates")
+    engine.run(match_steps(model, on=intake.manifest.submitted_at.date(), dialect=engine.dialect))
+    step_seconds = dict(engine.step_seconds)
+    counted = ", ".join(
+        f"count(*) FILTER (WHERE by_{rule.name}) AS {rule.name}" for rule in BLOCKING_RULES
+    )
+    counts = engine.arrow(f"SELECT {counted}, count(*) AS n FROM pairs").to_pylist()[0]
+    pair_counts = {rule.name: int(counts[rule.name]) for rule in BLOCKING_RULES}
+    pair_counts["distinct pairs"] = int(counts["n"])
+    # Blocking recall on TIN-verified pairs: of requests whose TIN names a taxpayer whose
+    # name and address match, the share the other rules find too (a request whose address
+    # is not the taxpayer's cannot be found by an address rule, nor be disclosed).
+    verified = engine.arrow(
+        f"""SELECT count(*) AS n, count(*) FILTER (WHERE {
+            " OR ".join(f"by_{r.name}" for r in BLOCKING_RULES if r.name != "tin")
+        }) AS found
+            FROM scored WHERE by_tin AND tin_level = 0 AND name_ok AND address_ok"""
+    ).to_pylist()[0]
+    recall = verified["found"] / verified["n"] if verified["n"] else None
+    named_by_tin = engine.arrow("SELECT request_id, tin FROM scored WHERE by_tin AND name_ok")
+    step("deciding")
+    # Every record, in the records' order, with its evidence (none for rejected records).
+    engine.register(
+        "base",
+        pa.table(
+            {
+                "request_id": intake.records.column("request_id"),
+                "_row": intake.records.column("_row"),
+                "rejection_code": intake.verdicts.column("rejection_code"),
+                "rejection_codes": intake.verdicts.column("rejection_codes"),
+            }
+        ),
+    )
+    evidence = engine.arrow("SELECT * FROM request_evidence LIMIT 0").column_names
+    joined = engine.arrow(
+        f"""
+        SELECT b.*, {", ".join(f"e.{c}" for c in evidence if c != "request_id")},
+               lk.street_address, lk.unit, lk.city, lk.state, lk.zip
+        FROM base b
+        LEFT JOIN request_evidence e ON e.request_id = b.request_id AND b.rejection_code IS NULL
+        LEFT JOIN last_known lk ON lk.tin = e.best_tin
+        ORDER BY b._row
+        """
+    )
     # Holds are checked at the moment of disclosure, when the decision is committed
     # (commit_step.py); here every record is decided as if none were in force.
     held = pa.array([False] * joined.num_rows)
-    decision_input = joined.append_column("held", held)
-    decided = decide(decision_input, rules)
+    decided = decide(joined.append_column("held", held), rules)
     disclosed = pc.equal(decided.column("outcome"), Outcome.DISCLOSED.value)
     not_rejected = pc.invert(pc.fill_null(pc.is_valid(joined.column("rejection_code")), False))
     columns: dict[str, pa.Array | pa.ChunkedArray] = {
@@ -251,12 +287,25 @@ def match_batch(
         "runner_up_weight": joined.column("runner_up_weight"),
         "candidates": pc.fill_null(joined.column("candidates"), 0),
         "plausible": pc.fill_null(joined.column("plausible"), 0),
-        "candidate_list": joined.column("candidate_list"),
         "rule_set": pa.array([rules.digest] * joined.num_rows),
     }
     for name in ("street_address", "unit", "city", "state", "zip"):
         columns[f"disclosed_{name}"] = pc.if_else(disclosed, joined.column(name), None)
-    return MatchOutput(pa.table(columns), pair_counts, recall, step_seconds, named_by_tin)
+    # The candidates considered, best first, as one flat sorted table: cut into per-record
+    # lists afterwards, which costs far less than a list aggregate sorting inside every
+    # group. Ties go to the lower TIN, compared as a number: the master's TINs are nine
+    # digits (checked as it is read), so the order is the text's, and a sort on numbers
+    # took a quarter less time (1.3 s against 1.7 s for 6.7 M candidates).
+    candidates_sql = f"""
+        SELECT b._row, {", ".join(f"s.{c}" for c in CANDIDATE_FIELDS)}
+        FROM scored s JOIN base b ON b.request_id = s.request_id AND b.rejection_code IS NULL
+        ORDER BY b._row, s.match_weight DESC, CAST(s.tin AS BIGINT)
+        """
+    return (
+        pa.table(columns),
+        candidates_sql,
+        (pair_counts, recall, step_seconds, named_by_tin),
+    )
 
 
 def response_table(decisions: pa.Table) -> pa.Table:
@@ -380,6 +429,19 @@ def _write_work_decisions(table: pa.Table, path: Path) -> None:
     ):
         writer.write_table(table)
     partial.replace(path)
+
+
+def _whole_and_kept(decided: pa.Table, lists: Future[pa.Array], work_path: Path) -> pa.Table:
+    """The decisions table with its candidate lists, once they are read, kept as the working
+    decisions file. Not needed before the commit: a run stopped before it is written matches
+    again, to the same decisions, and resumes after what was committed."""
+    whole = with_candidate_lists(decided, lists.result())
+    _write_work_decisions(whole, work_path)
+    return whole
+
+
+def _write_decisions_as_matched(whole: Future[pa.Table], path: Path) -> Path:
+    return _write_unpublished(whole.result().drop_columns(["request_state"]), path)
 
 
 def _stored_decisions(path: Path, digest: str) -> pa.Table | None:
@@ -549,7 +611,7 @@ def run_batch(
     # response if a hold changed an outcome). Arrow and the engine release the interpreter.
     pool = ThreadPoolExecutor(max_workers=2, initializer=_yield_to_the_commit)
     tin_only: Future[pa.Table] | None = None
-    work_written: Future[None] | None = None
+    work_written: Future[pa.Table] | None = None
     matched_written: Future[Path] | None = None
     try:
         status = _register_batch(store, ledger, intake, out_dir, now)
@@ -592,19 +654,26 @@ def run_batch(
             t = time.perf_counter()
             index = ensure_index(master, settings, step=announce, engine_choice=engine_choice)
             timings["index"] = time.perf_counter() - t
-            matched = _stored_decisions(work_path, m.digest)
+            stored = _stored_decisions(work_path, m.digest)
             named_by_tin: pa.Table | None = None
-            if matched is None:
+            whole: Future[pa.Table]
+            if stored is None:
                 t = time.perf_counter()
                 output = match_batch(
-                    intake, index, model, rules, step=announce, engine_choice=engine_choice
+                    intake,
+                    index,
+                    model,
+                    rules,
+                    step=announce,
+                    engine_choice=engine_choice,
+                    lists_on=pool,
                 )
                 timings["match and decide"] = time.perf_counter() - t
                 timings.update({f"  {name}": secs for name, secs in output.step_seconds.items()})
                 result.pair_counts = output.pair_counts
                 result.blocking_recall = output.blocking_recall
                 named_by_tin = output.named_by_tin
-                matched = output.decisions.append_column("request_state", _request_states(intake))
+                matched = output.decided.append_column("request_state", _request_states(intake))
                 matched = matched.replace_schema_metadata(
                     {
                         "ivs.manifest_digest": m.digest,
@@ -612,17 +681,20 @@ def run_batch(
                         "ivs.index": str(index.folder.resolve()),
                     }
                 )
-                # Not needed before the commit: a run stopped before it is written matches
-                # again, to the same decisions, and resumes after what was committed.
-                work_written = pool.submit(_write_work_decisions, matched, work_path)
+                # Each pool task waits only on tasks submitted before it (the candidate
+                # lists, then this), so the pool cannot deadlock whatever its size.
+                whole = pool.submit(_whole_and_kept, matched, output.candidate_lists, work_path)
+                work_written = whole
+            else:
+                matched = stored
+                whole = Future()
+                whole.set_result(stored)
             tin_only = pool.submit(
                 _tin_only_disclosures, intake, index, engine_choice, named_by_tin
             )
             # The decisions file as matched, beside the commit: it is the committed one
             # unless a hold changes an outcome meanwhile, which is checked before it is used.
-            matched_written = pool.submit(
-                _write_unpublished, matched.drop_columns(["request_state"]), decisions_path
-            )
+            matched_written = pool.submit(_write_decisions_as_matched, whole, decisions_path)
             account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
             with store.begin() as conn:
                 conn.execute(
@@ -650,6 +722,7 @@ def run_batch(
                 progress=progress,
             )
             timings["ledger"] = time.perf_counter() - t
+            matched = whole.result()
 
         t = time.perf_counter()
         announce("writing decisions and response")
