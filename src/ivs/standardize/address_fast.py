@@ -55,6 +55,14 @@ _STREET = (
     rf"(?: (?P<postdir>{_alt(_ONE_WORD_DIRS)}))?"
     rf"(?: (?P<unit_type>{_alt(_ID_UNITS)}|\#) (?P<unit_id>[A-Z0-9]{{1,8}}))?$"
 )
+# The same shape with any word as the suffix: RE2 extracts its groups twice as fast without
+# the alternation of all 561 suffix spellings. Where the word it reads as the suffix is a
+# street suffix, its groups are the original's: both regexes take the first split they
+# accept, in the same order of preference, and the original accepts a subset of this one's
+# splits. Elsewhere (a directional after the suffix, read here as the suffix) the original
+# regex reads the line.
+_STREET_ANY_SUFFIX = _STREET.replace(f"(?P<suffix>{_alt(STREET_SUFFIXES)})", "(?P<suffix>[A-Z]+)")
+_SUFFIX_WORDS = pa.array(sorted(STREET_SUFFIXES))
 _PO_BOX = r"^PO BOX (?P<box>[1-9][0-9]{0,9})$"
 _RURAL = r"^(?P<kind>RR|HC) (?P<route>[1-9][0-9]{0,3}) BOX (?P<box>[1-9][0-9]{0,9})$"
 
@@ -88,13 +96,28 @@ def _lookup(values: pa.Array, mapping: Mapping[str, str]) -> pa.Array:
     return pc.take(std, pc.index_in(values, value_set=keys))
 
 
+def _street_groups(full: pa.Array) -> pa.Array:
+    """``extract_regex(full, _STREET)``, computed mostly by the cheaper regex."""
+    street = pc.extract_regex(full, _STREET_ANY_SUFFIX)
+    known = pc.fill_null(
+        pc.is_in(pc.struct_field(street, "suffix"), value_set=_SUFFIX_WORDS), False
+    )
+    redo = pc.invert(known)
+    if not pc.any(redo).as_py():
+        return street
+    again = pc.extract_regex(pc.filter(full, redo), _STREET)
+    # Row i of ``redo`` is row (number of redo rows before it) of ``again``.
+    position = pc.subtract(pc.cumulative_sum(redo.cast(pa.int64())), 1)
+    return pc.if_else(known, street, pc.take(again, pc.if_else(redo, position, None)))
+
+
 def fast_parse(full: pa.Array) -> tuple[pa.Array, dict[str, pa.Array]]:
     """Parse the rows of ``full`` (cleaned line with unit merged) that have a common shape.
 
     Returns a boolean mask of the rows parsed here and their component columns (values at
     rows outside the mask are meaningless and replaced by the caller).
     """
-    street = pc.extract_regex(full, _STREET)
+    street = _street_groups(full)
     street_ok = pc.is_valid(street)
     name = pc.struct_field(street, "name")
     plain_name = pc.or_(
