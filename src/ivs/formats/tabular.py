@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -154,7 +155,10 @@ def _read_csv(path: Path, known: Mapping[str, str]) -> tuple[pa.Table, list[str]
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
                 include_columns=present,
-                strings_can_be_null=False,
+                # Empty fields come back null, as every blank does from this module: marked
+                # as the file is parsed, not by a pass over each column afterwards.
+                strings_can_be_null=True,
+                null_values=[""],
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as e:
@@ -254,6 +258,14 @@ def _read_any(path: Path, known: Mapping[str, str], required: frozenset[str]) ->
     return table
 
 
+def _blank_as_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``column`` with empty strings and strings of spaces as null (copied only if any)."""
+    blank = pc.match_substring_regex(column, r"^\s*$")
+    if not pc.any(blank).as_py():
+        return column
+    return pc.if_else(blank, pa.scalar(None, pa.string()), column)
+
+
 def read_string_table(path: Path, columns: tuple[str, ...], required: frozenset[str]) -> pa.Table:
     """A table of the named string columns (absent optional ones as nulls), plus ``_row``.
 
@@ -276,12 +288,10 @@ def read_string_table(path: Path, columns: tuple[str, ...], required: frozenset[
                     Problem(str(path), f"must be a string column, not {column.type}", None, name)
                 )
                 continue
-        column = column.cast(pa.string())
-        blank = pc.match_substring_regex(column, r"^\s*$")
-        out[name] = pc.if_else(blank, pa.scalar(None, pa.string()), column)
+        out[name] = _blank_as_null(column.cast(pa.string()))
     if problems:
         raise FormatErrors(problems)
-    out[ROW_COLUMN] = pa.array(range(1, table.num_rows + 1), pa.int64())
+    out[ROW_COLUMN] = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
     return pa.table(out)
 
 
@@ -320,9 +330,7 @@ def read_typed_table(
             continue
         column = table.column(col)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            column = column.cast(pa.string())
-            blank = pc.match_substring_regex(column, r"^\s*$")
-            column = pc.if_else(blank, pa.scalar(None, pa.string()), column)
+            column = _blank_as_null(column.cast(pa.string()))
         target = _ARROW_TYPES[logical]
         if column.type != target:
             if logical == "date" and pa.types.is_string(column.type):
