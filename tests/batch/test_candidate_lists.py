@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 
-from ivs.batch.index_step import ensure_index
-from ivs.batch.intake_step import intake_batch
 from ivs.batch.run import CANDIDATE_FIELDS, _candidate_lists, match_batch, rule_set_for
-from ivs.domain.settings import load_settings
-from ivs.formats.signers import read_signers
 from ivs.match.model import load_model
-from ivs.synth import SynthConfig, generate_world
+from ivs.synth import SynthConfig
+
+from .synth_batch import synth_intake
 
 
 def _candidate(row: int, tin: str, weight: float) -> dict[str, object]:
@@ -60,17 +57,9 @@ def test_no_candidates_at_all() -> None:
 
 
 def test_lists_read_beside_the_commit_are_those_read_at_once(tmp_path: Path) -> None:
-    world = tmp_path / "world"
-    generate_world(world, SynthConfig(taxpayers=2_000, requests=800, seed=5))
-    settings = load_settings(home=tmp_path / "home")
-    intake = intake_batch(
-        next((world / "batch").glob("*.manifest.json")),
-        read_signers(world / "signers.json"),
-        settings,
-        [],
-        now=datetime.now(UTC),
+    intake, index, settings = synth_intake(
+        tmp_path, SynthConfig(taxpayers=2_000, requests=800, seed=5)
     )
-    index = ensure_index(world / "master", settings)
     model = load_model(None)
     rules = rule_set_for(settings, model)
     at_once = match_batch(intake, index, model, rules, step=lambda _s: None)

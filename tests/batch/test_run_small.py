@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ivs.batch.run import run_batch
+from ivs.batch.run import RunResult, run_batch
 from ivs.domain.errors import Conflict
 from ivs.domain.settings import load_settings
 from ivs.formats import read_response, read_signers, sign_manifest, write_manifest
@@ -27,13 +27,17 @@ def world(tmp_path: Path) -> tuple[Path, Path, Path]:
     return master, batch.manifest, batch.signers
 
 
+def _run(world: tuple[Path, Path, Path], tmp_path: Path) -> RunResult:
+    master, manifest, signers = world
+    return run_batch(
+        manifest, master, read_signers(signers), load_settings(), tmp_path / "out", now=NOW
+    )
+
+
 def test_each_record_decided_as_the_law_requires(
     world: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
-    master, manifest, signers = world
-    result = run_batch(
-        manifest, master, read_signers(signers), load_settings(), tmp_path / "out", now=NOW
-    )
+    result = _run(world, tmp_path)
     decisions = pq.read_table(result.decisions).to_pylist()
     got = [(d["request_id"], d["outcome"], d["decision_code"]) for d in decisions]
     want = [(r["request_id"], outcome, code) for r, outcome, code in REQUESTS]
@@ -62,10 +66,7 @@ def test_each_record_decided_as_the_law_requires(
 def test_candidates_of_equal_weight_are_listed_lowest_tin_first(
     world: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
-    master, manifest, signers = world
-    result = run_batch(
-        manifest, master, read_signers(signers), load_settings(), tmp_path / "out", now=NOW
-    )
+    result = _run(world, tmp_path)
     lists = {
         d["request_id"]: d["candidate_list"] for d in pq.read_table(result.decisions).to_pylist()
     }
