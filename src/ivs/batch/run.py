@@ -606,12 +606,12 @@ def run_batch(
             ]
         )
         raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
-    # Beside the single-threaded commit, on other threads: the counterfactual's matching, the
-    # working decisions file and the decisions file as matched (written again beside the
-    # response if a hold changed an outcome). Arrow and the engine release the interpreter.
+    # Beside the single-threaded commit, on other threads: the candidate lists, the
+    # counterfactual's matching, the working decisions file and the decisions file as matched
+    # (written again beside the response if a hold changed an outcome). Arrow and the engine
+    # release the interpreter.
     pool = ThreadPoolExecutor(max_workers=2, initializer=_yield_to_the_commit)
     tin_only: Future[pa.Table] | None = None
-    work_written: Future[pa.Table] | None = None
     matched_written: Future[Path] | None = None
     try:
         status = _register_batch(store, ledger, intake, out_dir, now)
@@ -684,7 +684,6 @@ def run_batch(
                 # Each pool task waits only on tasks submitted before it (the candidate
                 # lists, then this), so the pool cannot deadlock whatever its size.
                 whole = pool.submit(_whole_and_kept, matched, output.candidate_lists, work_path)
-                work_written = whole
             else:
                 matched = stored
                 whole = Future()
@@ -722,6 +721,7 @@ def run_batch(
                 progress=progress,
             )
             timings["ledger"] = time.perf_counter() - t
+            # With its candidate lists, and kept as the working decisions file.
             matched = whole.result()
 
         t = time.perf_counter()
@@ -745,10 +745,9 @@ def run_batch(
         with store.connect() as conn:
             cleared = agency_status(conn, m.requesting_agency).cleared
         sha = write_response(response_path, response_table(decisions)) if cleared else None
-        # Both files are whole before the batch is marked answered.
+        # Both files are whole before the batch is marked answered (the working one is with
+        # `whole`, or was before this run).
         decisions_written.result().replace(decisions_path)
-        if work_written is not None:
-            work_written.result()
         with store.begin() as conn:
             ledger.lock(conn)
             current = conn.execute(
