@@ -124,10 +124,10 @@ class MatchOutput:
     @property
     def decisions(self) -> pa.Table:
         """The whole decisions table (waits for the candidate lists)."""
-        return with_candidate_lists(self.decided, self.candidate_lists.result())
+        return _with_candidate_lists(self.decided, self.candidate_lists.result())
 
 
-def with_candidate_lists(decided: pa.Table, lists: pa.Array) -> pa.Table:
+def _with_candidate_lists(decided: pa.Table, lists: pa.Array) -> pa.Table:
     """``decided`` with its ``candidate_list`` column, where the decisions file has it."""
     position = decided.schema.get_field_index("rule_set")
     return decided.add_column(position, "candidate_list", lists)
@@ -435,7 +435,7 @@ def _whole_and_kept(decided: pa.Table, lists: Future[pa.Array], work_path: Path)
     """The decisions table with its candidate lists, once they are read, kept as the working
     decisions file. Not needed before the commit: a run stopped before it is written matches
     again, to the same decisions, and resumes after what was committed."""
-    whole = with_candidate_lists(decided, lists.result())
+    whole = _with_candidate_lists(decided, lists.result())
     _write_work_decisions(whole, work_path)
     return whole
 
