@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/bench_run.py /tmp/w10m
 
 Each command runs in its own process under /usr/bin/time -v (wall time, peak RSS); the
-per-stage times come from ``ivs run``'s own summary. The index is built fresh first, so the
-run measures matching against an indexed master, as a production batch would.
+per-stage times come from ``ivs run``'s own summary. The home (``WORLD/bench-home``) is made
+new with ``ivs init`` and the index built fresh in it, so the run measures matching against an
+indexed master, as a production batch would.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main() -> None:
     env = {**os.environ, "IVS_HOME": str(home), "COLUMNS": "200"}
     ivs = str(Path(sys.executable).parent / "ivs")
     manifest = next((world / "batch").glob("*.manifest.json"))
+    # A new home: its store and the ledger's signing key first, as `ivs init` makes them.
+    subprocess.run([ivs, "init"], env=env, capture_output=True, check=True)
     seconds, gib, out = timed([ivs, "index", str(world / "master")], env)
     print(f"ivs index: {seconds:.1f} s, peak {gib:.2f} GiB\n  {out.strip()}")
     seconds, gib, out = timed(
