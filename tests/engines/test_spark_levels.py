@@ -39,7 +39,7 @@ def _tables() -> dict[str, pa.Table]:
             {
                 **standardize_name(*asked),
                 **standardize_address(*address),
-                "request_id": f"R{i:03d}",
+                "request_key": i,
                 "tin_norm": None,
             }
         )
@@ -62,9 +62,7 @@ def _tables() -> dict[str, pa.Table]:
                 "until": pa.array([], pa.date32()),
             }
         ),
-        "pairs": pa.table(
-            {"request_id": [f"R{i:03d}" for i in range(n)], "tin": [f"{i:09d}" for i in range(n)]}
-        ),
+        "pairs": pa.table({"request_key": list(range(n)), "tin": [f"{i:09d}" for i in range(n)]}),
     }
 
 
@@ -73,7 +71,7 @@ def _levels(engine: Engine) -> list[dict[str, int]]:
         engine.register(name, table)
     engine.run(comparison_steps(on=date(2025, 6, 27), dialect=engine.dialect))
     columns = ", ".join(f"{c.name}_level" for c in COMPARISONS)
-    return engine.arrow(f"SELECT {columns} FROM compared ORDER BY request_id").to_pylist()
+    return engine.arrow(f"SELECT {columns} FROM compared ORDER BY request_key").to_pylist()
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ def levels(
     req = {
         **standardize_name(*request_name),
         **standardize_address(*request_address),
-        "request_id": "R1",
+        "request_key": 1,
         "tin_norm": None,
         "dob": None,
     }
@@ -65,7 +65,7 @@ def levels(
         engine.register("restr", NO_RESTRICTIONS)
         engine.run(
             [
-                SqlStep("pairs", "SELECT 'R1' AS request_id, '123456789' AS tin"),
+                SqlStep("pairs", "SELECT 1 AS request_key, '123456789' AS tin"),
                 *comparison_steps(on=date(2025, 6, 27)),
             ]
         )
@@ -232,7 +232,7 @@ def test_of_addresses_of_record_at_the_same_level_the_lowest_form_is_named() -> 
     req = {
         **standardize_name("Lopez", "Ana", None, None),
         **standardize_address(*ADDRESS_OF_RECORD),
-        "request_id": "R1",
+        "request_key": 1,
         "tin_norm": None,
         "dob": None,
     }
@@ -245,7 +245,7 @@ def test_of_addresses_of_record_at_the_same_level_the_lowest_form_is_named() -> 
         engine.register("restr", NO_RESTRICTIONS)
         engine.run(
             [
-                SqlStep("pairs", "SELECT 'R1' AS request_id, '123456789' AS tin"),
+                SqlStep("pairs", "SELECT 1 AS request_key, '123456789' AS tin"),
                 *comparison_steps(on=date(2025, 6, 27)),
             ]
         )

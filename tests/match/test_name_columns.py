@@ -116,7 +116,7 @@ def _name_levels(requests: pa.Table, taxpayers: pa.Table, pairs: pa.Table) -> li
         engine.register("pairs", pairs)
         engine.run(comparison_steps(on=date(2025, 6, 27)))
         return (
-            engine.arrow("SELECT name_level FROM compared ORDER BY request_id, tin")
+            engine.arrow("SELECT name_level FROM compared ORDER BY request_key, tin")
             .column(0)
             .to_pylist()
         )

@@ -100,18 +100,18 @@ def _all_pairs() -> tuple[list[dict[str, object]], list[dict[str, object]], pa.T
     requests, taxpayers = [], []
     for i, name in enumerate(NAMES):
         taxpayers.append({**standardize_name(*name), "tin": f"{i:09d}"})
-        for where, address in (("home", ADDRESS_OF_RECORD), ("away", ELSEWHERE)):
+        for away, address in enumerate((ADDRESS_OF_RECORD, ELSEWHERE)):
             requests.append(
                 {
                     **standardize_name(*name),
                     **standardize_address(*address),
-                    "request_id": f"R{i:03d}{where}",
+                    "request_key": 2 * i + away,
                     "tin_norm": None,
                 }
             )
     pairs = pa.table(
         {
-            "request_id": [r["request_id"] for r, _ in itertools.product(requests, taxpayers)],
+            "request_key": [r["request_key"] for r, _ in itertools.product(requests, taxpayers)],
             "tin": [t["tin"] for _, t in itertools.product(requests, taxpayers)],
         }
     )
@@ -144,8 +144,8 @@ def _name_levels(masks: Callable[[pa.Table], pa.Table]) -> pa.Table:
         engine.register("pairs", pairs)
         engine.run(comparison_steps(on=date(2025, 6, 27)))
         return engine.arrow(
-            "SELECT request_id, tin, name_level, names_may_agree FROM compared "
-            "ORDER BY request_id, tin"
+            "SELECT request_key, tin, name_level, names_may_agree FROM compared "
+            "ORDER BY request_key, tin"
         )
 
 

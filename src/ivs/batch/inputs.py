@@ -9,6 +9,7 @@ from ivs.batch.index_step import IndexInfo, index_words
 from ivs.batch.intake_step import IntakeOutcome
 from ivs.engines.base import Engine
 from ivs.engines.duckdb_engine import SqlStep
+from ivs.formats.tabular import ROW_COLUMN
 from ivs.match.name_columns import WordIds, name_match_columns
 
 __all__ = ["load_inputs", "requests_table"]
@@ -36,10 +37,11 @@ _REQUEST_COLUMNS = (
 
 
 def requests_table(intake: IntakeOutcome, words: WordIds) -> pa.Table:
-    """Every request, with its name ids given by ``words`` (the index's) and whether intake
-    ``accepted`` it."""
+    """Every request, keyed by its row (``request_key``), with its name ids given by ``words``
+    (the index's) and whether intake ``accepted`` it."""
     columns = {c: intake.standardized.column(c) for c in _REQUEST_COLUMNS if c != "request_id"}
     columns["request_id"] = intake.records.column("request_id")
+    columns["request_key"] = intake.records.column(ROW_COLUMN)
     for name in ("tin_norm", "dob"):
         columns[name] = intake.verdicts.column(name)
     columns.update(name_match_columns(intake.standardized, words))

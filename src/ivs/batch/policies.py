@@ -56,12 +56,14 @@ def policy_disclosures(
         on = intake.manifest.submitted_at.date()
         if policy == "tin-only":
             pairs = SqlStep(
-                "pairs", "SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin"
+                "pairs", "SELECT r.request_key, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin"
             )
             engine.run([pairs, *comparison_steps(on=on, dialect=dialect)])
-            return engine.arrow(f"SELECT request_id, tin FROM compared WHERE {_name_ok_sql()}")
-        engine.run([*blocking_steps(dialect), *comparison_steps(on=on, dialect=dialect)])
+            disclosed = f"SELECT request_key, tin FROM compared WHERE {_name_ok_sql()}"
+        else:
+            engine.run([*blocking_steps(dialect), *comparison_steps(on=on, dialect=dialect)])
+            disclosed = f"""SELECT request_key, any_value(tin) AS tin FROM compared
+                            WHERE {_name_ok_sql()} GROUP BY request_key HAVING count(*) = 1"""
         return engine.arrow(
-            f"""SELECT request_id, any_value(tin) AS tin FROM compared WHERE {_name_ok_sql()}
-                GROUP BY request_id HAVING count(*) = 1"""
+            f"SELECT r.request_id, d.tin FROM ({disclosed}) d JOIN req r USING (request_key)"
         )

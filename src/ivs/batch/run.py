@@ -239,7 +239,10 @@ def _decide_on(
             FROM scored WHERE by_tin AND tin_level = 0 AND name_ok AND address_ok"""
     ).to_pylist()[0]
     recall = verified["found"] / verified["n"] if verified["n"] else None
-    named_by_tin = engine.arrow("SELECT request_id, tin FROM scored WHERE by_tin AND name_ok")
+    named_by_tin = engine.arrow(
+        """SELECT r.request_id, s.tin FROM scored s JOIN req r ON r.request_key = s.request_key
+           WHERE s.by_tin AND s.name_ok"""
+    )
     step("deciding")
     # Every record, in the records' order, with its evidence (none for rejected records).
     engine.register(
@@ -256,10 +259,10 @@ def _decide_on(
     evidence = engine.arrow("SELECT * FROM request_evidence LIMIT 0").column_names
     joined = engine.arrow(
         f"""
-        SELECT b.*, {", ".join(f"e.{c}" for c in evidence if c != "request_id")},
+        SELECT b.*, {", ".join(f"e.{c}" for c in evidence if c != "request_key")},
                lk.street_address, lk.unit, lk.city, lk.state, lk.zip
         FROM base b
-        LEFT JOIN request_evidence e ON e.request_id = b.request_id AND b.rejection_code IS NULL
+        LEFT JOIN request_evidence e ON e.request_key = b._row AND b.rejection_code IS NULL
         LEFT JOIN last_known lk ON lk.tin = e.best_tin
         ORDER BY b._row
         """
@@ -298,7 +301,7 @@ def _decide_on(
     # took a quarter less time (1.3 s against 1.7 s for 6.7 M candidates).
     candidates_sql = f"""
         SELECT b._row, {", ".join(f"s.{c}" for c in CANDIDATE_FIELDS)}
-        FROM scored s JOIN base b ON b.request_id = s.request_id AND b.rejection_code IS NULL
+        FROM scored s JOIN base b ON b._row = s.request_key AND b.rejection_code IS NULL
         ORDER BY b._row, s.match_weight DESC, CAST(s.tin AS BIGINT)
         """
     return (

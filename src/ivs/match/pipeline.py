@@ -2,16 +2,18 @@
 
 Input tables the engine must hold:
 
-- ``req``   accepted requests: request_id, standardized name/address columns, tin_norm, dob
+- ``req``   accepted requests: request_key (the record's row: a number, cheaper to join and
+            group on than the request_id it also holds), standardized name/address columns,
+            tin_norm, dob
 - ``tp``    index taxpayers (tin, date_of_birth, standardized name columns)
 - ``forms`` distinct address forms (form_id, standardized address columns)
 - ``addr``  addresses of record (tin, tax_year, received_date, form_id)
 - ``zip_phonetic`` (addr_zip5, phonetic, tin): surname sounds by ZIP, from the index
 - ``restr`` restrictions (tin, kind, since, until)
 
-Output: ``pairs`` (one row per request and candidate, with the blocking rules that found it),
-``scored`` (levels, weight and probability per pair) and ``request_evidence`` (one row per
-request: what the decision needs).
+Output, by request_key: ``pairs`` (one row per request and candidate, with the blocking rules
+that found it), ``scored`` (levels, weight and probability per pair) and ``request_evidence``
+(one row per request: what the decision needs).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ __all__ = ["BLOCKING_RULES", "BlockingRule", "blocking_steps", "comparison_steps
 class BlockingRule:
     name: str
     description: str
-    sql: str  # yields (request_id, tin); {unnest}, {jw} ... stand for the dialect's functions
+    sql: str  # yields (request_key, tin); {unnest}, {jw} ... stand for the dialect's functions
 
     def sql_for(self, dialect: str) -> str:
         return _in_dialect(self.sql, dialect)
@@ -57,17 +59,17 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "tin",
         "the request's TIN",
-        "SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin",
+        "SELECT r.request_key, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin",
     ),
     BlockingRule(
         "number_zip",
         "house number and ZIP code of any address of record, its street name within typing error",
-        "SELECT n.request_id, a.tin FROM number_zip_forms n JOIN addr a ON a.form_id = n.form_id",
+        "SELECT n.request_key, a.tin FROM number_zip_forms n JOIN addr a ON a.form_id = n.form_id",
     ),
     BlockingRule(
         "box_zip",
         "PO box or rural route and box, and ZIP code",
-        """SELECT r.request_id, a.tin FROM req r
+        """SELECT r.request_key, a.tin FROM req r
            JOIN forms f ON r.addr_zip5 = f.addr_zip5
             AND ((r.addr_po_box IS NOT NULL AND r.addr_po_box = f.addr_po_box)
              OR (r.addr_route IS NOT NULL AND r.addr_route = f.addr_route))
@@ -76,8 +78,8 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "surname_sound_zip",
         "a surname's sound (Spanish-folded NYSIIS), the first initial and the ZIP code",
-        """SELECT r.request_id, z.tin
-           FROM (SELECT request_id, addr_zip5, name_first_initial,
+        """SELECT r.request_key, z.tin
+           FROM (SELECT request_key, addr_zip5, name_first_initial,
                         {unnest}(name_phonetic) AS phonetic FROM req) r
            JOIN zip_phonetic z ON r.addr_zip5 = z.addr_zip5 AND r.phonetic = z.phonetic
             AND r.name_first_initial = z.name_first_initial""",
@@ -87,8 +89,8 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "date of birth, first initial and a surname's sound (finds people who moved ZIP)",
         # Joined on each surname sound rather than filtered by list overlap after joining on
         # date and initial: the same pairs, found by one equi-join.
-        """SELECT r.request_id, t.tin
-           FROM (SELECT request_id, dob, name_first_initial, {unnest}(name_phonetic) AS phonetic
+        """SELECT r.request_key, t.tin
+           FROM (SELECT request_key, dob, name_first_initial, {unnest}(name_phonetic) AS phonetic
                  FROM req) r
            JOIN (SELECT tin, date_of_birth, name_first_initial, {unnest}(name_phonetic) AS phonetic
                  FROM tp) t
@@ -113,7 +115,7 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
     number_zip_forms = SqlStep(
         "number_zip_forms",
         _in_dialect(
-            f"""SELECT r.request_id, f.form_id FROM req r
+            f"""SELECT r.request_key, f.form_id FROM req r
                 JOIN forms f ON r.addr_house_number = f.addr_house_number
                  AND r.addr_zip5 = f.addr_zip5 AND {STREET_MAY_AGREE}""",
             dialect,
@@ -122,7 +124,7 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
     # Each rule tags its rows with one bit; the grouping ORs them (cheaper than a string per
     # row compared once per rule) and also removes the rules' own duplicates.
     union = " UNION ALL ".join(
-        f"SELECT request_id, tin, {1 << i} AS rule_bit FROM ({rule.sql_for(dialect)})"
+        f"SELECT request_key, tin, {1 << i} AS rule_bit FROM ({rule.sql_for(dialect)})"
         for i, rule in enumerate(BLOCKING_RULES)
     )
     flags = ", ".join(
@@ -130,34 +132,34 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
     )
     pairs = SqlStep(
         "pairs",
-        f"SELECT request_id, tin, {flags} FROM (SELECT request_id, tin, bit_or(rule_bit) AS bits "
-        f"FROM ({union}) GROUP BY request_id, tin)",
+        f"SELECT request_key, tin, {flags} FROM (SELECT request_key, tin, bit_or(rule_bit) AS bits "
+        f"FROM ({union}) GROUP BY request_key, tin)",
     )
     return [number_zip_forms, pairs]
 
 
 def comparison_steps(
-    *, on: date, dialect: str = "duckdb", pair_columns: tuple[str, ...] = ("request_id", "tin")
+    *, on: date, dialect: str = "duckdb", pair_columns: tuple[str, ...] = ("request_key", "tin")
 ) -> list[SqlStep]:
     """From ``pairs`` (whose columns are ``pair_columns``) to ``compared``: every comparison's
     level for every pair."""
     best_address = SqlStep(
         "pair_address",
         f"""
-        SELECT p.request_id, p.tin,
+        SELECT p.request_key, p.tin,
                min(lvl) AS address_level,
                -- Of equal levels, the lowest form: every run names the same address. Level and
                -- form packed in one integer (form ids, numbers of distinct address forms, stay
                -- below 2^40): a min over integers costs less than a min_by over rows.
                min(lvl * {_FORM_ID_SPAN} + form_id) % {_FORM_ID_SPAN} AS address_form_id
         FROM (
-            SELECT p.request_id, p.tin, f.form_id, {level_sql(ADDRESS, dialect)} AS lvl
+            SELECT p.request_key, p.tin, f.form_id, {level_sql(ADDRESS, dialect)} AS lvl
             FROM pairs p
-            JOIN req r ON r.request_id = p.request_id
+            JOIN req r ON r.request_key = p.request_key
             JOIN addr a ON a.tin = p.tin
             JOIN forms f ON f.form_id = a.form_id
         ) p
-        GROUP BY p.request_id, p.tin
+        GROUP BY p.request_key, p.tin
         """,
     )
     address_level = f"coalesce(pa.address_level, {len(ADDRESS.levels) - 1})"
@@ -185,9 +187,9 @@ def comparison_steps(
                        AND (x.until IS NULL OR x.until >= DATE '{on}')) AS restricted,
                {names_may_agree} AS names_may_agree
         FROM pairs p
-        JOIN req r ON r.request_id = p.request_id
+        JOIN req r ON r.request_key = p.request_key
         JOIN tp t ON t.tin = p.tin
-        LEFT JOIN pair_address pa ON pa.request_id = p.request_id AND pa.tin = p.tin
+        LEFT JOIN pair_address pa ON pa.request_key = p.request_key AND pa.tin = p.tin
         """,
     )
     # The taxpayers' name columns join the pairs in a step of their own, before the requests'
@@ -222,7 +224,7 @@ def comparison_steps(
         f"""
         SELECT {level_columns}, {name_level_from_pair_names} AS name_level
         FROM pair_names c
-        JOIN req r ON r.request_id = c.request_id
+        JOIN req r ON r.request_key = c.request_key
         UNION ALL
         SELECT {level_columns}, {len(NAME.levels) - 1} AS name_level
         FROM pair_levels c
@@ -258,7 +260,7 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                    name_ok AND address_ok AS name_address_ok
             FROM scored
         )
-        SELECT request_id,
+        SELECT request_key,
                count(*) AS candidates,
                count(*) FILTER (WHERE name_ok) AS name_matches,
                count(*) FILTER (WHERE name_address_ok) AS name_address_matches,
@@ -272,10 +274,10 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                bool_or(dob_level = 1) FILTER (WHERE name_address_ok) AS any_dob_conflict,
                bool_or(suffix_level = 1) FILTER (WHERE name_address_ok) AS any_suffix_conflict
         FROM s
-        GROUP BY request_id
+        GROUP BY request_key
         """,
     )
-    pair_columns = ("request_id", "tin", *(f"by_{rule.name}" for rule in BLOCKING_RULES))
+    pair_columns = ("request_key", "tin", *(f"by_{rule.name}" for rule in BLOCKING_RULES))
     return [
         *blocking_steps(dialect),
         *comparison_steps(on=on, dialect=dialect, pair_columns=pair_columns),

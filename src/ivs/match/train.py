@@ -86,12 +86,13 @@ def train_model(
     labelled = SqlStep(
         "pairs",
         """
-        (SELECT r.request_id, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin
+        (SELECT r.request_key, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin
          UNION
-         SELECT l.request_id, l.tin FROM review_labels l
+         SELECT r.request_key, l.tin FROM review_labels l
          JOIN req r ON r.request_id = l.request_id WHERE l.approved)
         EXCEPT
-        SELECT request_id, tin FROM review_labels WHERE NOT approved
+        SELECT r.request_key, l.tin FROM review_labels l
+        JOIN req r ON r.request_id = l.request_id WHERE NOT l.approved
         """,
     )
     engine.run([labelled, *comparison_steps(on=on)])
@@ -108,8 +109,8 @@ def train_model(
     random_pairs = SqlStep(
         "pairs",
         f"""
-        SELECT r.request_id, t.tin
-        FROM (SELECT request_id, s, hash(request_id, s) % {taxpayers} AS k
+        SELECT r.request_key, t.tin
+        FROM (SELECT request_key, s, hash(request_id, s) % {taxpayers} AS k
               FROM req, range({U_SAMPLES_PER_REQUEST}) AS g(s)) r
         JOIN (SELECT tin, row_number() OVER (ORDER BY tin) - 1 AS k FROM tp) t ON t.k = r.k
         """,

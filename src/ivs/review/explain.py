@@ -155,6 +155,7 @@ def _standardized_request(record: pa.Table, manifest: Manifest) -> pa.Table:
     )
     return (
         standardized.append_column("request_id", record.column("request_id"))
+        .append_column("request_key", record.column("_row"))
         .append_column("tin_norm", verdicts.column("tin_norm"))
         .append_column("dob", verdicts.column("dob"))
     )
@@ -169,12 +170,12 @@ def _compared(
     request: pa.Table, tins: list[str], index: Path, on: date
 ) -> dict[str, dict[str, Any]]:
     """Per candidate TIN: recomputed levels, standardized name and the address form compared."""
-    request_id = request.column("request_id")[0].as_py()
+    request_key = request.column("request_key")[0].as_py()
     with DuckDBEngine() as engine:
         # The name ids the run gave this request: the index's, for words it knows.
         words = WordIds.from_table(pq.read_table(index / "name_words.parquet"))
         engine.register("req", with_name_match_columns(request, words))
-        engine.register("pairs", pa.table({"request_id": [request_id] * len(tins), "tin": tins}))
+        engine.register("pairs", pa.table({"request_key": [request_key] * len(tins), "tin": tins}))
         engine.run(
             [
                 SqlStep(
