@@ -42,8 +42,8 @@ def decisions_table(records: int, disclosed_share: float) -> pa.Table:
     # Taxpayers in no particular order, as matching finds them in a 10 M master.
     tins = [f"{100000000 + t}" for t in random.Random(0).sample(range(10_000_000), records)]
 
-    def where(value: str) -> list[str | None]:
-        return [value if d else None for d in disclosed]
+    def where(values: list[str]) -> list[str | None]:
+        return [value if d else None for value, d in zip(values, disclosed, strict=True)]
 
     return pa.table(
         {
@@ -54,11 +54,15 @@ def decisions_table(records: int, disclosed_share: float) -> pa.Table:
             "best_tin": tins,
             "match_probability": [0.9999 if d else None for d in disclosed],
             "request_state": ["TX"] * records,
-            "disclosed_street_address": where("100 N MAIN ST"),
+            # Addresses as varied as a real batch's: the digest of each is computed anyway,
+            # but quoting a column of one value costs less than quoting distinct ones.
+            "disclosed_street_address": where(
+                [f"{i % 9973 + 1} N MAIN ST" for i in range(records)]
+            ),
             "disclosed_unit": [None] * records,
-            "disclosed_city": where("HOUSTON"),
-            "disclosed_state": where("TX"),
-            "disclosed_zip": where("77002"),
+            "disclosed_city": where([f"CITY {i % 997}" for i in range(records)]),
+            "disclosed_state": where(["TX"] * records),
+            "disclosed_zip": where([f"{77000 + i % 1000:05d}" for i in range(records)]),
         }
     )
 
@@ -99,9 +103,15 @@ def main() -> None:
         account = BatchAccount(
             "BENCH",
             "DHS-ICE",
-            [Recipient("A. Officer", "Agent", "ERO")],
+            # As `ivs synth` writes them: every disclosure entry repeats them.
+            [
+                Recipient("Special Agent (synthetic) A", "Special Agent", "ERO Houston"),
+                Recipient(
+                    "Deportation Officer (synthetic) B", "Deportation Officer", "ERO Los Angeles"
+                ),
+            ],
             "8 U.S.C. 1253(a)(1)",
-            "removal",
+            "Investigation of willful failure to depart after a final order of removal",
             "ab" * 32,
             "bench",
         )
