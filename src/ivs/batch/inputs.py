@@ -7,8 +7,7 @@ import pyarrow.compute as pc
 
 from ivs.batch.index_step import IndexInfo, index_words
 from ivs.batch.intake_step import IntakeOutcome
-from ivs.engines.base import Engine
-from ivs.engines.duckdb_engine import SqlStep
+from ivs.domain.engine import Engine, SqlStep
 from ivs.formats.tabular import ROW_COLUMN
 from ivs.match.name_columns import WordIds, name_match_columns
 

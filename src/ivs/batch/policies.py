@@ -14,8 +14,8 @@ import pyarrow.compute as pc
 from ivs.batch.index_step import IndexInfo
 from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import IntakeOutcome
+from ivs.domain.engine import SqlStep
 from ivs.engines.base import DUCKDB, EngineChoice
-from ivs.engines.duckdb_engine import SqlStep
 from ivs.match.comparisons import NAME, NAME_MATCH_LEVELS
 from ivs.match.pipeline import blocking_steps, comparison_steps
 

@@ -39,9 +39,10 @@ from ivs.batch.policies import policy_disclosures, without_intake
 from ivs.decide.rules import RuleSet, decide
 from ivs.disclose.safeguards import agency_status
 from ivs.domain.codes import Outcome
+from ivs.domain.engine import Engine
 from ivs.domain.errors import BatchQuarantined, BatchRejected, Conflict
 from ivs.domain.settings import Settings
-from ivs.engines.base import DUCKDB, Engine, EngineChoice
+from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import file_sha256
 from ivs.formats.response import write_response
 from ivs.formats.signers import Signer

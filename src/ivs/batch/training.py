@@ -12,7 +12,7 @@ from ivs.batch.index_step import ensure_index
 from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import intake_batch
 from ivs.domain.settings import Settings
-from ivs.engines.duckdb_engine import DuckDBEngine
+from ivs.engines.base import DUCKDB
 from ivs.formats.signers import Signer
 from ivs.match.model import MatchModel
 from ivs.match.train import train_model
@@ -50,7 +50,7 @@ def train_from_batch(
                 "approved": pa.array([c.status == CaseStatus.APPROVED for c in cases]),
             }
         )
-    with DuckDBEngine() as engine:
+    with DUCKDB.open() as engine:
         load_inputs(engine, intake, index)
         return train_model(
             engine, on=intake.manifest.submitted_at.date(), step=step, reviewed=reviewed

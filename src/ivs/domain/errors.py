@@ -18,7 +18,8 @@ why it matters, and what to do.
     ├── RateLimited            the caller sent more requests than its token's allowance
     ├── PayloadTooLarge        an upload or request body exceeds the service's limit
     ├── StoreError             the relational store failed; the run stops (fail closed)
-    └── LedgerError            the ledger is inconsistent or a proof does not verify
+    ├── LedgerError            the ledger is inconsistent or a proof does not verify
+    └── EngineError            the SQL engine failed to run a step (the step is named)
 
 Each class carries the HTTP status the service answers with and the exit code the CLI
 returns, so that both faces report an error the same way.
@@ -34,6 +35,7 @@ __all__ = [
     "BatchRejected",
     "ConfigError",
     "Conflict",
+    "EngineError",
     "FormatError",
     "FormatErrors",
     "IvsError",
@@ -220,3 +222,9 @@ class LedgerError(IvsError):
 
     http_status = 409
     exit_code = 10
+
+
+class EngineError(IvsError):
+    """The engine failed to run a step; the message names the step."""
+
+    exit_code = 11

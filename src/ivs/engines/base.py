@@ -1,5 +1,6 @@
-"""The engine interface: what indexing, matching and simulation ask of an SQL engine.
+"""Choosing an engine: what indexing, matching and simulation open to run their steps.
 
+The interface, ``Engine``, and the steps it runs, ``SqlStep``, are in ``ivs.domain.engine``.
 Two implementations: ``DuckDBEngine`` (embedded, the default) and ``SparkEngine`` (PySpark, the
 optional ``ivs[spark]`` extra). Callers hand either one the same ``SqlStep`` lists, written
 once in the engine-neutral SQL of ``ivs.match``; the few functions whose names differ are
@@ -8,58 +9,14 @@ looked up by ``dialect`` (``ivs.match.comparisons.FUNCTIONS``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from types import TracebackType
-from typing import Protocol, Self
 
-import pyarrow as pa
-
+from ivs.domain.engine import Engine
 from ivs.domain.errors import ConfigError
-from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
 
 __all__ = ["DUCKDB", "ENGINES", "Engine", "EngineChoice", "open_engine"]
 
 ENGINES = ("duckdb", "spark")
-
-
-class Engine(Protocol):
-    """Runs named SQL steps over registered Arrow tables and Parquet files."""
-
-    dialect: str
-    # Seconds each named step took, in order.
-    step_seconds: dict[str, float]
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def close(self) -> None: ...
-
-    def register(self, name: str, table: pa.Table, *, where: str | None = None) -> None:
-        """Make an Arrow table queryable as ``name``: only its rows where the SQL condition
-        ``where`` holds, if given."""
-
-    def load_parquet(self, name: str, path: Path) -> None:
-        """Make a Parquet file queryable as ``name``."""
-
-    def run(self, steps: Sequence[SqlStep]) -> None:
-        """Create each step's table in order."""
-
-    def arrow(self, sql: str) -> pa.Table:
-        """The result of a query as an Arrow table."""
-
-    def scalar(self, sql: str) -> object:
-        """The first column of the first row of a query's result (None when empty)."""
-
-    def to_parquet(self, sql: str, path: Path) -> None:
-        """Write a query's result to one Parquet file (zstd), atomically."""
 
 
 def open_engine(
@@ -70,6 +27,9 @@ def open_engine(
     if name == "duckdb":
         if spark_master is not None:
             raise ConfigError("--spark-master applies only to --engine spark")
+        # Imported here too: wanting the interface, or a Spark run, loads no DuckDB.
+        from ivs.engines.duckdb_engine import DuckDBEngine  # noqa: PLC0415
+
         return DuckDBEngine(threads=threads)
     if name == "spark":
         # Imported here: PySpark is an optional extra.

@@ -11,30 +11,16 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 import duckdb
 import pyarrow as pa
 
-from ivs.domain.errors import IvsError
+from ivs.domain.engine import SqlStep
+from ivs.domain.errors import EngineError
 
-__all__ = ["DuckDBEngine", "EngineError", "SqlStep"]
-
-
-class EngineError(IvsError):
-    """The engine failed to run a step; the message names the step."""
-
-    exit_code = 11
-
-
-@dataclass(frozen=True, slots=True)
-class SqlStep:
-    """One named SQL statement producing table ``name`` (``CREATE OR REPLACE TABLE``)."""
-
-    name: str
-    sql: str
+__all__ = ["DuckDBEngine"]
 
 
 def _quote_path(path: Path) -> str:

@@ -30,7 +30,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ivs.engines.duckdb_engine import EngineError, SqlStep
+from ivs.domain.engine import SqlStep
+from ivs.domain.errors import EngineError
 
 __all__ = ["DEFAULT_MASTER", "SparkEngine"]
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ivs.engines.duckdb_engine import SqlStep
+from ivs.domain.engine import SqlStep
 from ivs.match.comparisons import (
     ADDRESS,
     ADDRESS_MATCH_LEVELS,

@@ -19,8 +19,8 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ivs.domain.engine import Engine, SqlStep
 from ivs.domain.errors import ConfigError
-from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
 from ivs.match.comparisons import ADDRESS, COMPARISONS, NAME, TIN
 from ivs.match.model import LevelWeight, MatchModel
 from ivs.match.pipeline import blocking_steps, comparison_steps
@@ -34,7 +34,7 @@ ORDERED = (NAME, ADDRESS)
 TIN_ERROR_RATE = 0.01
 
 
-def _level_counts(engine: DuckDBEngine) -> dict[str, list[int]]:
+def _level_counts(engine: Engine) -> dict[str, list[int]]:
     counts: dict[str, list[int]] = {}
     for comparison in COMPARISONS:
         rows = engine.arrow(
@@ -62,7 +62,7 @@ def _capped_by_exact(m: list[float], u: list[float]) -> list[float]:
 
 
 def train_model(
-    engine: DuckDBEngine,
+    engine: Engine,
     *,
     on: date,
     step: Callable[[str], None],

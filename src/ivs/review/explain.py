@@ -22,8 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ivs.domain.engine import SqlStep
 from ivs.domain.errors import Conflict, NotFound
-from ivs.engines.duckdb_engine import DuckDBEngine, SqlStep
+from ivs.engines.duckdb_engine import DuckDBEngine
 from ivs.formats.manifest import Manifest, file_sha256, read_manifest
 from ivs.formats.records import read_records
 from ivs.intake.record_checks import RecordContext, record_verdicts

@@ -1,0 +1,64 @@
+"""What the engine-neutral stages hand an SQL engine, and what they may ask of it.
+
+``match/`` writes its work as ``SqlStep`` lists and runs them on anything that satisfies
+``Engine``; the engines themselves (DuckDB, PySpark) live in ``ivs.engines`` and are imported
+only there, so matching logic never loads a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol, Self
+
+import pyarrow as pa
+
+__all__ = ["Engine", "SqlStep"]
+
+
+@dataclass(frozen=True, slots=True)
+class SqlStep:
+    """One named SQL statement producing table ``name`` (``CREATE OR REPLACE TABLE``)."""
+
+    name: str
+    sql: str
+
+
+class Engine(Protocol):
+    """Runs named SQL steps over registered Arrow tables and Parquet files."""
+
+    dialect: str
+    # Seconds each named step took, in order.
+    step_seconds: dict[str, float]
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def close(self) -> None: ...
+
+    def register(self, name: str, table: pa.Table, *, where: str | None = None) -> None:
+        """Make an Arrow table queryable as ``name``: only its rows where the SQL condition
+        ``where`` holds, if given."""
+
+    def load_parquet(self, name: str, path: Path) -> None:
+        """Make a Parquet file queryable as ``name``."""
+
+    def run(self, steps: Sequence[SqlStep]) -> None:
+        """Create each step's table in order."""
+
+    def arrow(self, sql: str) -> pa.Table:
+        """The result of a query as an Arrow table."""
+
+    def scalar(self, sql: str) -> object:
+        """The first column of the first row of a query's result (None when empty)."""
+
+    def to_parquet(self, sql: str, path: Path) -> None:
+        """Write a query's result to one Parquet file (zstd), atomically."""
