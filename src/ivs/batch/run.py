@@ -23,7 +23,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc
 import pyarrow.parquet as pq
-import sqlalchemy as sa
 
 from ivs import __version__
 from ivs.batch.commit_step import (
@@ -36,6 +35,14 @@ from ivs.batch.index_step import IndexInfo, ensure_index
 from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import IntakeOutcome, intake_batch
 from ivs.batch.policies import policy_disclosures, without_intake
+from ivs.batch.status import (
+    finish_batch,
+    record_duplicate,
+    record_quarantined,
+    record_refused,
+    register_batch,
+    set_rule_set,
+)
 from ivs.decide.rules import RuleSet, decide
 from ivs.disclose.safeguards import agency_status
 from ivs.domain.codes import Outcome
@@ -43,24 +50,14 @@ from ivs.domain.engine import Engine
 from ivs.domain.errors import BatchQuarantined, BatchRejected, Conflict
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
-from ivs.formats.manifest import file_sha256
 from ivs.formats.response import write_response
 from ivs.formats.signers import Signer
-from ivs.ledger.entries import (
-    Entry,
-    batch_completed,
-    batch_quarantined,
-    batch_received,
-    batch_refused,
-    duplicate_submission,
-    response_released,
-)
 from ivs.ledger.keys import ledger_key_path, load_ledger_key
 from ivs.ledger.log import Ledger
 from ivs.match.model import MatchModel, load_model
 from ivs.match.pipeline import BLOCKING_RULES, match_steps
 from ivs.review import enqueue_reviews, record_inputs
-from ivs.store import batches, open_store, pilot_history
+from ivs.store import open_store, pilot_history
 
 __all__ = [
     "MatchOutput",
@@ -325,78 +322,6 @@ def response_table(decisions: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-def _manifest_file_digest(manifest: Path) -> str:
-    try:
-        return file_sha256(manifest)
-    except OSError:
-        return "unreadable"
-
-
-def _clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def _received(intake: IntakeOutcome, at: datetime) -> Entry:
-    m = intake.manifest
-    return batch_received(
-        at=at,
-        batch_id=m.batch_id,
-        manifest_digest=m.digest,
-        signer_key_id=m.signer_key_id,
-        requesting_agency=m.requesting_agency,
-        statute=m.statute,
-        tax_periods=m.tax_periods,
-        record_count=intake.records.num_rows,
-        recipients=m.recipients,
-        purpose=m.purpose,
-    )
-
-
-def _register_batch(
-    store: sa.Engine, ledger: Ledger, intake: IntakeOutcome, out_dir: Path, now: datetime
-) -> str:
-    """The batch's status before this run: ``new`` (now recorded as received), ``running``
-    (a run that stopped part-way: resume it), ``completed`` or ``withheld``."""
-    m = intake.manifest
-    with store.begin() as conn:
-        ledger.lock(conn)
-        row = conn.execute(sa.select(batches).where(batches.c.batch_id == m.batch_id)).first()
-        if row is not None and row.manifest_digest == m.digest:
-            conn.execute(
-                batches.update()
-                .where(batches.c.batch_id == m.batch_id)
-                .values(out_dir=str(out_dir.resolve()))
-            )
-            return str(row.status)
-        if row is None:
-            conn.execute(
-                batches.insert().values(
-                    batch_id=m.batch_id,
-                    manifest_digest=m.digest,
-                    requesting_agency=m.requesting_agency,
-                    record_count=intake.records.num_rows,
-                    status="running",
-                    received_at=now.isoformat(timespec="seconds"),
-                    out_dir=str(out_dir.resolve()),
-                    statute=m.statute,
-                )
-            )
-            ledger.append([_received(intake, _clock())], conn)
-            return "new"
-    problem = (
-        f"batch id {m.batch_id!r} was already used by a different batch (manifest digest "
-        f"{row.manifest_digest[:12]}…); a new batch needs a new batch_id"
-    )
-    ledger.append(
-        [
-            batch_refused(
-                at=_clock(), batch_id=m.batch_id, manifest_digest=m.digest, problems=[problem]
-            )
-        ]
-    )
-    raise Conflict(problem)
-
-
 def _work_decisions_path(settings: Settings, batch_id: str) -> Path:
     # Working data (purged after retention): the decisions as matched, before holds, so a
     # resumed or repeated run answers from exactly what was committed. Arrow IPC, read by
@@ -579,16 +504,7 @@ def run_batch(
             manifest, roster, settings, pilot_history(store), now=now, step=announce
         )
     except BatchRejected as e:
-        ledger.append(
-            [
-                batch_refused(
-                    at=_clock(),
-                    batch_id=e.batch_id,
-                    manifest_digest=_manifest_file_digest(manifest),
-                    problems=e.problems,
-                )
-            ]
-        )
+        record_refused(ledger, e.batch_id, manifest, e.problems)
         raise
     timings["intake"] = time.perf_counter() - started
     m = intake.manifest
@@ -597,18 +513,7 @@ def run_batch(
     decisions_path = out_dir / f"{batch_id}.decisions.parquet"
     response_path = out_dir / f"{batch_id}.response.csv"
     if intake.quarantined:
-        at = _clock()
-        ledger.append(
-            [
-                _received(intake, at),
-                batch_quarantined(
-                    at=at,
-                    batch_id=batch_id,
-                    manifest_digest=m.digest,
-                    reason=intake.quarantine_reason or "",
-                ),
-            ]
-        )
+        record_quarantined(ledger, intake)
         raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
     # Beside the single-threaded commit, on other threads: the candidate lists, the
     # counterfactual's matching, the working decisions file and the decisions file as matched
@@ -618,12 +523,12 @@ def run_batch(
     tin_only: Future[pa.Table] | None = None
     matched_written: Future[Path] | None = None
     try:
-        status = _register_batch(store, ledger, intake, out_dir, now)
+        status = register_batch(store, ledger, intake, out_dir, now)
         work_path = _work_decisions_path(settings, batch_id)
         account_rule_set: str
         committed_here: list[CommittedChunk] = []
         result = RunResult(batch_id, response_path, decisions_path, {}, {}, "")
-        if status in ("completed", "withheld"):
+        if status.answered:
             # The same signed batch again: answered from what is on the record, byte for byte;
             # nothing is matched or decided a second time.
             matched = _stored_decisions(work_path, m.digest)
@@ -633,22 +538,7 @@ def run_batch(
                     f"{work_path} are gone (purged after retention): the response cannot be "
                     "produced again. The ledger still holds every decision."
                 )
-            with store.begin() as conn:
-                ledger.lock(conn)
-                first = conn.execute(
-                    sa.select(batches.c.received_at).where(batches.c.batch_id == batch_id)
-                ).scalar_one()
-                ledger.append(
-                    [
-                        duplicate_submission(
-                            at=_clock(),
-                            batch_id=batch_id,
-                            manifest_digest=m.digest,
-                            first_received_at=str(first),
-                        )
-                    ],
-                    conn,
-                )
+            record_duplicate(store, ledger, intake)
             result.repeated = True
             account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
             index = None
@@ -699,12 +589,7 @@ def run_batch(
             # unless a hold changes an outcome meanwhile, which is checked before it is used.
             matched_written = pool.submit(_write_decisions_as_matched, whole, decisions_path)
             account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
-            with store.begin() as conn:
-                conn.execute(
-                    batches.update()
-                    .where(batches.c.batch_id == batch_id)
-                    .values(rule_set=account_rule_set)
-                )
+            set_rule_set(store, batch_id, account_rule_set)
             t = time.perf_counter()
             announce("recording decisions on the ledger")
             committed_here = commit_decisions(
@@ -721,7 +606,7 @@ def run_batch(
                     software_version=__version__,
                 ),
                 chunk_records=settings.commit_chunk_records,
-                clock=_clock,
+                clock=lambda: datetime.now(UTC),
                 progress=progress,
             )
             timings["ledger"] = time.perf_counter() - t
@@ -752,46 +637,18 @@ def run_batch(
         # Both files are whole before the batch is marked answered (the working one is with
         # `whole`, or was before this run).
         decisions_written.result().replace(decisions_path)
-        with store.begin() as conn:
-            ledger.lock(conn)
-            current = conn.execute(
-                sa.select(batches.c.status).where(batches.c.batch_id == batch_id)
-            ).scalar_one()
-            entries: list[Entry] = []
-            at = _clock()
-            if current == "running":
-                entries.append(
-                    batch_completed(
-                        at=at,
-                        batch_id=batch_id,
-                        records=decisions.num_rows,
-                        outcomes=outcomes,
-                        codes=codes,
-                        rule_set=account_rule_set,
-                        counterfactual=counterfactual or {},
-                    )
-                )
-            if sha is not None and current != "completed":
-                entries.append(
-                    response_released(
-                        at=at,
-                        batch_id=batch_id,
-                        response_sha256=sha,
-                        record_count=decisions.num_rows,
-                    )
-                )
-            ledger.append(entries, conn)
-            if current != "completed":
-                conn.execute(
-                    batches.update()
-                    .where(batches.c.batch_id == batch_id)
-                    .values(
-                        status="completed" if sha is not None else "withheld",
-                        finished_at=now.isoformat(timespec="seconds"),
-                        response_sha256=sha,
-                    )
-                )
-            ledger.checkpoint(conn)
+        finish_batch(
+            store,
+            ledger,
+            batch_id,
+            records=decisions.num_rows,
+            outcomes=outcomes,
+            codes=codes,
+            rule_set=account_rule_set,
+            counterfactual=counterfactual,
+            response_sha256=sha,
+            now=now,
+        )
         timings["write"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - started
     finally:

@@ -32,6 +32,7 @@ from ivs.batch import use_retaining_allocator
 from ivs.batch.intake_step import intake_batch
 from ivs.batch.roster import stored_roster
 from ivs.batch.run import run_batch
+from ivs.batch.status import BatchStatus
 from ivs.domain.errors import (
     BatchQuarantined,
     BatchRejected,
@@ -228,7 +229,9 @@ def _visible(conn: sa.Connection, user: User, batch_id: str) -> Any:
 
 def _status(row: Any, batch: Any) -> JobStatus:
     released = bool(
-        batch is not None and batch.status == "completed" and batch.response_sha256 is not None
+        batch is not None
+        and batch.status == BatchStatus.COMPLETED
+        and batch.response_sha256 is not None
     )
     status = row.status
     if status == JobState.COMPLETED and batch is not None and not released:

@@ -1,0 +1,255 @@
+"""A batch's passage on the record: its row of the ``batches`` table and the ledger entries
+that mark each turn (received, refused, quarantined, submitted again, completed, released).
+
+The one owner of ``batches.status``: the run and the service compare a batch's status only
+through :class:`BatchStatus`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ivs.batch.intake_step import IntakeOutcome
+from ivs.domain.errors import Conflict
+from ivs.formats.manifest import file_sha256
+from ivs.ledger.entries import (
+    Entry,
+    batch_completed,
+    batch_quarantined,
+    batch_received,
+    batch_refused,
+    duplicate_submission,
+    response_released,
+)
+from ivs.ledger.log import Ledger
+from ivs.store import batches
+
+__all__ = [
+    "BatchStatus",
+    "finish_batch",
+    "record_duplicate",
+    "record_quarantined",
+    "record_refused",
+    "register_batch",
+    "set_rule_set",
+]
+
+
+class BatchStatus(StrEnum):
+    """Where a batch stands. ``NEW`` is never stored: it is what :func:`register_batch` says of
+    a batch this run has just recorded as received (stored as ``RUNNING``)."""
+
+    NEW = "new"
+    # Received and being decided; a run that stopped part-way leaves it so, to be resumed.
+    RUNNING = "running"
+    # Every decision on the record and the response released.
+    COMPLETED = "completed"
+    # Every decision on the record, the response barred by the recipient's safeguards review.
+    WITHHELD = "withheld"
+
+    @property
+    def answered(self) -> bool:
+        """Decided to the last record: a further run answers from the record."""
+        return self in (BatchStatus.COMPLETED, BatchStatus.WITHHELD)
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _received(intake: IntakeOutcome, at: datetime) -> Entry:
+    m = intake.manifest
+    return batch_received(
+        at=at,
+        batch_id=m.batch_id,
+        manifest_digest=m.digest,
+        signer_key_id=m.signer_key_id,
+        requesting_agency=m.requesting_agency,
+        statute=m.statute,
+        tax_periods=m.tax_periods,
+        record_count=intake.records.num_rows,
+        recipients=m.recipients,
+        purpose=m.purpose,
+    )
+
+
+def _manifest_file_digest(manifest: Path) -> str:
+    try:
+        return file_sha256(manifest)
+    except OSError:
+        return "unreadable"
+
+
+def record_refused(
+    ledger: Ledger, batch_id: str | None, manifest: Path, problems: Sequence[str]
+) -> None:
+    """A batch refused as a whole at intake, on the record."""
+    ledger.append(
+        [
+            batch_refused(
+                at=_clock(),
+                batch_id=batch_id,
+                manifest_digest=_manifest_file_digest(manifest),
+                problems=problems,
+            )
+        ]
+    )
+
+
+def record_quarantined(ledger: Ledger, intake: IntakeOutcome) -> None:
+    """A batch received and held for legal review, on the record."""
+    m = intake.manifest
+    at = _clock()
+    ledger.append(
+        [
+            _received(intake, at),
+            batch_quarantined(
+                at=at,
+                batch_id=m.batch_id,
+                manifest_digest=m.digest,
+                reason=intake.quarantine_reason or "",
+            ),
+        ]
+    )
+
+
+def register_batch(
+    store: sa.Engine, ledger: Ledger, intake: IntakeOutcome, out_dir: Path, now: datetime
+) -> BatchStatus:
+    """The batch's status before this run: ``NEW`` (now recorded as received), ``RUNNING``
+    (a run that stopped part-way: resume it), ``COMPLETED`` or ``WITHHELD``.
+
+    A batch id already used by a different manifest is refused, on the record (Conflict)."""
+    m = intake.manifest
+    with store.begin() as conn:
+        ledger.lock(conn)
+        row = conn.execute(sa.select(batches).where(batches.c.batch_id == m.batch_id)).first()
+        if row is not None and row.manifest_digest == m.digest:
+            conn.execute(
+                batches.update()
+                .where(batches.c.batch_id == m.batch_id)
+                .values(out_dir=str(out_dir.resolve()))
+            )
+            return BatchStatus(row.status)
+        if row is None:
+            conn.execute(
+                batches.insert().values(
+                    batch_id=m.batch_id,
+                    manifest_digest=m.digest,
+                    requesting_agency=m.requesting_agency,
+                    record_count=intake.records.num_rows,
+                    status=BatchStatus.RUNNING.value,
+                    received_at=now.isoformat(timespec="seconds"),
+                    out_dir=str(out_dir.resolve()),
+                    statute=m.statute,
+                )
+            )
+            ledger.append([_received(intake, _clock())], conn)
+            return BatchStatus.NEW
+    problem = (
+        f"batch id {m.batch_id!r} was already used by a different batch (manifest digest "
+        f"{row.manifest_digest[:12]}…); a new batch needs a new batch_id"
+    )
+    ledger.append(
+        [
+            batch_refused(
+                at=_clock(), batch_id=m.batch_id, manifest_digest=m.digest, problems=[problem]
+            )
+        ]
+    )
+    raise Conflict(problem)
+
+
+def record_duplicate(store: sa.Engine, ledger: Ledger, intake: IntakeOutcome) -> None:
+    """The same signed batch submitted again after it was answered, on the record."""
+    m = intake.manifest
+    with store.begin() as conn:
+        ledger.lock(conn)
+        first = conn.execute(
+            sa.select(batches.c.received_at).where(batches.c.batch_id == m.batch_id)
+        ).scalar_one()
+        ledger.append(
+            [
+                duplicate_submission(
+                    at=_clock(),
+                    batch_id=m.batch_id,
+                    manifest_digest=m.digest,
+                    first_received_at=str(first),
+                )
+            ],
+            conn,
+        )
+
+
+def set_rule_set(store: sa.Engine, batch_id: str, rule_set: str) -> None:
+    """The rule set deciding the batch, kept with its row."""
+    with store.begin() as conn:
+        conn.execute(
+            batches.update().where(batches.c.batch_id == batch_id).values(rule_set=rule_set)
+        )
+
+
+def finish_batch(
+    store: sa.Engine,
+    ledger: Ledger,
+    batch_id: str,
+    *,
+    records: int,
+    outcomes: Mapping[str, int],
+    codes: Mapping[str, int],
+    rule_set: str,
+    counterfactual: Mapping[str, int] | None,
+    response_sha256: str | None,
+    now: datetime,
+) -> None:
+    """The batch answered: completed on the record (once), its response released (once, if
+    one was written: ``response_sha256``), and its row marked ``COMPLETED``, or ``WITHHELD``
+    when the response is barred."""
+    with store.begin() as conn:
+        ledger.lock(conn)
+        current = BatchStatus(
+            conn.execute(
+                sa.select(batches.c.status).where(batches.c.batch_id == batch_id)
+            ).scalar_one()
+        )
+        entries: list[Entry] = []
+        at = _clock()
+        if current is BatchStatus.RUNNING:
+            entries.append(
+                batch_completed(
+                    at=at,
+                    batch_id=batch_id,
+                    records=records,
+                    outcomes=outcomes,
+                    codes=codes,
+                    rule_set=rule_set,
+                    counterfactual=counterfactual or {},
+                )
+            )
+        if response_sha256 is not None and current is not BatchStatus.COMPLETED:
+            entries.append(
+                response_released(
+                    at=at,
+                    batch_id=batch_id,
+                    response_sha256=response_sha256,
+                    record_count=records,
+                )
+            )
+        ledger.append(entries, conn)
+        if current is not BatchStatus.COMPLETED:
+            done = BatchStatus.COMPLETED if response_sha256 is not None else BatchStatus.WITHHELD
+            conn.execute(
+                batches.update()
+                .where(batches.c.batch_id == batch_id)
+                .values(
+                    status=done.value,
+                    finished_at=now.isoformat(timespec="seconds"),
+                    response_sha256=response_sha256,
+                )
+            )
+        ledger.checkpoint(conn)
