@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ivs.batch.run import _stored_decisions, _write_work_decisions
+from ivs.batch.decisions_file import stored_decisions, write_work_decisions
 
 
 def _decisions(digest: str) -> pa.Table:
@@ -27,8 +27,8 @@ def _decisions(digest: str) -> pa.Table:
 
 def test_written_decisions_read_back_whole(tmp_path: Path) -> None:
     path = tmp_path / "work" / "B1" / "decisions.arrow"
-    _write_work_decisions(_decisions("abc"), path)
-    stored = _stored_decisions(path, "abc")
+    write_work_decisions(_decisions("abc"), path)
+    stored = stored_decisions(path, "abc")
     assert stored is not None
     assert stored.equals(_decisions("abc"))
     assert stored.schema.metadata == _decisions("abc").schema.metadata
@@ -37,13 +37,13 @@ def test_written_decisions_read_back_whole(tmp_path: Path) -> None:
 
 def test_another_batchs_decisions_are_not_used(tmp_path: Path) -> None:
     path = tmp_path / "decisions.arrow"
-    _write_work_decisions(_decisions("abc"), path)
-    assert _stored_decisions(path, "other") is None
-    assert _stored_decisions(tmp_path / "absent.arrow", "abc") is None
+    write_work_decisions(_decisions("abc"), path)
+    assert stored_decisions(path, "other") is None
+    assert stored_decisions(tmp_path / "absent.arrow", "abc") is None
 
 
 def test_parquet_left_by_an_earlier_release_is_read(tmp_path: Path) -> None:
     pq.write_table(_decisions("abc"), tmp_path / "decisions.parquet")
-    stored = _stored_decisions(tmp_path / "decisions.arrow", "abc")
+    stored = stored_decisions(tmp_path / "decisions.arrow", "abc")
     assert stored is not None
     assert stored.equals(_decisions("abc"))

@@ -22,7 +22,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc
-import pyarrow.parquet as pq
 
 from ivs import __version__
 from ivs.batch.commit_step import (
@@ -30,6 +29,15 @@ from ivs.batch.commit_step import (
     CommittedChunk,
     commit_decisions,
     committed_decisions,
+)
+from ivs.batch.decisions_file import (
+    decisions_as_matched,
+    stored_decisions,
+    unchanged_by_commit,
+    whole_and_kept,
+    with_candidate_lists,
+    work_decisions_path,
+    write_unpublished,
 )
 from ivs.batch.index_step import IndexInfo, ensure_index
 from ivs.batch.inputs import load_inputs
@@ -122,13 +130,7 @@ class MatchOutput:
     @property
     def decisions(self) -> pa.Table:
         """The whole decisions table (waits for the candidate lists)."""
-        return _with_candidate_lists(self.decided, self.candidate_lists.result())
-
-
-def _with_candidate_lists(decided: pa.Table, lists: pa.Array) -> pa.Table:
-    """``decided`` with its ``candidate_list`` column, where the decisions file has it."""
-    position = decided.schema.get_field_index("rule_set")
-    return decided.add_column(position, "candidate_list", lists)
+        return with_candidate_lists(self.decided, self.candidate_lists.result())
 
 
 # Per candidate, what the decisions file records (``candidate_list``), in this order.
@@ -322,73 +324,6 @@ def response_table(decisions: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-def _work_decisions_path(settings: Settings, batch_id: str) -> Path:
-    # Working data (purged after retention): the decisions as matched, before holds, so a
-    # resumed or repeated run answers from exactly what was committed. Arrow IPC, read by
-    # this program alone: with the candidate lists it is written in a sixth of Parquet's time.
-    return Path(settings.home) / "work" / batch_id / "decisions.arrow"
-
-
-def _write_unpublished(table: pa.Table, path: Path) -> Path:
-    """``table`` as Parquet beside ``path``; the caller renames it into place when it stands."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    pq.write_table(table, partial, compression="zstd")
-    return partial
-
-
-def _unchanged_by_commit(matched: pa.Table, committed: pa.Table) -> bool:
-    """Whether every record was committed as matched (no hold changed an outcome): the
-    decisions file written from ``matched`` is then the committed one."""
-    return all(
-        pc.all(pc.fill_null(pc.equal(matched.column(name), committed.column(name)), False)).as_py()
-        for name in ("outcome", "decision_code")
-    )
-
-
-def _write_work_decisions(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    # Compressed in the calling thread (one beside the commit, at its lower priority), not
-    # in Arrow's pool.
-    options = pa.ipc.IpcWriteOptions(compression="zstd", use_threads=False)
-    with (
-        pa.OSFile(str(partial), "wb") as sink,
-        pa.ipc.new_file(sink, table.schema, options=options) as writer,
-    ):
-        writer.write_table(table)
-    partial.replace(path)
-
-
-def _whole_and_kept(decided: pa.Table, lists: Future[pa.Array], work_path: Path) -> pa.Table:
-    """The decisions table with its candidate lists, once they are read, kept as the working
-    decisions file. Not needed before the commit: a run stopped before it is written matches
-    again, to the same decisions, and resumes after what was committed."""
-    whole = _with_candidate_lists(decided, lists.result())
-    _write_work_decisions(whole, work_path)
-    return whole
-
-
-def _write_decisions_as_matched(whole: Future[pa.Table], path: Path) -> Path:
-    return _write_unpublished(whole.result().drop_columns(["request_state"]), path)
-
-
-def _stored_decisions(path: Path, digest: str) -> pa.Table | None:
-    # Working decisions stored as Parquet, before they were Arrow IPC, are read as well.
-    legacy = path.with_suffix(".parquet")
-    if path.is_file():
-        with pa.OSFile(str(path), "rb") as source:
-            table = pa.ipc.open_file(source).read_all()
-    elif legacy.is_file():
-        table = pq.read_table(legacy)
-    else:
-        return None
-    metadata = table.schema.metadata or {}
-    if metadata.get(b"ivs.manifest_digest") != digest.encode():
-        return None
-    return table
-
-
 def _request_states(intake: IntakeOutcome) -> pa.ChunkedArray | pa.Array:
     # Only a well-formed state code is a jurisdiction; anything else reads as unknown.
     states = intake.standardized.column("addr_state")
@@ -524,14 +459,14 @@ def run_batch(
     matched_written: Future[Path] | None = None
     try:
         status = register_batch(store, ledger, intake, out_dir, now)
-        work_path = _work_decisions_path(settings, batch_id)
+        work_path = work_decisions_path(settings, batch_id)
         account_rule_set: str
         committed_here: list[CommittedChunk] = []
         result = RunResult(batch_id, response_path, decisions_path, {}, {}, "")
         if status.answered:
             # The same signed batch again: answered from what is on the record, byte for byte;
             # nothing is matched or decided a second time.
-            matched = _stored_decisions(work_path, m.digest)
+            matched = stored_decisions(work_path, m.digest)
             if matched is None:
                 raise Conflict(
                     f"batch {batch_id} was answered before, but its working decisions at "
@@ -548,7 +483,7 @@ def run_batch(
             t = time.perf_counter()
             index = ensure_index(master, settings, step=announce, engine_choice=engine_choice)
             timings["index"] = time.perf_counter() - t
-            stored = _stored_decisions(work_path, m.digest)
+            stored = stored_decisions(work_path, m.digest)
             named_by_tin: pa.Table | None = None
             whole: Future[pa.Table]
             if stored is None:
@@ -577,7 +512,7 @@ def run_batch(
                 )
                 # Each pool task waits only on tasks submitted before it (the candidate
                 # lists, then this), so the pool cannot deadlock whatever its size.
-                whole = pool.submit(_whole_and_kept, matched, output.candidate_lists, work_path)
+                whole = pool.submit(whole_and_kept, matched, output.candidate_lists, work_path)
             else:
                 matched = stored
                 whole = Future()
@@ -587,7 +522,7 @@ def run_batch(
             )
             # The decisions file as matched, beside the commit: it is the committed one
             # unless a hold changes an outcome meanwhile, which is checked before it is used.
-            matched_written = pool.submit(_write_decisions_as_matched, whole, decisions_path)
+            matched_written = pool.submit(decisions_as_matched, whole, decisions_path)
             account_rule_set = (matched.schema.metadata or {})[b"ivs.rule_set"].decode()
             set_rule_set(store, batch_id, account_rule_set)
             t = time.perf_counter()
@@ -616,13 +551,13 @@ def run_batch(
         t = time.perf_counter()
         announce("writing decisions and response")
         decisions = committed_decisions(store, matched, batch_id, committed_here)
-        if matched_written is not None and _unchanged_by_commit(matched, decisions):
+        if matched_written is not None and unchanged_by_commit(matched, decisions):
             decisions_written = matched_written
         else:
             if matched_written is not None:
                 matched_written.result()  # its file is written again below, from the record
             decisions_written = pool.submit(
-                _write_unpublished, decisions.drop_columns(["request_state"]), decisions_path
+                write_unpublished, decisions.drop_columns(["request_state"]), decisions_path
             )
         # The index the batch was matched against, for `ivs explain` and review releases.
         matched_index = Path((matched.schema.metadata or {})[b"ivs.index"].decode())
