@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ivs.batch.run import CANDIDATE_FIELDS, _candidate_lists, match_batch, rule_set_for
+from ivs.batch.match_step import match_batch
+from ivs.decide.rules import rule_set_for
+from ivs.match.evidence import CANDIDATE_FIELDS, candidate_lists
 from ivs.match.model import load_model
 from ivs.synth import SynthConfig
 
@@ -39,7 +41,7 @@ def test_each_record_gets_its_own_candidates_and_none_is_null() -> None:
         _candidate(9, "666", -2.0),
     ]
     candidates = pa.Table.from_pylist(flat).select(["_row", *CANDIDATE_FIELDS])
-    lists = _candidate_lists(records, candidates).to_pylist()
+    lists = candidate_lists(records, candidates).to_pylist()
     assert [None if c is None else [x["tin"] for x in c] for c in lists] == [
         ["111", "222"],
         None,
@@ -53,7 +55,7 @@ def test_each_record_gets_its_own_candidates_and_none_is_null() -> None:
 def test_no_candidates_at_all() -> None:
     records = pa.table({"_row": [1, 2]})
     candidates = pa.Table.from_pylist([_candidate(1, "1", 0.0)]).select(["_row", *CANDIDATE_FIELDS])
-    assert _candidate_lists(records, candidates.slice(0, 0)).to_pylist() == [None, None]
+    assert candidate_lists(records, candidates.slice(0, 0)).to_pylist() == [None, None]
 
 
 def test_lists_read_beside_the_commit_are_those_read_at_once(tmp_path: Path) -> None:
@@ -61,7 +63,7 @@ def test_lists_read_beside_the_commit_are_those_read_at_once(tmp_path: Path) -> 
         tmp_path, SynthConfig(taxpayers=2_000, requests=800, seed=5)
     )
     model = load_model(None)
-    rules = rule_set_for(settings, model)
+    rules = rule_set_for(settings, model.digest)
     at_once = match_batch(intake, index, model, rules, step=lambda _s: None)
     with ThreadPoolExecutor(max_workers=1) as pool:
         beside = match_batch(intake, index, model, rules, step=lambda _s: None, lists_on=pool)

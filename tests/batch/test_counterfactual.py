@@ -9,7 +9,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from ivs.batch.run import _tin_only_disclosures, match_batch, rule_set_for
+from ivs.batch.match_step import match_batch
+from ivs.batch.policies import tin_only_disclosures
+from ivs.decide.rules import rule_set_for
 from ivs.engines.base import DUCKDB
 from ivs.match.model import load_model
 from ivs.synth import SynthConfig
@@ -29,9 +31,11 @@ def test_the_counterfactual_from_the_run_equals_matching_again(tmp_path: Path, s
         tmp_path, SynthConfig(taxpayers=4_000, requests=1_500, seed=seed)
     )
     model = load_model(None)
-    output = match_batch(intake, index, model, rule_set_for(settings, model), step=lambda _s: None)
-    from_run = _tin_only_disclosures(intake, index, DUCKDB, output.named_by_tin)
-    matched_again = _tin_only_disclosures(intake, index, DUCKDB, None)
+    output = match_batch(
+        intake, index, model, rule_set_for(settings, model.digest), step=lambda _s: None
+    )
+    from_run = tin_only_disclosures(intake, index, DUCKDB, output.named_by_tin)
+    matched_again = tin_only_disclosures(intake, index, DUCKDB, None)
     assert _sorted(from_run) == _sorted(matched_again)
     # Both parts are exercised: records the run answered, and rejected ones matched again.
     rejected_ids = intake.records.column("request_id").filter(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from ivs.batch.run import AMBIGUITY_MARGIN_BITS
 from ivs.domain.errors import Conflict, NotFound
+from ivs.domain.settings import Settings
 from ivs.match.model import load_model
 from ivs.review import Explanation, explain_request, mask_tin, render_explanation
 
@@ -22,7 +22,7 @@ def explain(ran: Ran, request_id: str) -> Explanation:
         manifest=ran.manifest,
         index=ran.index,
         model=load_model(),
-        ambiguity_margin=AMBIGUITY_MARGIN_BITS,
+        ambiguity_margin=Settings().ambiguity_margin_bits,
     )
 
 
@@ -114,7 +114,7 @@ def test_a_different_batch_manifest_is_refused(ran: Ran) -> None:
             manifest=other,
             index=ran.index,
             model=load_model(),
-            ambiguity_margin=AMBIGUITY_MARGIN_BITS,
+            ambiguity_margin=Settings().ambiguity_margin_bits,
         )
 
 

@@ -23,8 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from ivs.decide.rules import apply_holds
 from ivs.disclose.holds import held_mask, holds_in_force
-from ivs.domain.codes import DecisionCode, Outcome
+from ivs.domain.codes import Outcome
 from ivs.domain.errors import LedgerError
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import EntryKind, instant
@@ -118,18 +119,14 @@ def _commit_chunk(
     n = chunk.num_rows
     # Checked at the moment of disclosure, inside the transaction that records it.
     in_force = holds_in_force(conn, at)
-    held = pc.and_(
-        held_mask(
-            in_force,
-            agency=account.agency,
-            batch_id=account.batch_id,
-            states=[chunk.column("request_state"), chunk.column("disclosed_state")],
-            length=n,
-        ),
-        pc.equal(chunk.column("outcome"), Outcome.DISCLOSED.value),
+    held = held_mask(
+        in_force,
+        agency=account.agency,
+        batch_id=account.batch_id,
+        states=[chunk.column("request_state"), chunk.column("disclosed_state")],
+        length=n,
     )
-    outcome = pc.if_else(held, Outcome.NOT_DISCLOSED.value, chunk.column("outcome"))
-    code = pc.if_else(held, DecisionCode.HELD.value, chunk.column("decision_code"))
+    outcome, code = apply_holds(chunk.column("outcome"), chunk.column("decision_code"), held)
     request_ids = chunk.column("request_id").to_pylist()
     outcomes = outcome.to_pylist()
     codes = code.to_pylist()

@@ -33,7 +33,7 @@ from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
 from ivs.standardize.tables import load_tables
 
-__all__ = ["IntakeOutcome", "intake_batch", "standardize_records"]
+__all__ = ["IntakeOutcome", "intake_batch", "request_states", "standardize_records"]
 
 Step = Callable[[str], None]
 
@@ -241,3 +241,10 @@ def intake_batch(
         counts=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
         quarantine_reason=quarantine,
     )
+
+
+def request_states(intake: IntakeOutcome) -> pa.ChunkedArray | pa.Array:
+    """Each request's jurisdiction: its state code, or null where it is not a well-formed one
+    (anything else reads as unknown)."""
+    states = intake.standardized.column("addr_state")
+    return pc.if_else(pc.match_substring_regex(states, r"^[A-Z]{2}$"), states, None)

@@ -3,7 +3,8 @@
 ``tin-only`` is the 2025 process (disclose the last known address whenever the request's
 name and TIN match a taxpayer, whatever the address says); ``name-only`` discloses whenever
 exactly one candidate's name matches. Used by ``ivs simulate`` and by ``ivs run`` to put the
-counterfactual on the record with each batch.
+counterfactual on the record with each batch (:func:`tin_only_disclosures`,
+:func:`counterfactual_totals`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,18 @@ import pyarrow.compute as pc
 from ivs.batch.index_step import IndexInfo
 from ivs.batch.inputs import load_inputs
 from ivs.batch.intake_step import IntakeOutcome
+from ivs.domain.codes import Outcome
 from ivs.domain.engine import SqlStep
 from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.match.comparisons import NAME, NAME_MATCH_LEVELS
 from ivs.match.pipeline import blocking_steps, comparison_steps
 
-__all__ = ["policy_disclosures", "without_intake"]
+__all__ = [
+    "counterfactual_totals",
+    "policy_disclosures",
+    "tin_only_disclosures",
+    "without_intake",
+]
 
 
 def _name_ok_sql() -> str:
@@ -67,3 +74,67 @@ def policy_disclosures(
         return engine.arrow(
             f"SELECT r.request_id, d.tin FROM ({disclosed}) d JOIN req r USING (request_key)"
         )
+
+
+def tin_only_disclosures(
+    intake: IntakeOutcome,
+    index: IndexInfo,
+    engine_choice: EngineChoice,
+    named_by_tin: pa.Table | None,
+) -> pa.Table:
+    """What the TIN-only rule discloses on the batch: (request_id, tin) per record.
+
+    Where this run matched a record by the very TIN the request gave (an accepted record whose
+    normalized TIN is its raw TIN), the run's own name levels answer (``named_by_tin``): they
+    are computed by the same steps on the same columns. The other records with a TIN (rejected
+    ones, and TINs that normalization changed) are matched again by raw TIN, on one engine
+    thread: this runs beside the ledger commit, which keeps the other core busy.
+    """
+    everything = without_intake(intake)
+    raw_tin = everything.verdicts.column("tin_norm")
+    if named_by_tin is None:
+        return policy_disclosures(
+            everything, index, "tin-only", threads=1, engine_choice=engine_choice
+        )
+    accepted = pc.is_null(intake.verdicts.column("rejection_code"))
+    answered = pc.and_(
+        accepted, pc.fill_null(pc.equal(raw_tin, intake.verdicts.column("tin_norm")), False)
+    )
+    has_tin = pc.fill_null(pc.greater(pc.utf8_length(raw_tin), 0), False)
+    remaining = pc.and_(has_tin, pc.invert(answered))
+    asked = pa.table(
+        {
+            "request_id": intake.records.column("request_id").filter(answered),
+            "tin": raw_tin.filter(answered),
+        }
+    )
+    from_run = named_by_tin.join(asked, keys=["request_id", "tin"], join_type="left semi")
+    if not pc.any(remaining).as_py():
+        return from_run
+    rest = IntakeOutcome(
+        intake.manifest,
+        intake.records.filter(remaining),
+        intake.standardized.filter(remaining),
+        intake.verdicts.filter(remaining),
+        {},
+        None,
+    )
+    matched_again = policy_disclosures(
+        without_intake(rest), index, "tin-only", threads=1, engine_choice=engine_choice
+    )
+    return pa.concat_tables([from_run, matched_again], promote_options="permissive")
+
+
+def counterfactual_totals(tin_only: pa.Table, final: pa.Table) -> dict[str, int]:
+    """What the 2025 TIN-only rule would have disclosed on this batch (``tin_only``), and how
+    much of it this system (the law) did not: on requests intake rejected, or not to that
+    taxpayer."""
+    ours = final.select(["request_id", "outcome", "matched_tin"])
+    joined = tin_only.join(ours, keys="request_id", join_type="left outer")
+    lawful = pc.fill_null(pc.equal(joined.column("matched_tin"), joined.column("tin")), False)
+    rejected = pc.fill_null(pc.equal(joined.column("outcome"), Outcome.REJECTED.value), False)
+    return {
+        "disclosed": joined.num_rows,
+        "on_rejected_requests": int(pc.sum(rejected).as_py() or 0),
+        "not_lawful": int(pc.sum(pc.invert(lawful)).as_py() or 0),
+    }

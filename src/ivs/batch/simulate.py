@@ -25,8 +25,9 @@ import pyarrow.parquet as pq
 
 from ivs.batch.index_step import ensure_index
 from ivs.batch.intake_step import intake_batch
+from ivs.batch.match_step import match_batch
 from ivs.batch.policies import policy_disclosures, without_intake
-from ivs.batch.run import match_batch, rule_set_for
+from ivs.decide.rules import rule_set_for
 from ivs.domain.errors import ConfigError
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
@@ -78,7 +79,7 @@ def simulate(
             intake,
             index,
             model,
-            rule_set_for(settings, model),
+            rule_set_for(settings, model.digest),
             step=announce,
             engine_choice=engine_choice,
         ).decisions

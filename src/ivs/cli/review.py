@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from ivs.batch.index_step import ensure_index
-from ivs.batch.run import AMBIGUITY_MARGIN_BITS
 from ivs.cli.common import console, handle_errors
 from ivs.domain.settings import load_settings
 from ivs.ledger.keys import open_ledger
@@ -69,7 +68,7 @@ def _explain(
         manifest=locate_manifest(inputs, manifest),
         index=locate_index(inputs, _index_from(master)),
         model=load_model(model),
-        ambiguity_margin=AMBIGUITY_MARGIN_BITS,
+        ambiguity_margin=load_settings().ambiguity_margin_bits,
         max_candidates=candidates,
     )
 

@@ -27,9 +27,11 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ivs import __version__
 from ivs.domain.codes import DecisionCode, Outcome
+from ivs.domain.settings import Settings
 
-__all__ = ["EVIDENCE_COLUMNS", "RuleSet", "decide"]
+__all__ = ["EVIDENCE_COLUMNS", "RuleSet", "apply_holds", "decide", "rule_set_for"]
 
 EVIDENCE_COLUMNS: dict[str, pa.DataType] = {
     "rejection_code": pa.string(),
@@ -60,6 +62,17 @@ class RuleSet:
     @property
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+
+
+def rule_set_for(settings: Settings, model_digest: str) -> RuleSet:
+    """The rule set ``settings`` author for the match model with ``model_digest``."""
+    return RuleSet(
+        disclosure_threshold=settings.disclosure_threshold,
+        review_threshold=settings.review_threshold,
+        ambiguity_margin=settings.ambiguity_margin_bits,
+        model_digest=model_digest,
+        software_version=__version__,
+    )
 
 
 def _column(table: pa.Table, name: str) -> pa.ChunkedArray:
@@ -134,4 +147,23 @@ def decide(evidence: pa.Table, rules: RuleSet) -> pa.Table:
     )
     return pa.table(
         {"outcome": pa.array(outcome, pa.string()), "decision_code": pa.array(code, pa.string())}
+    )
+
+
+def apply_holds(
+    outcome: pa.Array | pa.ChunkedArray,
+    code: pa.Array | pa.ChunkedArray,
+    held: pa.Array | pa.ChunkedArray,
+) -> tuple[pa.Array | pa.ChunkedArray, pa.Array | pa.ChunkedArray]:
+    """Rule 2 at the moment of disclosure: ``outcome`` and ``code`` with every disclosure that
+    a court hold covers (``held``) not made, ``NOT_DISCLOSED`` with code ``HELD``.
+
+    Decisions are made before the holds in force are known (the holds are checked inside the
+    transaction that records the disclosure); the other records disclose nothing, so they
+    keep the code that says why.
+    """
+    stopped = pc.and_(held, pc.equal(outcome, Outcome.DISCLOSED.value))
+    return (
+        pc.if_else(stopped, Outcome.NOT_DISCLOSED.value, outcome),
+        pc.if_else(stopped, DecisionCode.HELD.value, code),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ADDRESS_COLUMNS",
+    "ADDRESS_FIELDS",
     "ADDRESS_NULLABLE",
     "MANIFEST_FORMAT",
     "RECORD_COLUMNS",
@@ -88,6 +89,10 @@ RESTRICTION_COLUMNS: dict[str, str] = {
 }
 RESTRICTION_NULLABLE = frozenset({"until"})
 RESTRICTION_KINDS = ("informant", "tax_investigation")
+
+# The fields of an address, as the contract names them wherever one appears: in a request
+# (§1.2), an address of record (§2) and the last known address disclosed (§3).
+ADDRESS_FIELDS: tuple[str, ...] = ("street_address", "unit", "city", "state", "zip")
 
 # Response file (§3), in this order.
 RESPONSE_COLUMNS: tuple[str, ...] = (

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     review_threshold: float = Field(
         default=0.95, gt=0.0, le=1.0, description="Between this and disclosure: review queue."
     )
+    ambiguity_margin_bits: float = Field(
+        default=6.0,
+        gt=0.0,
+        description="A second plausible candidate within this many bits of match weight of "
+        "the best: ambiguous, not disclosed.",
+    )
 
     @field_validator("statute_allow_list", mode="before")
     @classmethod

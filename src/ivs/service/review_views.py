@@ -3,7 +3,6 @@ recorded on the ledger with the case's new state (``ReviewAccounting``, as `ivs 
 
 from __future__ import annotations
 
-from ivs.batch.run import AMBIGUITY_MARGIN_BITS
 from ivs.match.model import load_model
 from ivs.review import (
     Explanation,
@@ -36,7 +35,7 @@ def case_view(ctx: ServiceContext, case_id: int) -> tuple[ReviewCase, Explanatio
         manifest=locate_manifest(inputs, None),
         index=locate_index(inputs, None),
         model=load_model(ctx.model_path),
-        ambiguity_margin=AMBIGUITY_MARGIN_BITS,
+        ambiguity_margin=ctx.settings.ambiguity_margin_bits,
         max_candidates=CANDIDATES_SHOWN,
     )
     return case, explanation
