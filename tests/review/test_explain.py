@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
+from ivs.batch.explain_step import explain_request
+from ivs.domain.engine import Engine
 from ivs.domain.errors import Conflict, NotFound
 from ivs.domain.settings import Settings
+from ivs.engines.base import EngineChoice
 from ivs.match.model import load_model
-from ivs.review import Explanation, explain_request, mask_tin, render_explanation
+from ivs.review import Explanation, mask_tin, render_explanation
 
 from .conftest import Ran
 
@@ -121,3 +124,25 @@ def test_a_different_batch_manifest_is_refused(ran: Ran) -> None:
 def test_mask_tin() -> None:
     assert mask_tin("123456789") == "***-**-6789"
     assert mask_tin(None) == "-"
+
+
+def test_explain_recomputes_on_the_engine_it_is_given(ran: Ran) -> None:
+    opened: list[str] = []
+
+    class Recorded(EngineChoice):
+        def open(self, *, threads: int | None = None) -> Engine:
+            engine = super().open(threads=threads)
+            opened.append(engine.dialect)
+            return engine
+
+    e = explain_request(
+        ran.result.decisions,
+        "R1",
+        manifest=ran.manifest,
+        index=ran.index,
+        model=load_model(),
+        ambiguity_margin=Settings().ambiguity_margin_bits,
+        engine_choice=Recorded(),
+    )
+    assert opened == ["duckdb"]
+    assert all(c.index_agrees for c in e.candidates)

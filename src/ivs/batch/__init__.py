@@ -1,5 +1,6 @@
 """Runs one batch through the stages in order: the one place that knows the order."""
 
+from ivs.batch.explain_step import explain_request
 from ivs.batch.index_step import IndexInfo, build_index, ensure_index
 from ivs.batch.intake_step import IntakeOutcome, intake_batch
 from ivs.batch.run import RunResult, run_batch
@@ -14,6 +15,7 @@ __all__ = [
     "RunResult",
     "build_index",
     "ensure_index",
+    "explain_request",
     "intake_batch",
     "run_batch",
     "simulate",

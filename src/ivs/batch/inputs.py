@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -11,7 +13,7 @@ from ivs.domain.engine import Engine, SqlStep
 from ivs.formats.tabular import ROW_COLUMN
 from ivs.match.name_columns import WordIds, name_match_columns
 
-__all__ = ["load_inputs", "requests_table"]
+__all__ = ["load_index", "load_inputs", "requests_table"]
 
 _REQUEST_COLUMNS = (
     "request_id",
@@ -48,6 +50,40 @@ def requests_table(intake: IntakeOutcome, words: WordIds) -> pa.Table:
     return pa.table(columns)
 
 
+_INDEX_TABLES = (
+    ("tp", "taxpayers"),
+    ("forms", "address_forms"),
+    ("addr", "addresses"),
+    ("zip_phonetic", "zip_phonetic"),
+    ("restr", "restrictions"),
+    ("last_known", "last_known"),
+)
+
+
+def load_index(engine: Engine, folder: Path, *, tins: str | None = None) -> None:
+    """The index tables in ``folder``, under the names the match steps use.
+
+    ``tins`` (a query of one column of TINs, over tables already in the engine) narrows the
+    taxpayers and their addresses to those TINs, for steps that pair by TIN alone.
+    """
+    narrowed = {"tp", "addr", "forms"} if tins is not None else set()
+    for name, source in _INDEX_TABLES:
+        engine.load_parquet(
+            f"index_{name}" if name in narrowed else name, folder / f"{source}.parquet"
+        )
+    if tins is not None:
+        engine.run(
+            [
+                SqlStep("tp", f"SELECT * FROM index_tp WHERE tin IN ({tins})"),
+                SqlStep("addr", "SELECT * FROM index_addr WHERE tin IN (SELECT tin FROM tp)"),
+                SqlStep(
+                    "forms",
+                    "SELECT * FROM index_forms WHERE form_id IN (SELECT form_id FROM addr)",
+                ),
+            ]
+        )
+
+
 def load_inputs(
     engine: Engine, intake: IntakeOutcome, index: IndexInfo, *, requested_tins_only: bool = False
 ) -> None:
@@ -59,24 +95,6 @@ def load_inputs(
     """
     # Filtered as the engine copies them in: cheaper than filtering the Arrow table first.
     engine.register("req", requests_table(intake, index_words(index)), where="accepted")
-    narrowed = {"tp", "addr", "forms"} if requested_tins_only else set()
-    for name, source in (
-        ("tp", "taxpayers"),
-        ("forms", "address_forms"),
-        ("addr", "addresses"),
-        ("zip_phonetic", "zip_phonetic"),
-        ("restr", "restrictions"),
-        ("last_known", "last_known"),
-    ):
-        engine.load_parquet(f"index_{name}" if name in narrowed else name, index.path(source))
-    if narrowed:
-        engine.run(
-            [
-                SqlStep("tp", "SELECT * FROM index_tp WHERE tin IN (SELECT tin_norm FROM req)"),
-                SqlStep("addr", "SELECT * FROM index_addr WHERE tin IN (SELECT tin FROM tp)"),
-                SqlStep(
-                    "forms",
-                    "SELECT * FROM index_forms WHERE form_id IN (SELECT form_id FROM addr)",
-                ),
-            ]
-        )
+    load_index(
+        engine, index.folder, tins="SELECT tin_norm FROM req" if requested_tins_only else None
+    )

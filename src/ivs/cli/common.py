@@ -22,7 +22,22 @@ from rich.progress import (
 from ivs import __version__
 from ivs.domain.errors import IvsError
 
-__all__ = ["app", "console", "err_console", "handle_errors", "progress"]
+__all__ = [
+    "ENGINE_HELP",
+    "SPARK_MASTER_HELP",
+    "app",
+    "console",
+    "err_console",
+    "handle_errors",
+    "progress",
+]
+
+ENGINE_HELP = (
+    "Engine: duckdb (embedded, the default) or spark (PySpark; `pip install 'ivs[spark]'`)."
+)
+SPARK_MASTER_HELP = (
+    "Spark master URL for --engine spark (default local[2]; e.g. spark://host:7077)."
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")

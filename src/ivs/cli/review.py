@@ -9,16 +9,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ivs.batch.explain_step import explain_request
 from ivs.batch.index_step import ensure_index
-from ivs.cli.common import console, handle_errors
+from ivs.cli.common import ENGINE_HELP, SPARK_MASTER_HELP, console, handle_errors
 from ivs.domain.settings import load_settings
+from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.ledger.keys import open_ledger
 from ivs.match.model import load_model
 from ivs.review import (
     Explanation,
     decide_case,
     decisions_path,
-    explain_request,
     get_case,
     list_cases,
     locate_index,
@@ -47,8 +48,10 @@ _MODEL = typer.Option(None, "--model", help="Match model JSON the batch used (de
 _CANDIDATES = typer.Option(5, "--candidates", min=1, help="Candidates shown, by weight.")
 
 
-def _index_from(master: Path | None) -> Path | None:
-    return ensure_index(master, load_settings()).folder if master is not None else None
+def _index_from(master: Path | None, choice: EngineChoice = DUCKDB) -> Path | None:
+    if master is None:
+        return None
+    return ensure_index(master, load_settings(), engine_choice=choice).folder
 
 
 def _explain(
@@ -59,6 +62,7 @@ def _explain(
     master: Path | None,
     model: Path | None,
     candidates: int,
+    choice: EngineChoice = DUCKDB,
 ) -> Explanation:
     batch_id = decisions.name.removesuffix(".decisions.parquet")
     inputs = read_inputs(decisions.parent, batch_id)
@@ -66,10 +70,11 @@ def _explain(
         decisions,
         request_id,
         manifest=locate_manifest(inputs, manifest),
-        index=locate_index(inputs, _index_from(master)),
+        index=locate_index(inputs, _index_from(master, choice)),
         model=load_model(model),
         ambiguity_margin=load_settings().ambiguity_margin_bits,
         max_candidates=candidates,
+        engine_choice=choice,
     )
 
 
@@ -90,6 +95,8 @@ def register(app: typer.Typer) -> None:
         master: Path | None = _MASTER,
         model: Path | None = _MODEL,
         candidates: int = _CANDIDATES,
+        engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
+        spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
     ) -> None:
         """Why a request was decided as it was: the request beside each candidate, field by
         field, with each comparison's level, its weight, and the rule that decided.
@@ -103,6 +110,7 @@ def register(app: typer.Typer) -> None:
             master=master,
             model=model,
             candidates=candidates,
+            choice=EngineChoice(engine, spark_master),
         )
         console.print(render_explanation(explanation))
 

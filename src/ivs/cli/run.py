@@ -14,7 +14,7 @@ from ivs.batch.roster import stored_roster
 from ivs.batch.run import RunResult, run_batch
 from ivs.batch.simulate import simulate as run_simulation
 from ivs.batch.training import train_from_batch
-from ivs.cli.common import console, err_console, handle_errors
+from ivs.cli.common import ENGINE_HELP, SPARK_MASTER_HELP, console, err_console, handle_errors
 from ivs.domain.settings import load_settings
 from ivs.engines.base import EngineChoice
 from ivs.formats.signers import read_signers
@@ -23,11 +23,6 @@ from ivs.store import open_store
 __all__ = ["print_run_summary", "register"]
 
 model_app = typer.Typer(help="The match model: estimate its parameters.", no_args_is_help=True)
-
-_ENGINE_HELP = (
-    "Engine: duckdb (embedded, the default) or spark (PySpark; `pip install 'ivs[spark]'`)."
-)
-_MASTER_HELP = "Spark master URL for --engine spark (default local[2]; e.g. spark://host:7077)."
 
 
 def print_run_summary(result: RunResult) -> None:
@@ -79,8 +74,8 @@ def register(app: typer.Typer) -> None:
             ..., help="Master folder (taxpayers, addresses, restrictions)."
         ),
         rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even if up to date."),
-        engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
-        spark_master: str | None = typer.Option(None, "--spark-master", help=_MASTER_HELP),
+        engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
+        spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
     ) -> None:
         """Standardize the master file and build what matching needs, once per snapshot.
 
@@ -113,8 +108,8 @@ def register(app: typer.Typer) -> None:
         model: Path | None = typer.Option(
             None, "--model", help="Match model JSON (default: shipped)."
         ),
-        engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
-        spark_master: str | None = typer.Option(None, "--spark-master", help=_MASTER_HELP),
+        engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
+        spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
     ) -> None:
         """Run a batch end to end: intake, matching, decision, ledger, response.
 
@@ -190,8 +185,8 @@ def register(app: typer.Typer) -> None:
         truth: Path | None = typer.Option(
             None, "--truth", help="truth.parquet from ivs synth: score the policy against it."
         ),
-        engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
-        spark_master: str | None = typer.Option(None, "--spark-master", help=_MASTER_HELP),
+        engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
+        spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
     ) -> None:
         """Run matching under a named policy without disclosing or recording anything.
 

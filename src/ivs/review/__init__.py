@@ -6,8 +6,11 @@ from ivs.review.explain import (
     ComparisonView,
     Explanation,
     decision_row,
-    explain_request,
+    explanation,
     mask_tin,
+    request_record,
+    shown_candidates,
+    signed_manifest,
 )
 from ivs.review.inputs import (
     BatchInputs,
@@ -48,7 +51,7 @@ __all__ = [
     "decision_text",
     "decisions_path",
     "enqueue_reviews",
-    "explain_request",
+    "explanation",
     "get_case",
     "list_cases",
     "locate_index",
@@ -58,5 +61,8 @@ __all__ = [
     "record_inputs",
     "release_batch",
     "render_explanation",
+    "request_record",
+    "shown_candidates",
+    "signed_manifest",
     "supplement_path",
 ]

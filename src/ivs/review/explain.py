@@ -1,11 +1,12 @@
 """Why one request was decided as it was: the request beside each candidate, field by field.
 
 The recorded decision (``BATCH_ID.decisions.parquet``) gives each candidate's comparison levels,
-weight and blocking flags. What the levels were computed from is rebuilt here: the request from
-the signed records file, the taxpayer's standardized name and the address of record compared
-from the master index the batch was run against. The pair's levels are recomputed with the same
-SQL as the run (``ivs.match.pipeline.comparison_steps``), both to find which address of record
-was compared and to show whether the index still agrees with the decision.
+weight and blocking flags. What the levels were computed from is rebuilt by
+``ivs.batch.explain_step`` through the run's own pipeline and engine: the request from the
+signed records file, the taxpayer's standardized name and the address of record compared from
+the master index the batch was run against, and the pair's levels recomputed, both to find
+which address of record was compared and to show whether the index still agrees with the
+decision. This module reads the recorded decision and the request, and composes what is shown.
 
 Only what the comparison needs of the taxpayer is shown: the TIN masked to its last four digits,
 the standardized name, the date of birth, the suffix and the one address of record compared.
@@ -22,27 +23,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ivs.domain.engine import SqlStep
 from ivs.domain.errors import Conflict, NotFound
-from ivs.engines.duckdb_engine import DuckDBEngine
 from ivs.formats.manifest import Manifest, file_sha256, read_manifest
 from ivs.formats.records import read_records
-from ivs.intake.record_checks import RecordContext, record_verdicts
 from ivs.match.comparisons import COMPARISONS
 from ivs.match.model import MatchModel
-from ivs.match.name_columns import WordIds, with_name_match_columns
-from ivs.match.pipeline import BLOCKING_RULES, comparison_steps
+from ivs.match.pipeline import BLOCKING_RULES
 from ivs.review.decision_text import decision_text
-from ivs.standardize.address import standardize_addresses
-from ivs.standardize.name import standardize_names
 
 __all__ = [
     "CandidateView",
     "ComparisonView",
     "Explanation",
     "decision_row",
-    "explain_request",
+    "explanation",
     "mask_tin",
+    "request_record",
+    "shown_candidates",
+    "signed_manifest",
 ]
 
 # Weights recomputed from the model may differ from the recorded ones in the last bits only.
@@ -121,7 +119,8 @@ def decision_row(decisions: Path, request_id: str) -> dict[str, Any]:
     return row
 
 
-def _request_record(manifest: Manifest, row: int, request_id: str) -> pa.Table:
+def request_record(manifest: Manifest, row: int, request_id: str) -> pa.Table:
+    """Row ``row`` of the batch's signed records file, which must be request ``request_id``."""
     if file_sha256(manifest.records_file) != manifest.records_sha256:
         raise Conflict(
             f"{manifest.records_file} no longer matches the hash its manifest signed; the "
@@ -135,79 +134,6 @@ def _request_record(manifest: Manifest, row: int, request_id: str) -> pa.Table:
             "manifest given is not the batch these decisions are from"
         )
     return record
-
-
-def _standardized_request(record: pa.Table, manifest: Manifest) -> pa.Table:
-    """The request's columns as matching saw them (see ``ivs.batch.run``)."""
-    names = standardize_names(
-        record.select(["last_name", "first_name", "middle_name", "name_suffix"])
-    )
-    addresses = standardize_addresses(
-        record.select(["street_address", "unit", "city", "state", "zip"])
-    )
-    standardized = pa.table(
-        {
-            **{c: names.column(c) for c in names.column_names},
-            **{c: addresses.column(c) for c in addresses.column_names},
-        }
-    )
-    verdicts = record_verdicts(
-        record, standardized, RecordContext(submitted_on=manifest.submitted_at.date())
-    )
-    return (
-        standardized.append_column("request_id", record.column("request_id"))
-        .append_column("request_key", record.column("_row"))
-        .append_column("tin_norm", verdicts.column("tin_norm"))
-        .append_column("dob", verdicts.column("dob"))
-    )
-
-
-def _parquet(path: Path, where: str) -> str:
-    quoted = str(path).replace("'", "''")
-    return f"SELECT * FROM read_parquet('{quoted}') WHERE {where}"
-
-
-def _compared(
-    request: pa.Table, tins: list[str], index: Path, on: date
-) -> dict[str, dict[str, Any]]:
-    """Per candidate TIN: recomputed levels, standardized name and the address form compared."""
-    request_key = request.column("request_key")[0].as_py()
-    with DuckDBEngine() as engine:
-        # The name ids the run gave this request: the index's, for words it knows.
-        words = WordIds.from_table(pq.read_table(index / "name_words.parquet"))
-        engine.register("req", with_name_match_columns(request, words))
-        engine.register("pairs", pa.table({"request_key": [request_key] * len(tins), "tin": tins}))
-        engine.run(
-            [
-                SqlStep(
-                    "tp", _parquet(index / "taxpayers.parquet", "tin IN (SELECT tin FROM pairs)")
-                ),
-                SqlStep(
-                    "addr", _parquet(index / "addresses.parquet", "tin IN (SELECT tin FROM pairs)")
-                ),
-                SqlStep(
-                    "forms",
-                    _parquet(
-                        index / "address_forms.parquet", "form_id IN (SELECT form_id FROM addr)"
-                    ),
-                ),
-                SqlStep(
-                    "restr",
-                    _parquet(index / "restrictions.parquet", "tin IN (SELECT tin FROM pairs)"),
-                ),
-                *comparison_steps(on=on),
-            ]
-        )
-        rows = engine.arrow(
-            """
-            SELECT c.tin, c.name_level, c.address_level, c.tin_level, c.dob_level,
-                   c.suffix_level, t.name_last, t.name_first, t.name_suffix, t.date_of_birth,
-                   f.addr_line, f.addr_unit, f.addr_city, f.addr_state, f.addr_zip5
-            FROM compared c JOIN tp t ON t.tin = c.tin
-            LEFT JOIN forms f ON f.form_id = c.address_form_id
-            """
-        ).to_pylist()
-    return {r["tin"]: r for r in rows}
 
 
 def _name(last: object, first: object) -> str:
@@ -295,18 +221,8 @@ def _given(record: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def explain_request(
-    decisions: Path,
-    request_id: str,
-    *,
-    manifest: Path,
-    index: Path,
-    model: MatchModel,
-    ambiguity_margin: float,
-    max_candidates: int = 5,
-) -> Explanation:
-    """The explanation of one recorded decision (see the module docstring)."""
-    decided = decision_row(decisions, request_id)
+def signed_manifest(decisions: Path, manifest: Path) -> Manifest:
+    """The manifest at ``manifest``, which must be the batch ``decisions`` are from."""
     batch_id = decisions.name.removesuffix(".decisions.parquet")
     signed = read_manifest(manifest)
     if signed.batch_id != batch_id:
@@ -314,19 +230,33 @@ def explain_request(
             f"manifest {manifest} is batch {signed.batch_id!r}, not {batch_id!r}; give the "
             "manifest of the batch these decisions are from"
         )
-    record = _request_record(signed, int(decided["_row"]), request_id)
-    standardized = _standardized_request(record, signed)
+    return signed
+
+
+def shown_candidates(decided: dict[str, Any], max_candidates: int) -> list[dict[str, Any]]:
+    """The recorded candidates shown: the first ``max_candidates``, and the one the decision
+    is about wherever it ranks."""
+    recorded = list(decided["candidate_list"] or [])
+    shown = recorded[:max_candidates]
+    shown += [c for c in recorded[max_candidates:] if c["tin"] == decided["best_tin"]]
+    return shown
+
+
+def explanation(
+    decisions: Path,
+    decided: dict[str, Any],
+    *,
+    record: pa.Table,
+    request: dict[str, Any],
+    shown: list[dict[str, Any]],
+    found: dict[str, dict[str, Any]],
+    model: MatchModel,
+    ambiguity_margin: float,
+) -> Explanation:
+    """The explanation of the recorded decision ``decided``: ``record`` as signed, ``request``
+    standardized, and per ``shown`` candidate TIN what recomputing its levels ``found``."""
     recorded = list(decided["candidate_list"] or [])
     best_tin = decided["best_tin"]
-    shown = recorded[:max_candidates]
-    # The candidate the decision is about is always shown, wherever it ranks.
-    shown += [c for c in recorded[max_candidates:] if c["tin"] == best_tin]
-    found = (
-        _compared(standardized, [c["tin"] for c in shown], index, signed.submitted_at.date())
-        if shown
-        else {}
-    )
-    request = standardized.to_pylist()[0]
     candidates = tuple(
         _candidate(
             recorded.index(c) + 1,
@@ -344,8 +274,8 @@ def explain_request(
         for c in candidates
     )
     return Explanation(
-        batch_id=batch_id,
-        request_id=request_id,
+        batch_id=decisions.name.removesuffix(".decisions.parquet"),
+        request_id=decided["request_id"],
         row=int(decided["_row"]),
         outcome=decided["outcome"],
         decision_code=decided["decision_code"],

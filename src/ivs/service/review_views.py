@@ -3,13 +3,13 @@ recorded on the ledger with the case's new state (``ReviewAccounting``, as `ivs 
 
 from __future__ import annotations
 
+from ivs.batch.explain_step import explain_request
 from ivs.match.model import load_model
 from ivs.review import (
     Explanation,
     ReviewCase,
     ReviewDecision,
     decide_case,
-    explain_request,
     get_case,
     locate_index,
     locate_manifest,
