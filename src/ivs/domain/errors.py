@@ -19,7 +19,13 @@ why it matters, and what to do.
     ├── PayloadTooLarge        an upload or request body exceeds the service's limit
     ├── StoreError             the relational store failed; the run stops (fail closed)
     ├── LedgerError            the ledger is inconsistent or a proof does not verify
-    └── EngineError            the SQL engine failed to run a step (the step is named)
+    ├── EngineError            the SQL engine failed to run a step (the step is named)
+    ├── NameInputError         a table given to name standardization lacks a name column
+    ├── ReasonRequired         a review decision came without the reason it must record
+    ├── InvalidUser            a service user's name, role or agency is not accepted
+    ├── InvalidRequest         an API request's parameters or body are not of the documented form
+    ├── MethodNotAllowed       an API path exists, but not with this HTTP method
+    └── InternalError          the service failed where it should not have (details in its log)
 
 Each class carries the HTTP status the service answers with and the exit code the CLI
 returns, so that both faces report an error the same way.
@@ -38,13 +44,19 @@ __all__ = [
     "EngineError",
     "FormatError",
     "FormatErrors",
+    "InternalError",
+    "InvalidRequest",
+    "InvalidUser",
     "IvsError",
     "LedgerError",
+    "MethodNotAllowed",
+    "NameInputError",
     "NotFound",
     "PayloadTooLarge",
     "PermissionDenied",
     "Problem",
     "RateLimited",
+    "ReasonRequired",
     "StoreError",
     "Unauthenticated",
 ]
@@ -228,3 +240,42 @@ class EngineError(IvsError):
     """The engine failed to run a step; the message names the step."""
 
     exit_code = 11
+
+
+class NameInputError(IvsError, ValueError):
+    """The table given to ``standardize_names`` lacks a name column or has a non-string one."""
+
+
+class ReasonRequired(IvsError, ValueError):
+    """A review decision was submitted without a reason: each must say why, for the record."""
+
+    http_status = 422
+    exit_code = 2
+
+
+class InvalidUser(IvsError, ValueError):
+    """A user's name, role or agency is not one the service accepts."""
+
+    http_status = 422
+    exit_code = 2
+
+
+class InvalidRequest(IvsError, ValueError):
+    """A request's parameters or body do not have the form the API documents."""
+
+    http_status = 422
+    exit_code = 2
+
+
+class MethodNotAllowed(IvsError):
+    """The path exists, but not with this HTTP method."""
+
+    http_status = 405
+    exit_code = 2
+
+
+class InternalError(IvsError):
+    """Something failed that should not have; the details are in the service log only."""
+
+    http_status = 500
+    exit_code = 1

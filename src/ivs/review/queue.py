@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from ivs.domain.codes import DecisionCode, Outcome
-from ivs.domain.errors import Conflict, IvsError, NotFound
+from ivs.domain.errors import Conflict, NotFound, ReasonRequired
 from ivs.store.review_tables import REVIEW_TABLES, review_cases
 from ivs.store.schema import metadata
 
@@ -45,13 +45,6 @@ class CaseStatus:
     OPEN = "open"
     APPROVED = "approved"
     REFUSED = "refused"
-
-
-class ReasonRequired(IvsError, ValueError):
-    """A review decision was submitted without a reason: each must say why, for the record."""
-
-    http_status = 422
-    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ivs.domain.errors import (
     BatchRejected,
     FormatErrors,
+    InternalError,
+    InvalidRequest,
     IvsError,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     RateLimited,
@@ -33,27 +36,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("ivs.service")
-
-
-class InvalidRequest(IvsError, ValueError):
-    """A request's parameters or body do not have the form the API documents."""
-
-    http_status = 422
-    exit_code = 2
-
-
-class MethodNotAllowed(IvsError):
-    """The path exists, but not with this HTTP method."""
-
-    http_status = 405
-    exit_code = 2
-
-
-class InternalError(IvsError):
-    """Something failed that should not have; the details are in the service log only."""
-
-    http_status = 500
-    exit_code = 1
 
 
 _DESCRIPTIONS = {

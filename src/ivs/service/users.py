@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ivs.domain.errors import Conflict, IvsError, NotFound, Unauthenticated
+from ivs.domain.errors import Conflict, InvalidUser, NotFound, Unauthenticated
 from ivs.ledger.entries import user_changed
 from ivs.ledger.log import Ledger
 from ivs.store.service_tables import service_users
@@ -43,13 +43,6 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"
 AGENCY_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,99}$"
 _NAME = re.compile(NAME_PATTERN)
 _AGENCY = re.compile(AGENCY_PATTERN)
-
-
-class InvalidUser(IvsError, ValueError):
-    """A user's name, role or agency is not one the service accepts."""
-
-    http_status = 422
-    exit_code = 2
 
 
 class Role(StrEnum):

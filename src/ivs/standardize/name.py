@@ -43,7 +43,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ivs.domain.errors import IvsError
+from ivs.domain.errors import NameInputError
 from ivs.standardize.name_arrow import concat_lists, distinct_codes, encode_column
 from ivs.standardize.name_parts import GivenPart, SurnamePart, given_part, surname_part
 from ivs.standardize.name_text import normalize_suffix
@@ -81,10 +81,6 @@ NAME_SCHEMA = pa.schema(
     ]
 )
 NAME_COLUMNS: tuple[str, ...] = tuple(NAME_SCHEMA.names)
-
-
-class NameInputError(IvsError, ValueError):
-    """The table given to ``standardize_names`` lacks a name column or has a non-string one."""
 
 
 def _input_column(table: pa.Table, name: str) -> pa.ChunkedArray:
