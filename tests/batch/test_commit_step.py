@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ivs.batch.commit_step import (
-    ADDRESS_FIELDS,
     BatchAccount,
     CommittedChunk,
     commit_decisions,
     committed_decisions,
 )
 from ivs.disclose.holds import place_hold
+from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import load_settings
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import (

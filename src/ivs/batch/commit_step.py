@@ -27,6 +27,7 @@ from ivs.decide.rules import apply_holds
 from ivs.disclose.holds import held_mask, holds_in_force
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import LedgerError
+from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import EntryKind, instant
 from ivs.ledger.entry_columns import disclosure_bytes, record_decision_bytes, values_digests
@@ -36,14 +37,11 @@ from ivs.store.disclosure_tables import batch_records
 from ivs.store.schema import batches
 
 __all__ = [
-    "ADDRESS_FIELDS",
     "BatchAccount",
     "CommittedChunk",
     "commit_decisions",
     "committed_decisions",
 ]
-
-ADDRESS_FIELDS = ("street_address", "unit", "city", "state", "zip")
 
 
 @dataclass(frozen=True, slots=True)

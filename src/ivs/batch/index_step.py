@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ivs import __version__
-from ivs.domain.schema import RESTRICTION_COLUMNS
+from ivs.domain.schema import ADDRESS_FIELDS, RESTRICTION_COLUMNS
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import file_sha256
@@ -177,9 +177,7 @@ def build_index(
             """
         )
         announce(f"standardizing {forms.num_rows:,} distinct addresses")
-        standardized = standardize_addresses(
-            forms.select(["street_address", "unit", "city", "state", "zip"])
-        )
+        standardized = standardize_addresses(forms.select(list(ADDRESS_FIELDS)))
         form_columns = {"form_id": forms.column("form_id")}
         form_columns.update({c: standardized.column(c) for c in standardized.column_names})
         engine.register("address_forms", pa.table(form_columns))

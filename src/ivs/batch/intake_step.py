@@ -23,6 +23,7 @@ import pyarrow.ipc
 
 from ivs.domain.errors import BatchRejected, FormatError, FormatErrors
 from ivs.domain.pilot import PilotChange, pilot_in_force
+from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import Settings
 from ivs.formats.manifest import Manifest, file_sha256, manifest_from_raw, read_manifest_json
 from ivs.formats.records import read_records
@@ -76,7 +77,7 @@ def _records_path(manifest_path: Path, raw: dict[str, object]) -> Path | None:
 # Below this many records a second process costs more than it saves.
 PARALLEL_MIN_ROWS = 100_000
 _NAME_INPUT = ["last_name", "first_name", "middle_name", "name_suffix"]
-_ADDRESS_INPUT = ["street_address", "unit", "city", "state", "zip"]
+_ADDRESS_INPUT = list(ADDRESS_FIELDS)
 
 # The records forked workers work on, each under the path of its names file, set just
 # before the pool forks: the worker inherits them with the process instead of receiving a

@@ -27,6 +27,10 @@ SIGNER_ROLES = ("head_of_agency", "inspector_general", "delegate")
 # Only these may sign a request under 6103(i)(2)(A); a delegate may submit and fetch only.
 SIGNING_ROLES = ("head_of_agency", "inspector_general")
 
+# The fields of an address, as the contract names them wherever one appears: in a request
+# (§1.2), an address of record (§2) and the last known address disclosed (§3).
+ADDRESS_FIELDS: tuple[str, ...] = ("street_address", "unit", "city", "state", "zip")
+
 # Request records (§1.2), in the order the contract lists them.
 RECORD_COLUMNS: tuple[str, ...] = (
     "request_id",
@@ -34,11 +38,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "first_name",
     "middle_name",
     "name_suffix",
-    "street_address",
-    "unit",
-    "city",
-    "state",
-    "zip",
+    *ADDRESS_FIELDS,
     "date_of_birth",
     "tin",
     "a_number",
@@ -73,11 +73,7 @@ TAXPAYER_NULLABLE = frozenset({"middle_name", "name_suffix", "date_of_birth"})
 ADDRESS_COLUMNS: dict[str, str] = {
     "tin": "string",
     "tax_year": "int",
-    "street_address": "string",
-    "unit": "string",
-    "city": "string",
-    "state": "string",
-    "zip": "string",
+    **dict.fromkeys(ADDRESS_FIELDS, "string"),
     "received_date": "date",
 }
 ADDRESS_NULLABLE = frozenset({"unit"})
@@ -90,18 +86,10 @@ RESTRICTION_COLUMNS: dict[str, str] = {
 RESTRICTION_NULLABLE = frozenset({"until"})
 RESTRICTION_KINDS = ("informant", "tax_investigation")
 
-# The fields of an address, as the contract names them wherever one appears: in a request
-# (§1.2), an address of record (§2) and the last known address disclosed (§3).
-ADDRESS_FIELDS: tuple[str, ...] = ("street_address", "unit", "city", "state", "zip")
-
 # Response file (§3), in this order.
 RESPONSE_COLUMNS: tuple[str, ...] = (
     "request_id",
     "outcome",
-    "street_address",
-    "unit",
-    "city",
-    "state",
-    "zip",
+    *ADDRESS_FIELDS,
     "rejection_reason",
 )

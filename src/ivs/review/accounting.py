@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ivs.disclose.holds import held_mask, holds_in_force
 from ivs.domain.codes import Outcome
+from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import (
     Entry,
@@ -28,8 +29,6 @@ from ivs.store.ledger_tables import ledger_entries
 from ivs.store.schema import batches
 
 __all__ = ["ReviewAccounting"]
-
-_ADDRESS = ("street_address", "unit", "city", "state", "zip")
 
 
 class ReviewAccounting:
@@ -106,8 +105,8 @@ class ReviewAccounting:
                     recipients=[Recipient(**o) for o in received["recipients"]],
                     statute=received["statute"],
                     purpose=str(received.get("purpose", "")),
-                    fields=list(_ADDRESS),
-                    values_digest=disclosed_values_digest({k: row[k] for k in _ADDRESS}),
+                    fields=list(ADDRESS_FIELDS),
+                    values_digest=disclosed_values_digest({k: row[k] for k in ADDRESS_FIELDS}),
                 )
             )
         entries.append(

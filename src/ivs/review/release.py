@@ -24,14 +24,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import Conflict, NotFound
-from ivs.domain.schema import RESPONSE_COLUMNS
+from ivs.domain.schema import ADDRESS_FIELDS, RESPONSE_COLUMNS
 from ivs.formats.response import write_response
 from ivs.review.queue import CaseStatus, ensure_review_tables
 from ivs.store.review_tables import review_cases, review_releases
 
 __all__ = ["Release", "ReleaseLedger", "release_batch", "supplement_path"]
-
-_ADDRESS = ("street_address", "unit", "city", "state", "zip")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +66,7 @@ def _last_known(index: Path, tins: list[str]) -> dict[str, dict[str, Any]]:
         return {}
     table = pq.read_table(
         index / "last_known.parquet",
-        columns=["tin", *_ADDRESS],
+        columns=["tin", *ADDRESS_FIELDS],
         filters=pc.field("tin").isin(tins),
     )
     return {r["tin"]: r for r in table.to_pylist()}
@@ -88,10 +86,10 @@ def _supplement(cases: list[Any], index: Path) -> pa.Table:
         row: dict[str, Any] = {"request_id": case.request_id}
         if case.status == CaseStatus.APPROVED:
             row["outcome"] = Outcome.DISCLOSED.value
-            row.update({k: addresses[case.tin][k] for k in _ADDRESS})
+            row.update({k: addresses[case.tin][k] for k in ADDRESS_FIELDS})
         else:
             row["outcome"] = Outcome.NOT_DISCLOSED.value
-            row.update(dict.fromkeys(_ADDRESS))
+            row.update(dict.fromkeys(ADDRESS_FIELDS))
         row["rejection_reason"] = None
         rows.append(row)
     schema = pa.schema([(c, pa.string()) for c in RESPONSE_COLUMNS])

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.standardize.address_clean import clean_text, merge_unit
 from ivs.standardize.address_defects import DefectInputs, classify_defects, load_defect_tables
 from ivs.standardize.address_fast import FAST_COLUMNS, fast_parse
@@ -34,7 +35,7 @@ __all__ = [
     "standardize_addresses",
 ]
 
-ADDRESS_INPUT_COLUMNS = ("street_address", "unit", "city", "state", "zip")
+ADDRESS_INPUT_COLUMNS = ADDRESS_FIELDS
 
 _STRING_OUTPUTS = (
     "addr_house_number",
