@@ -1,9 +1,10 @@
 """Court holds: while a hold is in force, no record in its scope is disclosed.
 
 A hold's scope is ``all``, ``agency:CODE`` (the requesting agency), ``batch:ID`` or
-``state:ST`` (a request or a last known address in that state). Holds are checked at the
-moment of disclosure, inside the transaction that records it (batch/commit_step.py), so a
-hold placed while a batch runs stops the records not yet committed.
+``state:ST`` (a request or a last known address in that state): ``ivs.domain.holds``, whose
+``HoldScope.covers`` the reports ask too. Holds are checked at the moment of disclosure,
+inside the transaction that records it (batch/commit_step.py), so a hold placed while a
+batch runs stops the records not yet committed.
 
 Placing and lifting go on the ledger in the same transaction as the store row; the row's
 ``lifted_at`` is the only thing ever updated, and the ledger keeps both events.
@@ -11,7 +12,6 @@ Placing and lifting go on the ledger in the same transaction as the store row; t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from ivs.domain.errors import ConfigError, Conflict, NotFound
+from ivs.domain.holds import HoldScope, parse_scope
 from ivs.ledger.entries import hold_lifted, hold_placed, instant
 from ivs.ledger.log import Ledger
 from ivs.store.disclosure_tables import holds
@@ -35,32 +36,6 @@ __all__ = [
     "parse_scope",
     "place_hold",
 ]
-
-_SCOPE = re.compile(r"(all)|(agency|batch|state):(\S.*)")
-
-
-@dataclass(frozen=True, slots=True)
-class HoldScope:
-    kind: str  # all | agency | batch | state
-    value: str | None
-
-    def __str__(self) -> str:
-        return self.kind if self.value is None else f"{self.kind}:{self.value}"
-
-
-def parse_scope(text: str) -> HoldScope:
-    """``all``, ``agency:CODE``, ``batch:ID`` or ``state:ST``."""
-    found = _SCOPE.fullmatch(text.strip())
-    if found is None:
-        raise ConfigError(f"hold scope {text!r} is not one of all, agency:CODE, batch:ID, state:ST")
-    if found.group(1):
-        return HoldScope("all", None)
-    kind, value = found.group(2), found.group(3).strip()
-    if kind == "state":
-        value = value.upper()
-        if not re.fullmatch(r"[A-Z]{2}", value):
-            raise ConfigError(f"hold scope state:{value} needs a two-letter USPS state code")
-    return HoldScope(kind, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,16 +92,11 @@ def held_mask(
     request's, the disclosed address's): a state hold covers a record if any of them is in it."""
     held = pa.array([False] * length)
     for hold in in_force:
-        kind, value = hold.scope.kind, hold.scope.value
-        if (
-            kind == "all"
-            or (kind == "agency" and value == agency)
-            or (kind == "batch" and value == batch_id)
-        ):
+        if hold.scope.covers_batch(agency=agency, batch_id=batch_id):
             return pa.array([True] * length)
-        if kind == "state":
+        if hold.scope.kind == "state":
             for column in states:
-                held = pc.or_(held, pc.fill_null(pc.equal(column, value), False))
+                held = pc.or_(held, pc.fill_null(pc.equal(column, hold.scope.value), False))
     return held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
 
 

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from ivs.domain.codes import DecisionCode, Outcome
 from ivs.domain.errors import ConfigError
+from ivs.domain.holds import parse_scope
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import EntryKind
 from ivs.ledger.log import Ledger
@@ -41,16 +42,6 @@ def _now() -> str:
 
 def _day(at: str) -> date:
     return date.fromisoformat(at[:10])
-
-
-def _hold_scope_covers(scope: str, *, batch_id: str, agency: str, states: set[str]) -> bool:
-    kind, _, value = scope.partition(":")
-    return (
-        kind == "all"
-        or (kind == "batch" and value == batch_id)
-        or (kind == "agency" and value == agency)
-        or (kind == "state" and value in states)
-    )
 
 
 def _holds_rows(placed: Sequence[Record], lifted: Sequence[Record]) -> list[tuple[Cell, ...]]:
@@ -107,7 +98,7 @@ def _holds_and_recalls_batch(view: LedgerView, batch_id: str, agency: str) -> Se
     lifted_at = {r["hold_id"]: r["at"] for r in view.ever(EntryKind.HOLD_LIFTED)}
     touching = []
     for hold in view.ever(EntryKind.HOLD_PLACED):
-        if not _hold_scope_covers(hold["scope"], batch_id=batch_id, agency=agency, states=states):
+        if not parse_scope(hold["scope"]).covers(agency=agency, batch_id=batch_id, states=states):
             continue
         placed = datetime.fromisoformat(hold["at"].replace("Z", "+00:00"))
         lift = lifted_at.get(hold["hold_id"])
