@@ -6,17 +6,16 @@ import getpass
 import re
 from datetime import UTC, date, datetime
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
 from ivs.cli.common import console, handle_errors
+from ivs.disclose.pilot import change_pilot
 from ivs.domain.errors import ConfigError
 from ivs.domain.pilot import PilotChange, pilot_in_force
 from ivs.domain.settings import load_settings
-from ivs.ledger.entries import pilot_changed
 from ivs.ledger.keys import open_ledger
-from ivs.store import open_store, pilot_history, record_pilot_change
+from ivs.store import open_store, pilot_history
 
 __all__ = ["register"]
 
@@ -42,21 +41,7 @@ def _change(action: str, state: str, zip3: str | None, effective: str | None) ->
 
 def _record(change: PilotChange) -> int:
     """Store the change and put it on the ledger, in one transaction."""
-    ledger = open_ledger(load_settings())
-    user = getpass.getuser()
-
-    def on_record(conn: sa.Connection, at: datetime) -> None:
-        entry = pilot_changed(
-            at=at,
-            action=change.action,
-            state=change.state,
-            zip3=change.zip3,
-            effective=change.effective.isoformat(),
-            changed_by=user,
-        )
-        ledger.append([entry], conn)
-
-    return record_pilot_change(ledger.store, change, user, on_record)
+    return change_pilot(open_ledger(load_settings()), change, getpass.getuser())
 
 
 @pilot_app.command("show")

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Body, Path
 
 from ivs.batch.roster import import_roster, stored_roster
+from ivs.disclose import pilot as pilot_staging
 from ivs.domain.errors import FormatErrors
 from ivs.domain.pilot import PilotChange, pilot_in_force
 from ivs.formats.signers import Signer, check_signers
-from ivs.ledger.entries import pilot_changed
 from ivs.service.deps import Admin, Context
 from ivs.service.errors import ERROR_RESPONSES, InvalidRequest
 from ivs.service.models import PilotChangeIn, PilotOut, RosterOut, SignerOut, UserCreated, UserIn
 from ivs.service.models import UserOut as UserModel
 from ivs.service.users import User, add_user, list_users, revoke_user
-from ivs.store import pilot_history, record_pilot_change
+from ivs.store import pilot_history
 
 __all__ = ["router", "user_out"]
 
@@ -138,17 +137,6 @@ def change_pilot(body: PilotChangeIn, ctx: Context, user: Admin) -> PilotOut:
     except ValueError as e:
         raise InvalidRequest(f"effective must be a real date YYYY-MM-DD: {e}") from e
     change = PilotChange(body.action, body.state, body.zip3, effective)
-
-    def on_record(conn: sa.Connection, at: datetime) -> None:
-        entry = pilot_changed(
-            at=at,
-            action=change.action,
-            state=change.state,
-            zip3=change.zip3,
-            effective=effective.isoformat(),
-            changed_by=user.name,
-        )
-        ctx.ledger.append([entry], conn)
-
-    record_pilot_change(ctx.store, change, user.name, on_record)
+    # The ledger's store is the service's (one connection pool for both).
+    pilot_staging.change_pilot(ctx.ledger, change, user.name)
     return _pilot(ctx)
