@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.batch.small_world import write_batch, write_master
@@ -29,7 +30,7 @@ def test_users_add_list_revoke() -> None:
     token = re.search(r"^(ivs_[0-9a-f]{16}_\S{43})$", out, re.MULTILINE)
     assert token is not None, out
     store = open_store(load_settings())
-    assert authenticate(store, token.group(1)).name == "ana"
+    assert authenticate(store, token.group(1), now=datetime.now(UTC)).name == "ana"
     listed = _ok("users", "list")
     assert "ana" in listed
     assert token.group(1) not in listed

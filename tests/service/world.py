@@ -60,12 +60,14 @@ class World:
         )
 
 
-def make_world(root: Path, *, review_band: bool = True) -> World:
+def make_world(root: Path, *, review_band: bool = True, **settings: object) -> World:
     home = root / "home"
-    overrides: dict[str, object] = {"home": home}
+    # The authorization matrix sends thousands of bad tokens from one address: no throttle.
+    overrides: dict[str, object] = {"home": home, "signin_failures_allowed": 1_000_000}
     if review_band:
         # Every confident match lands between the thresholds: the run queues review cases.
         overrides.update(disclosure_threshold=1.0, review_threshold=0.5)
+    overrides.update(settings)
     settings = load_settings(**overrides)
     create_ledger_key(ledger_key_path(settings))
     master = write_master(root / "master")

@@ -168,7 +168,16 @@ def serve(
     )
     console.print(f"ivs service on http://{host}:{port} (API description at /openapi.json)")
     # Uvicorn's access log would print query strings, which may hold a TIN: ours is kept.
-    uvicorn.run(create_app(context), host=host, port=port, access_log=False, log_level="info")
+    # Forwarded headers are believed from the proxies of the trusted_proxies setting alone
+    # (ivs.service.gate.ForwardedFor), not from whoever connects from 127.0.0.1.
+    uvicorn.run(
+        create_app(context),
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ which values a decision was made under.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -89,13 +90,53 @@ class Settings(BaseSettings):
         description="A second plausible candidate within this many bits of match weight of "
         "the best: ambiguous, not disclosed.",
     )
+    session_minutes: int = Field(
+        default=480,
+        gt=0,
+        le=7 * 24 * 60,
+        description="Minutes a web sign-in lasts before the browser must sign in again.",
+    )
+    signin_failures_allowed: int = Field(
+        default=10,
+        gt=0,
+        description="Failed sign-ins one client address may make in signin_window_minutes.",
+    )
+    signin_window_minutes: int = Field(
+        default=15, gt=0, description="The window over which failed sign-ins are counted."
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        default=(),
+        description="Addresses or networks (CIDR) of proxies whose X-Forwarded-For is believed.",
+    )
+    submitted_at_max_age_hours: int = Field(
+        default=168,
+        gt=0,
+        description="Oldest a batch's submitted_at may be when the service receives it.",
+    )
+    submitted_at_max_skew_minutes: int = Field(
+        default=10,
+        ge=0,
+        description="How far in the future a batch's submitted_at may be (clock skew).",
+    )
 
-    @field_validator("statute_allow_list", mode="before")
+    @field_validator("statute_allow_list", "trusted_proxies", mode="before")
     @classmethod
     def _split_statutes(cls, value: Any) -> Any:
-        # From the environment a list arrives as one string: statutes separated by ';'.
+        # From the environment a list arrives as one string: items separated by ';'.
         if isinstance(value, str):
             return tuple(s.strip() for s in value.split(";") if s.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network such as 10.0.0.0/8"
+                ) from None
         return value
 
     @classmethod

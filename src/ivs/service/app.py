@@ -32,6 +32,7 @@ from ivs.service import (
 )
 from ivs.service.context import ServiceContext
 from ivs.service.errors import InternalError, error_body, error_response, install_error_handlers
+from ivs.service.gate import AuthenticateFirst, FailureThrottle, ForwardedFor
 from ivs.service.guard import RateLimiter
 from ivs.service.jobs import BatchWorker
 
@@ -149,10 +150,16 @@ def create_app(context: ServiceContext, *, run_worker: bool = True) -> FastAPI:
     app.state.context = context
     app.state.worker = worker
     app.state.rate_limiter = RateLimiter(context.limits.requests_per_minute, context.limits.burst)
+    app.state.failure_throttle = FailureThrottle(
+        context.settings.signin_failures_allowed, context.settings.signin_window_minutes * 60
+    )
     app.state.templates = Jinja2Templates(directory=str(_PACKAGE / "templates"))
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
+    # Outermost last: limits and headers, then the client's address, then the caller.
+    app.add_middleware(AuthenticateFirst)
+    app.add_middleware(ForwardedFor, trusted=context.settings.trusted_proxies)
     app.add_middleware(LimitsAndHeaders, max_body_bytes=context.limits.max_body_bytes)
     return app

@@ -15,7 +15,10 @@ from ivs.ledger.keys import ledger_key_path, load_ledger_key
 from ivs.ledger.log import Ledger
 from ivs.store import open_store
 
-__all__ = ["Limits", "ServiceContext", "open_context"]
+__all__ = ["SESSION_COOKIE", "Limits", "ServiceContext", "open_context"]
+
+# The web pages' session cookie (a session's own secret, never a bearer token).
+SESSION_COOKIE = "ivs_session"
 
 
 def _utc_now() -> datetime:

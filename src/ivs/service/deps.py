@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ivs.domain.errors import PermissionDenied, Unauthenticated
+from ivs.domain.errors import PermissionDenied
 from ivs.service.context import ServiceContext
-from ivs.service.guard import AccessRecord, RateLimiter, record_access
-from ivs.service.users import Role, User, authenticate
+from ivs.service.gate import SESSION_COOKIE, resolve_caller
+from ivs.service.guard import AccessRecord, record_access
+from ivs.service.users import Role, User
 
 __all__ = [
     "SESSION_COOKIE",
@@ -26,7 +27,6 @@ __all__ = [
     "require",
 ]
 
-SESSION_COOKIE = "ivs_session"
 _bearer = HTTPBearer(auto_error=False, description="A token from `ivs users add`.")
 
 
@@ -44,34 +44,11 @@ def _client(request: Request) -> str | None:
 
 def current_user(
     request: Request,
-    ctx: Context,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    """The caller, from the bearer token (API) or the session cookie (web pages)."""
-    token = credentials.credentials if credentials is not None else None
-    if token is None:
-        token = request.cookies.get(SESSION_COOKIE)
-    try:
-        user = authenticate(ctx.store, token)
-    except Unauthenticated as e:
-        record_access(
-            ctx.store,
-            AccessRecord(
-                at=ctx.now(),
-                user_name=None,
-                role=None,
-                method=request.method,
-                path=request.url.path,
-                what=f"authentication failed: {e.message[:200]}",
-                status=e.http_status,
-                client=_client(request),
-            ),
-        )
-        raise
-    limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.check(user.name)
-    request.state.user = user
-    return user
+    """The caller, from the bearer token (API) or the session cookie (web pages); resolved
+    once per request (a change was already resolved before its body was read)."""
+    return resolve_caller(request)
 
 
 Caller = Annotated[User, Depends(current_user)]

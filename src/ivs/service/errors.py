@@ -23,6 +23,7 @@ from ivs.domain.errors import (
     RateLimited,
     Unauthenticated,
 )
+from ivs.service.context import SESSION_COOKIE
 from ivs.service.models import ErrorBody
 
 __all__ = [
@@ -84,7 +85,10 @@ def error_response(request: Request, error: IvsError) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="ivs"'
     if _wants_html(request):
         if isinstance(error, Unauthenticated) and request.method == "GET":
-            return RedirectResponse("/signin", status_code=303)
+            # A session that ended: the browser forgets its cookie and signs in again.
+            redirect = RedirectResponse("/signin", status_code=303)
+            redirect.delete_cookie(SESSION_COOKIE, path="/")
+            return redirect
         templates: Jinja2Templates = request.app.state.templates
         return templates.TemplateResponse(
             request,

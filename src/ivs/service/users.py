@@ -3,7 +3,12 @@
 A token is ``ivs_<token_id>_<secret>``: ``token_id`` (64 random bits, hex) finds the user's row,
 ``secret`` (256 random bits, URL-safe base64) is checked by comparing its SHA-256 with the stored
 one in constant time. The token is shown once, when the user is added; only the hash is kept.
-Adding and revoking users go on the ledger (``user_changed``), never the token.
+Adding and revoking users go on the ledger (``user_changed``), never the token. A token may
+be given an expiry (``expires_at``); past it, it is refused as a revoked one is.
+
+The web pages do not keep the token: signing in with it starts a *session*, a random secret of
+its own (``ivss_<secret>``) in the cookie and its SHA-256 in ``service_sessions``, which ends at
+its expiry, when signed out, or with its user's token.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -23,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from ivs.domain.errors import Conflict, InvalidUser, NotFound, Unauthenticated
 from ivs.ledger.entries import user_changed
 from ivs.ledger.log import Ledger
-from ivs.store.service_tables import service_users
+from ivs.store.service_tables import service_sessions, service_users
 
 __all__ = [
     "AGENCY_PATTERN",
@@ -33,12 +38,16 @@ __all__ = [
     "User",
     "add_user",
     "authenticate",
+    "end_session",
     "get_user",
     "list_users",
     "revoke_user",
+    "session_user",
+    "start_session",
 ]
 
 _TOKEN = re.compile(r"^ivs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+_SESSION = re.compile(r"^ivss_([A-Za-z0-9_-]{43})$")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"
 AGENCY_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,99}$"
 _NAME = re.compile(NAME_PATTERN)
@@ -63,10 +72,14 @@ class User:
     created_by: str
     revoked_at: str | None
     revoked_by: str | None
+    expires_at: str | None = None
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and datetime.fromisoformat(self.expires_at) <= now
 
 
 def _user(row: Any) -> User:
@@ -78,6 +91,7 @@ def _user(row: Any) -> User:
         created_by=row.created_by,
         revoked_at=row.revoked_at,
         revoked_by=row.revoked_by,
+        expires_at=row.expires_at,
     )
 
 
@@ -118,9 +132,18 @@ def add_user(
     changed_by: str,
     now: datetime,
     ledger: Ledger,
+    expires_at: datetime | None = None,
 ) -> tuple[User, str]:
-    """Add a user; returns it with its bearer token, which is not kept and cannot be shown again."""
+    """Add a user; returns it with its bearer token, which is not kept and cannot be shown again.
+    With ``expires_at`` the token is refused from that instant on."""
     parsed = _check_new(name, role, agency)
+    if expires_at is not None and expires_at.utcoffset() is None:
+        raise InvalidUser(f"the expiry {expires_at.isoformat()} needs a time zone (UTC: Z)")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidUser(
+            f"the expiry {expires_at.isoformat()} is not in the future; give a later instant"
+        )
+    until = None if expires_at is None else expires_at.isoformat(timespec="seconds")
     token_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)  # 32 bytes: 256 bits
     stamp = now.isoformat(timespec="seconds")
@@ -135,6 +158,7 @@ def add_user(
                     token_sha256=_digest(secret),
                     created_at=stamp,
                     created_by=changed_by,
+                    expires_at=until,
                 )
             )
             ledger.append(
@@ -155,7 +179,8 @@ def add_user(
             f"a user named {name!r} already exists (names are never reused, even revoked "
             "ones, so that the record stays unambiguous); choose another name"
         ) from e
-    return User(name, parsed, agency, stamp, changed_by, None, None), f"ivs_{token_id}_{secret}"
+    user = User(name, parsed, agency, stamp, changed_by, None, None, until)
+    return user, f"ivs_{token_id}_{secret}"
 
 
 def get_user(engine: sa.Engine, name: str) -> User:
@@ -188,6 +213,12 @@ def revoke_user(
             .where(service_users.c.name == name)
             .values(revoked_at=stamp, revoked_by=changed_by)
         )
+        conn.execute(
+            service_sessions.update()
+            .where(service_sessions.c.user_name == name)
+            .where(service_sessions.c.ended_at.is_(None))
+            .values(ended_at=stamp)
+        )
         ledger.append(
             [
                 user_changed(
@@ -204,7 +235,21 @@ def revoke_user(
     return get_user(engine, name)
 
 
-def authenticate(engine: sa.Engine, token: str | None) -> User:
+def _usable(row: Any, now: datetime, what: str) -> User:
+    """The user of a found row, unless revoked or expired (Unauthenticated with why)."""
+    if row.revoked_at is not None:
+        raise Unauthenticated(
+            f"the {what} was revoked at {row.revoked_at}; ask an administrator for a new one"
+        )
+    user = _user(row)
+    if user.expired(now):
+        raise Unauthenticated(
+            f"the {what} expired at {user.expires_at}; ask an administrator for a new one"
+        )
+    return user
+
+
+def authenticate(engine: sa.Engine, token: str | None, *, now: datetime) -> User:
     """The active user a token belongs to; Unauthenticated (with why) otherwise."""
     if not token:
         raise Unauthenticated(
@@ -223,8 +268,59 @@ def authenticate(engine: sa.Engine, token: str | None) -> User:
     stored = row.token_sha256 if row is not None else "0" * 64
     if not hmac.compare_digest(stored, _digest(secret)) or row is None:
         raise Unauthenticated("the bearer token is not valid; ask an administrator for a new one")
-    if row.revoked_at is not None:
-        raise Unauthenticated(
-            f"the bearer token was revoked at {row.revoked_at}; ask an administrator for a new one"
+    return _usable(row, now, "bearer token")
+
+
+def start_session(engine: sa.Engine, user: User, *, now: datetime, minutes: int) -> str:
+    """A new web session for ``user``; returns the cookie's value (kept only as its hash).
+    It lasts ``minutes``, and never past the user's own token expiry."""
+    secret = secrets.token_urlsafe(32)
+    ends = now + timedelta(minutes=minutes)
+    if user.expires_at is not None:
+        ends = min(ends, datetime.fromisoformat(user.expires_at))
+    with engine.begin() as conn:
+        conn.execute(
+            service_sessions.insert().values(
+                session_sha256=_digest(secret),
+                user_name=user.name,
+                created_at=now.isoformat(timespec="seconds"),
+                expires_at=ends.isoformat(timespec="seconds"),
+            )
         )
-    return _user(row)
+    return f"ivss_{secret}"
+
+
+def session_user(engine: sa.Engine, cookie: str | None, *, now: datetime) -> User:
+    """The user of a live session; Unauthenticated (sign in again) otherwise."""
+    match = _SESSION.match(cookie or "")
+    if match is None:
+        raise Unauthenticated("not signed in, or the session is not one of ours: sign in again")
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.select(
+                service_users,
+                service_sessions.c.expires_at.label("session_expires_at"),
+                service_sessions.c.ended_at,
+            )
+            .join(service_users, service_users.c.name == service_sessions.c.user_name)
+            .where(service_sessions.c.session_sha256 == _digest(match.group(1)))
+        ).first()
+    if found is None or found.ended_at is not None:
+        raise Unauthenticated("the session has ended (signed out); sign in again")
+    if datetime.fromisoformat(found.session_expires_at) <= now:
+        raise Unauthenticated(f"the session expired at {found.session_expires_at}; sign in again")
+    return _usable(found, now, "token of this session")
+
+
+def end_session(engine: sa.Engine, cookie: str | None, *, now: datetime) -> None:
+    """Sign out: the session can no longer be used, whoever holds its cookie."""
+    match = _SESSION.match(cookie or "")
+    if match is None:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            service_sessions.update()
+            .where(service_sessions.c.session_sha256 == _digest(match.group(1)))
+            .where(service_sessions.c.ended_at.is_(None))
+            .values(ended_at=now.isoformat(timespec="seconds"))
+        )

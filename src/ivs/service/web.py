@@ -6,22 +6,22 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ivs.domain.errors import PermissionDenied, Unauthenticated
+from ivs.domain.errors import Unauthenticated
 from ivs.ledger.accounting import accounting_for_tin
 from ivs.review import list_cases
 from ivs.service.api_audit import inclusion_document, ledger_head
 from ivs.service.api_batches import batch_out
 from ivs.service.api_review import case_detail, case_out
-from ivs.service.deps import SESSION_COOKIE, Auditor, Context, Reviewer, StatusReader, audit_access
+from ivs.service.deps import Auditor, Context, Reviewer, StatusReader, audit_access
+from ivs.service.gate import SESSION_COOKIE, authentication_failed, check_origin, check_throttle
 from ivs.service.jobs import job_status, list_jobs
 from ivs.service.review_views import case_view, decide
-from ivs.service.users import Role, authenticate
+from ivs.service.users import Role, authenticate, end_session, session_user, start_session
 
 __all__ = ["router"]
 
@@ -41,26 +41,13 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
-def _same_origin(request: Request) -> None:
-    """A form posted with the session cookie must come from one of our own pages."""
-    source = request.headers.get("origin") or request.headers.get("referer")
-    if source is None:
-        return  # same-site cookies already keep other sites' forms from carrying it
-    host = request.headers.get("host", "")
-    if urlsplit(source).netloc != host:
-        raise PermissionDenied("the form was posted from another site; it is refused")
-
-
 @router.get("/")
 def home(request: Request, ctx: Context) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        try:
-            user = authenticate(ctx.store, token)
-        except Unauthenticated:  # a revoked session: sign in again
-            return RedirectResponse("/signin", status_code=303)
-        return RedirectResponse(_HOME[user.role], status_code=303)
-    return RedirectResponse("/signin", status_code=303)
+    try:
+        user = session_user(ctx.store, request.cookies.get(SESSION_COOKIE), now=ctx.now())
+    except Unauthenticated:  # not signed in, signed out or expired: sign in again
+        return RedirectResponse("/signin", status_code=303)
+    return RedirectResponse(_HOME[user.role], status_code=303)
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -70,12 +57,20 @@ def signin_page(request: Request) -> Response:
 
 @router.post("/signin")
 def signin(request: Request, ctx: Context, token: Annotated[str, Form()]) -> Response:
-    _same_origin(request)
-    user = authenticate(ctx.store, token.strip())
+    """The token starts a session; the cookie holds the session's own secret, never the token."""
+    check_origin(request, required=False)
+    check_throttle(request)
+    try:
+        user = authenticate(ctx.store, token.strip(), now=ctx.now())
+    except Unauthenticated as e:
+        authentication_failed(request, e)
+        raise
+    session = start_session(ctx.store, user, now=ctx.now(), minutes=ctx.settings.session_minutes)
     response = RedirectResponse(_HOME[user.role], status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        token.strip(),
+        session,
+        max_age=ctx.settings.session_minutes * 60,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -85,8 +80,10 @@ def signin(request: Request, ctx: Context, token: Annotated[str, Form()]) -> Res
 
 
 @router.post("/signout")
-def signout(request: Request) -> Response:
-    _same_origin(request)
+def signout(request: Request, ctx: Context) -> Response:
+    """Ends the session in the store: its cookie opens nothing afterwards, wherever it is kept."""
+    check_origin(request, required=False)
+    end_session(ctx.store, request.cookies.get(SESSION_COOKIE), now=ctx.now())
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -120,7 +117,6 @@ def review_decide(
     decision: Annotated[str, Form(pattern="^(approve|refuse)$")],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    _same_origin(request)
     decided = decide(ctx, user, case_id, approve=decision == "approve", reason=reason)
     if request.headers.get("hx-request"):
         return _page(request, "_decided.html", decided=decided)

@@ -7,7 +7,14 @@ import sqlalchemy as sa
 
 from ivs.store.schema import metadata
 
-__all__ = ["SERVICE_TABLES", "service_access", "service_jobs", "service_users", "signer_roster"]
+__all__ = [
+    "SERVICE_TABLES",
+    "service_access",
+    "service_jobs",
+    "service_sessions",
+    "service_users",
+    "signer_roster",
+]
 
 # One bearer token a user. The token is ``ivs_<token_id>_<secret>``: the id finds the row, the
 # secret's SHA-256 is compared in constant time; the secret itself is never stored.
@@ -23,6 +30,20 @@ service_users = sa.Table(
     sa.Column("created_by", sa.String(200), nullable=False),
     sa.Column("revoked_at", sa.String(40)),
     sa.Column("revoked_by", sa.String(200)),
+    sa.Column("expires_at", sa.String(40)),  # null: until revoked
+)
+
+# A web sign-in: the browser's cookie holds a random secret of its own (never the bearer
+# token), the store its SHA-256. A session ends at ``expires_at`` or when signed out, and with
+# its user's token (revoked or expired).
+service_sessions = sa.Table(
+    "service_sessions",
+    metadata,
+    sa.Column("session_sha256", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.String(200), nullable=False, index=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("expires_at", sa.String(40), nullable=False),
+    sa.Column("ended_at", sa.String(40)),
 )
 
 # The roster of formats.md §1.3 as the tax agency keeps it; ``ivs signers import`` replaces it.
@@ -59,6 +80,12 @@ service_jobs = sa.Table(
     sa.Column("outcomes", sa.Text),  # JSON: records by outcome
     sa.Column("error_type", sa.String(60)),
     sa.Column("error_message", sa.Text),
+    # The lease of the service process running the job (host, pid, a nonce of its start),
+    # renewed while it runs: one worker per batch, and a restart knows a dead holder's job.
+    sa.Column("lease_owner", sa.String(200)),
+    sa.Column("lease_expires_at", sa.String(40)),
+    sa.Column("worker_pid", sa.Integer),  # the batch's own process, while it runs
+    sa.Column("resumed", sa.Integer, nullable=False, server_default="0"),
 )
 
 # Who did what, when: every access to taxpayer data and every failed authentication. The path
@@ -77,4 +104,4 @@ service_access = sa.Table(
     sa.Column("client", sa.String(100)),
 )
 
-SERVICE_TABLES = (service_users, signer_roster, service_jobs, service_access)
+SERVICE_TABLES = (service_users, signer_roster, service_jobs, service_access, service_sessions)
