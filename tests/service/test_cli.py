@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from tests.batch.small_world import write_batch, write_master
 from typer.testing import CliRunner
 
 from ivs.cli import app
+from ivs.domain.errors import Unauthenticated
 from ivs.domain.settings import load_settings
-from ivs.service.users import authenticate
+from ivs.service.users import authenticate, list_users
 from ivs.store import open_store
 
 runner = CliRunner()
@@ -44,6 +46,25 @@ def test_users_add_list_revoke() -> None:
     assert "revoked" in _ok("users", "list")
     twice = runner.invoke(app, ["users", "revoke", "ana"])
     assert twice.exit_code == 7
+
+
+def test_users_add_with_an_expiry() -> None:
+    _ok("init")
+    out = _ok("users", "add", "temp", "--role", "auditor", "--expires", "30d")
+    token = re.search(r"^(ivs_[0-9a-f]{16}_\S{43})$", out, re.MULTILINE)
+    assert token is not None, out
+    store = open_store(load_settings())
+    now = datetime.now(UTC)
+    assert authenticate(store, token.group(1), now=now).name == "temp"
+    with pytest.raises(Unauthenticated, match="expired"):
+        authenticate(store, token.group(1), now=now + timedelta(days=31))
+    _ok("users", "add", "day", "--role", "auditor", "--expires", "2099-03-31")
+    expiries = {u.name: u.expires_at for u in list_users(store)}
+    assert expiries["day"] == "2099-04-01T00:00:00+00:00"  # through the end of the day, UTC
+    assert "never" not in _ok("users", "list")
+    for wrong in ("tomorrow", "2099-03-31T12:00:00", "2000-01-01"):
+        refused = runner.invoke(app, ["users", "add", "x", "--role", "auditor", "--expires", wrong])
+        assert refused.exit_code == 2, (wrong, refused.output)
 
 
 def test_signers_import_then_run_without_signers(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from ivs.formats.signers import read_signers
 from ivs.ledger.keys import open_ledger
 from ivs.service.app import create_app
 from ivs.service.context import Limits, open_context
-from ivs.service.users import Role, add_user, list_users, revoke_user
+from ivs.service.users import Role, add_user, list_users, parse_expiry, revoke_user
 from ivs.store import open_store
 
 __all__ = ["register"]
@@ -43,21 +43,30 @@ def users_add(
     agency: str | None = typer.Option(
         None, "--agency", help="Agency code, e.g. DHS-ICE (required for a requester)."
     ),
+    expires: str | None = typer.Option(
+        None,
+        "--expires",
+        help="When the token stops working: a number of days (90d), a day (2026-03-31, "
+        "through its end, UTC) or an instant with a zone (2026-03-31T17:00:00Z).",
+    ),
 ) -> None:
     """Add a user and print its bearer token, once: only its hash is kept."""
     settings = load_settings()
+    now = datetime.now(UTC)
     user, token = add_user(
         open_store(settings),
         name,
         role,
         agency=agency,
         changed_by=getpass.getuser(),
-        now=datetime.now(UTC),
+        now=now,
         ledger=open_ledger(settings),
+        expires_at=None if expires is None else parse_expiry(expires, now),
     )
     err_console.print(
         f"user {user.name} added as {user.role.value}"
         + (f" of {user.agency}" if user.agency else "")
+        + (f", token valid until {user.expires_at}" if user.expires_at else "")
         + "; the token below is shown once and cannot be recovered:"
     )
     typer.echo(token)
@@ -66,10 +75,10 @@ def users_add(
 @users_app.command("list")
 @handle_errors
 def users_list() -> None:
-    """Every user with role, agency and whether its token is revoked (tokens are never shown)."""
+    """Every user with role, agency, token expiry and whether it is revoked (never a token)."""
     users = list_users(open_store(load_settings()))
     table = Table(title=f"{len(users)} user(s)")
-    for column in ("name", "role", "agency", "added", "by", "revoked"):
+    for column in ("name", "role", "agency", "added", "by", "expires", "revoked"):
         table.add_column(column)
     for u in users:
         table.add_row(
@@ -78,6 +87,7 @@ def users_list() -> None:
             u.agency or "",
             u.created_at,
             u.created_by,
+            u.expires_at or "never",
             f"{u.revoked_at} by {u.revoked_by}" if u.revoked_at else "",
         )
     console.print(table)

@@ -35,6 +35,7 @@ def user_out(user: User) -> UserModel:
         created_by=user.created_by,
         revoked_at=user.revoked_at,
         revoked_by=user.revoked_by,
+        expires_at=user.expires_at,
     )
 
 
@@ -55,6 +56,7 @@ def create_user(body: UserIn, ctx: Context, user: Admin) -> UserCreated:
         changed_by=user.name,
         now=ctx.now(),
         ledger=ctx.ledger,
+        expires_at=body.expires_at,
     )
     return UserCreated(user=user_out(added), token=token)
 

@@ -76,8 +76,8 @@ class ForwardedFor:
 class FailureThrottle:
     """Failed authentications counted per client address over a window: beyond ``allowed``
     the client is answered 429 without its credentials being checked until the window has
-    passed. Only the first ``allowed`` failures and the moment of throttling go on the access
-    record, so a flood of bad tokens cannot flood the record."""
+    passed. Only the first ``allowed`` failures go on the access record, the last saying so,
+    so a flood of bad tokens cannot flood the record."""
 
     def __init__(self, allowed: int, window_seconds: float, max_clients: int = 100_000) -> None:
         self.allowed = allowed
@@ -123,17 +123,15 @@ def _client(request: Request) -> str:
 
 def authentication_failed(request: Request, error: IvsError) -> None:
     """Count a failed authentication against the client's address and, while within its
-    allowance (and once more, at throttling), put it on the access record."""
+    allowance, put it on the access record (the last one saying the address is throttled)."""
     ctx: ServiceContext = request.app.state.context
     throttle: FailureThrottle = request.app.state.failure_throttle
     count = throttle.failed(_client(request))
-    if count > throttle.allowed + 1:
+    if count > throttle.allowed:
         return
-    what = (
-        f"authentication failed: {error.message[:200]}"
-        if count <= throttle.allowed
-        else f"throttled after {throttle.allowed} failed authentications from this address"
-    )
+    what = f"authentication failed: {error.message[:200]}"
+    if count == throttle.allowed:
+        what += f"; the address is throttled for {round(throttle.window / 60)} min"
     record_access(
         ctx.store,
         AccessRecord(

@@ -134,6 +134,9 @@ class UserIn(BaseModel):
     agency: str | None = Field(
         default=None, pattern=r"^[A-Z0-9][A-Z0-9-]{0,99}$", description="Required for a requester."
     )
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the token stops working (with a time zone); never if null."
+    )
 
 
 class UserOut(BaseModel):
@@ -144,6 +147,7 @@ class UserOut(BaseModel):
     created_by: str
     revoked_at: str | None
     revoked_by: str | None
+    expires_at: str | None = None
 
 
 class UserCreated(BaseModel):

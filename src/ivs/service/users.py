@@ -18,7 +18,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,7 @@ __all__ = [
     "end_session",
     "get_user",
     "list_users",
+    "parse_expiry",
     "revoke_user",
     "session_user",
     "start_session",
@@ -121,6 +122,30 @@ def _check_new(name: str, role: str, agency: str | None) -> Role:
             f"agency {agency!r} is not an agency code such as DHS-ICE (capitals, digits, '-')"
         )
     return parsed
+
+
+_DAYS = re.compile(r"^(\d{1,5})d$")
+
+
+def parse_expiry(text: str, now: datetime) -> datetime:
+    """A token's expiry as written by an administrator: ``90d`` (days from ``now``), a day
+    ``2026-03-31`` (through its end, UTC) or an instant with a zone."""
+    value = text.strip()
+    if days := _DAYS.match(value):
+        return now + timedelta(days=int(days.group(1)))
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+        instant = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        instant = None
+    if instant is None or instant.utcoffset() is None:
+        raise InvalidUser(
+            f"--expires {text!r} is not 90d (days), a day such as 2026-03-31, or an instant "
+            "with a time zone such as 2026-03-31T17:00:00Z"
+        )
+    return instant
 
 
 def add_user(
