@@ -199,6 +199,12 @@ def _read_jsonl(path: Path, known: Mapping[str, str]) -> tuple[pa.Table, list[st
                 Problem(str(path), f"not valid JSON ({e.msg}, column {e.colno})", number)
             )
             continue
+        except (RecursionError, ValueError):
+            # Nested deeper than the parser goes, or a number of thousands of digits.
+            problems.append(
+                Problem(str(path), "not a record: nested too deeply or a number too long", number)
+            )
+            continue
         if not isinstance(obj, dict):
             problems.append(Problem(str(path), "each line must be a JSON object", number))
             continue
@@ -412,6 +418,8 @@ def load_json_object(path: Path) -> dict[str, object]:
         ) from e
     except RecursionError as e:
         raise FormatError(str(path), "JSON nested too deeply") from e
+    except ValueError as e:  # an integer of more digits than Python converts
+        raise FormatError(str(path), f"not valid JSON: {e}") from e
     if not isinstance(value, dict):
         raise FormatError(str(path), "must hold a JSON object at the top level", line=1)
     return value

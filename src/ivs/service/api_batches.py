@@ -12,7 +12,9 @@ from ivs.service.deps import Context, Requester, StatusReader, audit_access
 from ivs.service.errors import ERROR_RESPONSES
 from ivs.service.exports import response_from_bytes, spreadsheet_csv
 from ivs.service.jobs import JobStatus, accept_batch, fetch_response, job_status, list_jobs
-from ivs.service.models import BatchAccepted, BatchOut
+from ivs.service.models import BATCH_ID_PATH, BatchAccepted, BatchOut
+
+BatchId = Annotated[str, BATCH_ID_PATH]
 
 __all__ = ["batch_out", "router"]
 
@@ -54,7 +56,7 @@ def batches(ctx: Context, user: StatusReader) -> list[BatchOut]:
 
 
 @router.get("/{batch_id}", response_model=BatchOut)
-def batch_status(batch_id: str, ctx: Context, user: StatusReader) -> BatchOut:
+def batch_status(batch_id: BatchId, ctx: Context, user: StatusReader) -> BatchOut:
     """Status, progress and counts by outcome."""
     return batch_out(job_status(ctx, user, batch_id))
 
@@ -65,7 +67,7 @@ def batch_status(batch_id: str, ctx: Context, user: StatusReader) -> BatchOut:
     responses={200: {"content": {"text/csv": {}}, "description": "formats.md §3"}},
 )
 def batch_response(
-    batch_id: str,
+    batch_id: BatchId,
     request: Request,
     ctx: Context,
     user: Requester,

@@ -21,7 +21,15 @@ from ivs.service.api_batches import batch_out
 from ivs.service.deps import Admin, Context
 from ivs.service.errors import ERROR_RESPONSES, InvalidRequest
 from ivs.service.jobs import rerun_job
-from ivs.service.models import BatchOut, HoldIn, HoldLiftIn, HoldOut, SafeguardIn, SafeguardOut
+from ivs.service.models import (
+    BATCH_ID_PATH,
+    BatchOut,
+    HoldIn,
+    HoldLiftIn,
+    HoldOut,
+    SafeguardIn,
+    SafeguardOut,
+)
 
 __all__ = ["router"]
 
@@ -29,7 +37,7 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES
 
 HoldId = Annotated[str, Path(pattern=r"^H-\d{4}-\d{4,}$", description="Hold id, H-YYYY-NNNN.")]
 Agency = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9-]{0,99}$", description="Agency code.")]
-BatchId = Annotated[str, Path(min_length=1, max_length=200, description="Batch id.")]
+BatchId = Annotated[str, BATCH_ID_PATH]
 
 
 @contextmanager

@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from ivs.domain.errors import ConfigError
 from ivs.report import Report, annual_report, batch_report, period_report, render_html
 from ivs.service.deps import Auditor, Context
 from ivs.service.errors import ERROR_RESPONSES, InvalidRequest
+from ivs.service.models import BATCH_ID_PATH
 
 __all__ = ["REPORT_POLICY", "router"]
 
@@ -41,9 +42,7 @@ def _page(report: Report) -> HTMLResponse:
 
 
 @router.get("/batches/{batch_id}", response_class=Response, responses=_HTML)
-def batch(
-    batch_id: Annotated[str, Path(min_length=1, max_length=200)], ctx: Context, _caller: Auditor
-) -> HTMLResponse:
+def batch(batch_id: Annotated[str, BATCH_ID_PATH], ctx: Context, _caller: Auditor) -> HTMLResponse:
     """One batch from its ledger entries: outcomes by reason, scores, review, holds, recalls."""
     return _page(batch_report(ctx.ledger, batch_id, ctx.settings))
 

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from ivs.review import Explanation, ReviewCase, get_case, list_cases
 from ivs.service.deps import Context, Reviewer, audit_access
 from ivs.service.errors import ERROR_RESPONSES
-from ivs.service.models import CandidateOut, CaseDecisionIn, CaseDetail, CaseOut, ComparisonOut
+from ivs.service.models import (
+    CASE_ID_PATH,
+    CandidateOut,
+    CaseDecisionIn,
+    CaseDetail,
+    CaseOut,
+    ComparisonOut,
+)
 from ivs.service.review_views import case_view, decide
 
 __all__ = ["case_detail", "case_out", "router"]
 
-CaseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Case number.")]
+CaseId = Annotated[int, CASE_ID_PATH]
 
 router = APIRouter(prefix="/v1/review", tags=["review"], responses=ERROR_RESPONSES)
 

@@ -6,7 +6,10 @@ fails as a whole is refused at once with every problem listed. An accepted batch
 of ``service_jobs`` (status ``queued``) and is run by :class:`BatchWorker`, one batch at a time,
 with ``run_batch``'s steps written to the row as progress. Jobs still ``queued`` or ``running``
 when the service stops are run again when it starts: ``run_batch`` resumes a batch it has seen,
-and its ``now`` is the instant of submission, so a rerun decides under the same clock.
+and its ``now`` is the instant of submission, so a rerun decides under the same clock. A job is
+run under a lease (``ivs.service.leases``): one worker per batch, the batch's process ends with
+the service, and a job found already finished on the record is completed from it (counted as
+resumed), never submitted to ``run_batch`` a second time.
 """
 
 from __future__ import annotations
@@ -15,18 +18,23 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 import queue
 import re
 import secrets
 import shutil
 import sys
 import threading
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from ivs.batch import use_retaining_allocator
 from ivs.batch.intake_step import intake_batch
@@ -46,6 +54,15 @@ from ivs.domain.errors import (
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import response_fetched
 from ivs.service.context import ServiceContext
+from ivs.service.leases import (
+    end_with_parent,
+    new_owner,
+    process_alive,
+    release_lease,
+    renewed,
+    take_lease,
+    worker_finished,
+)
 from ivs.service.users import Role, User
 from ivs.store import batches, open_store, pilot_history
 from ivs.store.service_tables import service_jobs
@@ -144,11 +161,62 @@ def _read_manifest(source: BinaryIO, limit: int) -> tuple[bytes, dict[str, Any]]
         raise PayloadTooLarge(f"the manifest is larger than {limit:,} bytes; it is not a manifest")
     try:
         raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise BatchRejected(None, [f"manifest unreadable: not UTF-8 JSON ({e})"]) from e
+    except (ValueError, RecursionError) as e:
+        # Not UTF-8, not JSON, nested too deeply, or a number of thousands of digits.
+        reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)[:200]
+        raise BatchRejected(None, [f"manifest unreadable: not UTF-8 JSON ({reason})"]) from e
     if not isinstance(raw, dict):
         raise BatchRejected(None, ["manifest unreadable: it must hold one JSON object"])
     return data, raw
+
+
+_BATCH_ID_LIMIT = 200  # the store's column
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _checked_batch_id(raw: dict[str, Any]) -> str | None:
+    """The manifest's batch id when it can be stored and quoted; BatchRejected when it is too
+    long or holds a control character (PostgreSQL refuses NUL; a log line must stay one line).
+    The contract's identifier pattern, checked by intake, is stricter still."""
+    value = raw.get("batch_id")
+    if not isinstance(value, str):
+        return None
+    if len(value) > _BATCH_ID_LIMIT or _CONTROL.search(value):
+        shown = _CONTROL.sub("?", value[:40])
+        raise BatchRejected(
+            None,
+            [
+                f"batch_id {shown!r}{'...' if len(value) > 40 else ''} is not a batch id: at "
+                f"most {_BATCH_ID_LIMIT} characters, none of them control characters"
+            ],
+        )
+    return value
+
+
+def _check_fresh(ctx: ServiceContext, batch_id: str, submitted: datetime, now: datetime) -> None:
+    """A batch is received within ``submitted_at_max_age_hours`` of its signing, and not from
+    the future (beyond ``submitted_at_max_skew_minutes`` of clock skew): an old signed batch
+    replayed, or one dated ahead, is refused."""
+    settings = ctx.settings
+    oldest = now - timedelta(hours=settings.submitted_at_max_age_hours)
+    latest = now + timedelta(minutes=settings.submitted_at_max_skew_minutes)
+    if submitted < oldest:
+        raise BatchRejected(
+            batch_id,
+            [
+                f"submitted_at {submitted.isoformat()} is more than "
+                f"{settings.submitted_at_max_age_hours} hours before its receipt "
+                f"({now.isoformat(timespec='seconds')}); sign the batch again to submit it"
+            ],
+        )
+    if submitted > latest:
+        raise BatchRejected(
+            batch_id,
+            [
+                f"submitted_at {submitted.isoformat()} is after its receipt "
+                f"({now.isoformat(timespec='seconds')}); check the signing system's clock"
+            ],
+        )
 
 
 def _row(conn: sa.Connection, batch_id: str) -> Any:
@@ -160,7 +228,7 @@ def accept_batch(
 ) -> JobStatus:
     """Check a submitted batch as intake does and queue it; raise what intake raises."""
     data, raw = _read_manifest(manifest, ctx.limits.max_manifest_bytes)
-    batch_id = raw.get("batch_id") if isinstance(raw.get("batch_id"), str) else None
+    batch_id = _checked_batch_id(raw)
     agency = raw.get("requesting_agency")
     if isinstance(agency, str) and agency != user.agency:
         raise PermissionDenied(
@@ -188,6 +256,12 @@ def accept_batch(
                 f"batch {intake.manifest.batch_id}: {intake.quarantine_reason}",
             )
         accepted_id = intake.manifest.batch_id
+        _check_fresh(ctx, accepted_id, intake.manifest.submitted_at, now)
+        # The same answer whoever used the id first, this agency or another.
+        used = Conflict(
+            f"batch id {accepted_id!r} cannot be used: it names a batch already received. A "
+            "new batch needs a new batch_id"
+        )
         with ctx.store.begin() as conn:
             if (
                 _row(conn, accepted_id) is not None
@@ -195,10 +269,7 @@ def accept_batch(
                     sa.select(batches.c.batch_id).where(batches.c.batch_id == accepted_id)
                 ).first()
             ):
-                raise Conflict(
-                    f"batch {accepted_id} was already submitted; a new batch needs a new "
-                    f"batch_id (GET /v1/batches/{accepted_id} shows the first)"
-                )
+                raise used
             conn.execute(
                 service_jobs.insert().values(
                     batch_id=accepted_id,
@@ -213,6 +284,9 @@ def accept_batch(
                     submitted_at=now.isoformat(timespec="milliseconds"),
                 )
             )
+    except IntegrityError as e:  # the same batch submitted twice at once: one is queued
+        shutil.rmtree(folder, ignore_errors=True)
+        raise used from e
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -332,6 +406,7 @@ class BatchWorker:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
+        self._owner = new_owner()
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.idle = threading.Event()
@@ -360,6 +435,7 @@ class BatchWorker:
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout)
+        worker_finished(self._owner)
 
     def _loop(self) -> None:
         while True:
@@ -379,41 +455,57 @@ class BatchWorker:
             )
 
     def run_job(self, batch_id: str) -> None:
-        """Run one batch in a child process and record how it ended.
+        """Run one batch in a child process, under the job's lease, and record how it ended.
 
         A process of its own keeps the batch's work off the interpreter that answers
         requests (status polls stay quick while a batch runs) and keeps a crash in the
         engine from taking the service down; the child records its progress in the store.
         """
         ctx = self._ctx
-        with ctx.store.connect() as conn:
-            row = _row(conn, batch_id)
-        if row is None or row.status not in (JobState.QUEUED, JobState.RUNNING):
+        row = take_lease(ctx.store, batch_id, self._owner)
+        if row is None:
             return
+        try:
+            self._run_leased(row)
+        finally:
+            release_lease(ctx.store, batch_id, self._owner)
+
+    def _run_leased(self, row: Any) -> None:
+        ctx = self._ctx
+        batch_id = row.batch_id
+        resumed = row.status == JobState.RUNNING  # started before, by a service now gone
+        now = ctx.now().isoformat(timespec="milliseconds")
+        if resumed:
+            _wait_for_exit(row.worker_pid)
+            outcomes = _finished_on_record(ctx, row)
+            if outcomes is not None:
+                # The run had finished before the interruption: nothing is run again.
+                self._update(
+                    batch_id,
+                    status=JobState.COMPLETED,
+                    step="completed",
+                    finished_at=now,
+                    outcomes=json.dumps(outcomes, sort_keys=True),
+                    resumed=service_jobs.c.resumed + 1,
+                    worker_pid=None,
+                )
+                return
         self._update(
             batch_id,
             status=JobState.RUNNING,
-            started_at=ctx.now().isoformat(timespec="milliseconds"),
             error_type=None,
             error_message=None,
+            **(
+                {"resumed": service_jobs.c.resumed + 1, "step": "resumed after an interruption"}
+                if resumed
+                else {"started_at": now}
+            ),
         )
-        if ctx.batch_processes:
-            child = multiprocessing.get_context("spawn").Process(
-                target=run_batch_process,
-                args=(
-                    ctx.settings.model_dump(mode="json"),
-                    batch_id,
-                    str(ctx.master),
-                    None if ctx.model_path is None else str(ctx.model_path),
-                ),
-                name=f"ivs-batch-{batch_id}",
-                daemon=True,  # a stopping service leaves the job running; a restart resumes it
-            )
-            child.start()
-            child.join()
-            code = child.exitcode
-        else:
-            code = run_recorded(ctx.settings, ctx.store, batch_id, ctx.master, ctx.model_path)
+        with renewed(ctx.store, batch_id, self._owner):
+            if ctx.batch_processes:
+                code = self._run_child(batch_id)
+            else:
+                code = run_recorded(ctx.settings, ctx.store, batch_id, ctx.master, ctx.model_path)
         finished = ctx.now().isoformat(timespec="milliseconds")
         if code == 0:
             self._update(
@@ -422,7 +514,7 @@ class BatchWorker:
         elif code == _REFUSED:
             self._update(batch_id, status=JobState.FAILED, step="failed", finished_at=finished)
         else:
-            log.error("batch %s: its run ended with code %s", batch_id, code)
+            log.error("batch %r: its run ended with code %s", batch_id, code)
             self._update(
                 batch_id,
                 status=JobState.FAILED,
@@ -432,6 +524,47 @@ class BatchWorker:
                 error_message="the run stopped on an internal error; an administrator can "
                 "find it in the service log and run the batch again",
             )
+
+    def _run_child(self, batch_id: str) -> int:
+        ctx = self._ctx
+        child = multiprocessing.get_context("spawn").Process(
+            target=run_batch_process,
+            args=(
+                ctx.settings.model_dump(mode="json"),
+                batch_id,
+                str(ctx.master),
+                None if ctx.model_path is None else str(ctx.model_path),
+                os.getpid(),
+            ),
+            name="ivs-batch",
+            # Ended by multiprocessing when the service exits, and by the kernel (or its own
+            # watch) when the service dies: a restart resumes the batch.
+            daemon=True,
+        )
+        child.start()
+        self._update(batch_id, worker_pid=child.pid)
+        child.join()
+        return 1 if child.exitcode is None else child.exitcode
+
+
+def _wait_for_exit(pid: int | None, timeout: float = 30.0) -> None:
+    """Wait for a batch process left by a service that died (it ends itself within a second;
+    the bound keeps a reused process id from holding the job)."""
+    deadline = time.monotonic() + timeout
+    while pid is not None and process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _finished_on_record(ctx: ServiceContext, row: Any) -> dict[str, int] | None:
+    """A job's outcomes when its run finished on the record (completed or withheld) before
+    the service that ran it stopped; None when it is still to be run or resumed."""
+    with ctx.store.connect() as conn:
+        batch = _batch(conn, row.batch_id)
+    decisions = Path(row.out_dir) / f"{row.batch_id}.decisions.parquet"
+    if batch is None or batch.status not in ("completed", "withheld") or not decisions.exists():
+        return None
+    outcome = pq.read_table(decisions, columns=["outcome"]).column("outcome")
+    return {str(r["values"]): int(r["counts"]) for r in pc.value_counts(outcome).to_pylist()}
 
 
 _REFUSED = 3
@@ -463,22 +596,27 @@ def run_recorded(
             step=lambda label: update(step=label[:200], steps_done=service_jobs.c.steps_done + 1),
         )
     except IvsError as e:
-        log.warning("batch %s refused by the run: %s", batch_id, type(e).__name__)
+        log.warning("batch %r refused by the run: %s", batch_id, type(e).__name__)
         update(error_type=type(e).__name__, error_message=e.message)
         return _REFUSED
     except Exception as e:
         # The message may quote data; the log gets the class only.
-        log.error("batch %s stopped by an internal error: %s", batch_id, type(e).__name__)
+        log.error("batch %r stopped by an internal error: %s", batch_id, type(e).__name__)
         return 1
     update(outcomes=json.dumps(result.outcomes, sort_keys=True))
     return 0
 
 
 def run_batch_process(
-    settings_values: dict[str, Any], batch_id: str, master: str, model_path: str | None
+    settings_values: dict[str, Any],
+    batch_id: str,
+    master: str,
+    model_path: str | None,
+    parent: int,
 ) -> None:
     """The child process of :meth:`BatchWorker.run_job`: :func:`run_recorded`, its result as
-    the exit code."""
+    the exit code; it ends when the service ``parent`` does."""
+    end_with_parent(parent)
     use_retaining_allocator()
     settings = Settings(**settings_values)
     store = open_store(settings)

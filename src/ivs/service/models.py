@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from fastapi import Path
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 __all__ = [
+    "BATCH_ID_PATH",
+    "CASE_ID_PATH",
     "AccountingLineOut",
     "AnnualLineOut",
     "BatchAccepted",
@@ -23,6 +26,7 @@ __all__ = [
     "HoldLiftIn",
     "HoldOut",
     "LedgerHeadOut",
+    "NoNul",
     "PilotChangeIn",
     "PilotOut",
     "RosterOut",
@@ -32,7 +36,24 @@ __all__ = [
     "UserCreated",
     "UserIn",
     "UserOut",
+    "without_nul",
 ]
+
+
+def without_nul(text: str) -> str:
+    """Free text is stored as given; PostgreSQL cannot hold NUL, so it is refused here."""
+    if "\x00" in text:
+        raise ValueError("must not contain the NUL character")
+    return text
+
+
+NoNul = AfterValidator(without_nul)
+# A batch id as the routes take it: at most the stored 200 characters, no control characters.
+# (An id outside these limits cannot name any batch: it is answered 422, never a 500.)
+BATCH_ID_PATH = Path(
+    min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", description="Batch id."
+)
+CASE_ID_PATH = Path(ge=1, le=2**31 - 1, description="Case number.")
 
 
 class ErrorOut(BaseModel):
@@ -116,7 +137,9 @@ class CaseDetail(BaseModel):
 
 class CaseDecisionIn(BaseModel):
     decision: Literal["approve", "refuse"]
-    reason: str = Field(min_length=1, max_length=2000, description="Why, for the record.")
+    reason: Annotated[
+        str, Field(min_length=1, max_length=2000, description="Why, for the record."), NoNul
+    ]
 
 
 class LedgerHeadOut(BaseModel):
@@ -190,16 +213,22 @@ class HoldIn(BaseModel):
         pattern=r"^(all|agency:[A-Z0-9][A-Z0-9-]{0,99}|batch:[A-Za-z0-9._-]{1,200}|state:[A-Z]{2})$",
         description="all, agency:CODE, batch:ID or state:ST",
     )
-    order: str = Field(
-        pattern=r"\S", max_length=2000, description="The order imposing it (court, case, date)."
-    )
+    order: Annotated[
+        str,
+        Field(
+            pattern=r"\S", max_length=2000, description="The order imposing it (court, case, date)."
+        ),
+        NoNul,
+    ]
     effective: AwareDatetime | None = Field(
         default=None, description="In force from this instant (default: now)."
     )
 
 
 class HoldLiftIn(BaseModel):
-    order: str = Field(pattern=r"\S", max_length=2000, description="The order lifting it.")
+    order: Annotated[
+        str, Field(pattern=r"\S", max_length=2000, description="The order lifting it."), NoNul
+    ]
 
 
 class HoldOut(BaseModel):
@@ -219,7 +248,7 @@ class SafeguardIn(BaseModel):
     corrective_plan_dated: date | None = Field(
         default=None, description="Date of the corrective action plan, if any."
     )
-    note: str = Field(default="", max_length=2000)
+    note: Annotated[str, Field(max_length=2000), NoNul] = ""
 
 
 class SafeguardOut(BaseModel):

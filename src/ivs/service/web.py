@@ -20,12 +20,16 @@ from ivs.service.api_review import case_detail, case_out
 from ivs.service.deps import Auditor, Context, Reviewer, StatusReader, audit_access
 from ivs.service.gate import SESSION_COOKIE, authentication_failed, check_origin, check_throttle
 from ivs.service.jobs import job_status, list_jobs
+from ivs.service.models import BATCH_ID_PATH, CASE_ID_PATH, NoNul
 from ivs.service.review_views import case_view, decide
 from ivs.service.users import Role, authenticate, end_session, session_user, start_session
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
+
+CaseId = Annotated[int, CASE_ID_PATH]
+BatchId = Annotated[str, BATCH_ID_PATH]
 
 _HOME = {
     Role.REQUESTER: "/batches",
@@ -101,7 +105,7 @@ def review_queue(
 
 
 @router.get("/review/{case_id}", response_class=HTMLResponse)
-def review_case(request: Request, case_id: int, ctx: Context, user: Reviewer) -> Response:
+def review_case(request: Request, case_id: CaseId, ctx: Context, user: Reviewer) -> Response:
     found, explanation = case_view(ctx, case_id)
     audit_access(request, ctx, user, f"review case {case_id}")
     return _page(request, "case.html", detail=case_detail(found, explanation), problem=None)
@@ -111,11 +115,11 @@ def review_case(request: Request, case_id: int, ctx: Context, user: Reviewer) ->
 def review_decide(
     request: Request,
     *,
-    case_id: int,
+    case_id: CaseId,
     ctx: Context,
     user: Reviewer,
     decision: Annotated[str, Form(pattern="^(approve|refuse)$")],
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    reason: Annotated[str, Form(max_length=2000), NoNul] = "",
 ) -> Response:
     decided = decide(ctx, user, case_id, approve=decision == "approve", reason=reason)
     if request.headers.get("hx-request"):
@@ -129,12 +133,14 @@ def batches_page(request: Request, ctx: Context, user: StatusReader) -> Response
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
-def batch_page(request: Request, batch_id: str, ctx: Context, user: StatusReader) -> Response:
+def batch_page(request: Request, batch_id: BatchId, ctx: Context, user: StatusReader) -> Response:
     return _page(request, "batch.html", batch=batch_out(job_status(ctx, user, batch_id)))
 
 
 @router.get("/batches/{batch_id}/progress", response_class=HTMLResponse)
-def batch_progress(request: Request, batch_id: str, ctx: Context, user: StatusReader) -> Response:
+def batch_progress(
+    request: Request, batch_id: BatchId, ctx: Context, user: StatusReader
+) -> Response:
     return _page(request, "_progress.html", batch=batch_out(job_status(ctx, user, batch_id)))
 
 
