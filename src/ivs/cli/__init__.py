@@ -12,6 +12,7 @@ here has every command.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Iterable
 
@@ -55,6 +56,9 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """Entry point of the ``ivs`` script."""
+    # Every file ivs writes is its owner's alone (0600, folders 0700): the store, the
+    # working data and response files hold TINs and addresses. Batch processes inherit it.
+    os.umask(0o077)
     use_retaining_allocator()
     # The first word that is not an option names the command (the root takes no values).
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)

@@ -239,6 +239,8 @@ def _weeks(first: date, last: date) -> list[date]:
     start, weeks = _week(first), []
     while start <= last:
         weeks.append(start)
+        if date.max - start < timedelta(days=7):  # the calendar's last week
+            break
         start += timedelta(days=7)
     return weeks
 

@@ -87,10 +87,10 @@ class Scope:
     @classmethod
     def days(cls, first: date, last: date) -> Scope:
         """Every entry from the start of ``first`` to the end of ``last`` (UTC days)."""
-        return cls(
-            start=datetime(first.year, first.month, first.day, tzinfo=UTC),
-            end=datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1),
-        )
+        end = datetime(last.year, last.month, last.day, tzinfo=UTC)
+        # The day after the last; for the calendar's last day, its last instant.
+        end = end + timedelta(days=1) if last < date.max else end.replace(hour=23, minute=59)
+        return cls(start=datetime(first.year, first.month, first.day, tzinfo=UTC), end=end)
 
 
 @dataclass

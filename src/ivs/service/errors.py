@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -71,6 +74,44 @@ def error_body(error: IvsError) -> dict[str, object]:
     }
 
 
+def _absolute_forms(folder: Path) -> set[str]:
+    return {str(f) for f in (Path(folder), Path(folder).resolve()) if f.is_absolute()}
+
+
+def _server_paths(request: Request) -> list[tuple[re.Pattern[str], str]]:
+    """Where the service keeps files, as patterns to take out of what a caller is told: an
+    uploaded batch's folder goes (its file's own name stays), the others become names."""
+    ctx = getattr(request.app.state, "context", None)
+    if ctx is None:
+        return []
+    uploads = "|".join(re.escape(f) for f in _absolute_forms(ctx.work_dir / "batches"))
+    patterns = [(re.compile(rf"(?:{uploads})/[0-9a-f]+/"), "")]
+    named = [
+        (form, name)
+        for folder, name in ((ctx.settings.home, "$IVS_HOME"), (ctx.master, "$MASTER"))
+        for form in _absolute_forms(folder)
+    ]
+    named.sort(key=lambda item: -len(item[0]))  # the longer first: a folder inside another
+    patterns += [(re.compile(re.escape(form)), name) for form, name in named]
+    return patterns
+
+
+def _without_server_paths(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    patterns = _server_paths(request)
+    if not patterns:
+        return body
+
+    def clean(text: str) -> str:
+        for pattern, replacement in patterns:
+            text = pattern.sub(replacement, text)
+        return text
+
+    inner = dict(body["error"])
+    inner["message"] = clean(inner["message"])
+    inner["problems"] = [clean(p) for p in inner["problems"]]
+    return {"error": inner}
+
+
 def _wants_html(request: Request) -> bool:
     path = request.url.path
     return not (path.startswith(("/v1/", "/static/")) or path == "/openapi.json")
@@ -93,11 +134,12 @@ def error_response(request: Request, error: IvsError) -> Response:
         return templates.TemplateResponse(
             request,
             "error.html",
-            {"error": error_body(error)["error"], "user": None},
+            {"error": _without_server_paths(request, error_body(error))["error"], "user": None},
             status_code=error.http_status,
             headers=headers,
         )
-    return JSONResponse(error_body(error), status_code=error.http_status, headers=headers)
+    body = _without_server_paths(request, error_body(error))
+    return JSONResponse(body, status_code=error.http_status, headers=headers)
 
 
 def _from_http(exc: StarletteHTTPException) -> IvsError:

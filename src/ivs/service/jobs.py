@@ -237,7 +237,8 @@ def accept_batch(
         )
     name = _records_name(raw, batch_id)
     folder = ctx.work_dir / "batches" / secrets.token_hex(8)
-    folder.mkdir(parents=True)
+    for private in (ctx.work_dir, folder.parent, folder):  # uploads are their owner's alone
+        private.mkdir(exist_ok=private != folder, mode=0o700)
     try:
         manifest_path = folder / "batch.manifest.json"
         manifest_path.write_bytes(data)

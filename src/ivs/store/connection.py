@@ -25,6 +25,18 @@ def store_url(settings: Settings) -> str:
     return f"sqlite:///{Path(settings.home) / 'ivs.sqlite3'}"
 
 
+def _private_home(home: Path) -> None:
+    """$IVS_HOME is its owner's alone (0700), whatever the umask it was made under."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
+
+
+def _private_file(path: Path) -> None:
+    # The store holds TINs and addresses: 0600 (SQLite gives its -wal and -shm files the same).
+    if path.exists():
+        path.chmod(0o600)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # 64 KiB pages (a new database only; an existing one keeps its own): a batch's commit
@@ -46,9 +58,11 @@ def store_engine(settings: Settings) -> sa.Engine:
     """A new engine on the store, SQLite's connections set up as every store's are."""
     url = store_url(settings)
     if url.startswith("sqlite"):
-        Path(settings.home).mkdir(parents=True, exist_ok=True)
+        _private_home(Path(settings.home))
         engine = sa.create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        store_file = Path(settings.home) / "ivs.sqlite3"
+        event.listen(engine, "connect", lambda *_args: _private_file(store_file))
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 
