@@ -108,6 +108,7 @@ class JobStatus:
     outcomes: dict[str, int]
     released: bool
     error: dict[str, str] | None
+    resumed: int = 0  # times its run was taken up again after the service stopped
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,6 +124,7 @@ class JobStatus:
             "outcomes": self.outcomes,
             "released": self.released,
             "error": self.error,
+            "resumed": self.resumed,
         }
 
 
@@ -325,6 +327,7 @@ def _status(row: Any, batch: Any) -> JobStatus:
         outcomes=json.loads(row.outcomes) if row.outcomes else {},
         released=released,
         error=error,
+        resumed=int(row.resumed or 0),
     )
 
 

@@ -84,6 +84,9 @@ class BatchOut(BaseModel):
     outcomes: dict[str, int] = Field(description="Records by outcome, once completed.")
     released: bool = Field(description="Whether the response may be fetched.")
     error: dict[str, str] | None
+    resumed: int = Field(
+        default=0, description="Times the run was taken up again after the service stopped."
+    )
     status_url: str
     response_url: str | None
 
