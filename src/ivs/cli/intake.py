@@ -16,7 +16,7 @@ from ivs.domain.codes import REJECTION_CODES
 from ivs.domain.errors import BatchQuarantined
 from ivs.domain.settings import load_settings
 from ivs.formats.signers import read_signers
-from ivs.formats.tabular import csv_bytes
+from ivs.formats.spreadsheet import spreadsheet_csv
 from ivs.store import open_store, pilot_history
 
 __all__ = ["register", "verdict_table"]
@@ -45,7 +45,8 @@ def verdict_table(outcome: IntakeOutcome) -> Table:
 
 
 def write_verdicts(outcome: IntakeOutcome, out_dir: Path) -> Path:
-    """Per-record verdicts as CSV: request_id, row, verdict, primary code, all codes."""
+    """Per-record verdicts as CSV: request_id, row, verdict, primary code, all codes; written
+    for people, so formula-like cells (a request_id of ``=cmd|...``) are neutralised."""
     out_dir.mkdir(parents=True, exist_ok=True)
     v = outcome.verdicts
     verdict = pc.if_else(pc.is_null(v.column("rejection_code")), "ACCEPTED", "REJECTED")
@@ -59,7 +60,7 @@ def write_verdicts(outcome: IntakeOutcome, out_dir: Path) -> Path:
         }
     )
     path = out_dir / f"{outcome.manifest.batch_id}.verdicts.csv"
-    path.write_bytes(csv_bytes(table, tuple(table.column_names)))
+    path.write_bytes(spreadsheet_csv(table))
     return path
 
 
