@@ -3,6 +3,7 @@ no answer is a server error and every answer matches the document."""
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterator
 
@@ -78,3 +79,50 @@ def test_api_answers_as_documented(api_schema: schemathesis.BaseSchema, openapi_
 
         exercise()
     assert sum(CALLS.values()) >= 300, CALLS
+
+
+def _web_schema(app: FastAPI) -> dict[str, object]:
+    """The web pages' routes as an OpenAPI document of their own (the service's document
+    leaves them out: they are pages, not API)."""
+    from fastapi.openapi.utils import get_openapi
+    from fastapi.routing import APIRoute
+
+    from ivs.service import web
+
+    routes = []
+    for route in web.router.routes:
+        assert isinstance(route, APIRoute)
+        shown = copy.copy(route)
+        shown.include_in_schema = True
+        routes.append(shown)
+    return get_openapi(title="ivs web pages", version="1", routes=routes)
+
+
+def test_web_pages_never_fail_with_a_server_error(openapi_app: App) -> None:
+    """The pages, generated the same way as the API's requests and sent as every role (and,
+    for changes, from our own origin, as a browser would): no answer is a server error."""
+    app, tokens = openapi_app
+    schema = _web_schema(app)
+    app.add_api_route("/test-web-openapi.json", lambda: schema, include_in_schema=False)
+    pages = schemathesis.openapi.from_asgi("/test-web-openapi.json", app)
+    operations = [result.ok() for result in pages.get_all_operations()]
+    assert len(operations) >= 12
+    calls: Counter[str] = Counter()
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def exercise(case: schemathesis.Case) -> None:
+            for role in ROLES:
+                calls[case.operation.label] += 1
+                headers = {**bearer(tokens[role]), "Origin": "http://localhost"}
+                case.call_and_validate(headers=headers, checks=[checks.not_a_server_error])
+
+        exercise()
+    assert sum(calls.values()) >= 150, calls
