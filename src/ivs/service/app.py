@@ -115,7 +115,7 @@ class LimitsAndHeaders:
         except Exception as e:
             # Answered here rather than by Starlette's last-resort handler, which re-raises for
             # the server to log a traceback: a message may quote request data. Class only.
-            log.error("internal error on %s %s: %s", scope["method"], scope["path"], type(e))
+            log.error("internal error on %s %r: %s", scope["method"], scope["path"], type(e))
             if not started:
                 failure = InternalError("an internal error occurred; it has been logged")
                 await error_response(Request(scope), failure)(scope, receive, with_headers)
