@@ -53,3 +53,17 @@ def test_a_store_made_by_create_all_is_stamped_not_recreated(tmp_path: Path) -> 
     assert upgrade_store(engine) == head_revision()
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_a_store_made_by_create_all_before_0005_gets_its_columns(tmp_path: Path) -> None:
+    """create_all adds tables, not columns: a store it made before revision 0005 (then opened
+    by a newer ivs, which added the sessions table) is stamped 0004 and upgraded."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE service_users DROP COLUMN expires_at")
+        for column in ("lease_owner", "lease_expires_at", "worker_pid", "resumed"):
+            conn.exec_driver_sql(f"ALTER TABLE service_jobs DROP COLUMN {column}")
+    assert upgrade_store(engine) == head_revision()
+    assert _differences(engine) == []
+    engine.dispose()

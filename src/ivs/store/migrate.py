@@ -37,6 +37,13 @@ def current_revision(engine: sa.Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _unversioned_revision(conn: sa.Connection) -> str:
+    """The revision a store made by ``create_all`` is at: the head, unless it was made before
+    0005 added columns to tables that already existed (create_all adds tables, not columns)."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("service_users")}
+    return "head" if "expires_at" in columns else "0004"
+
+
 def upgrade_store(engine: sa.Engine) -> str:
     """Bring the store's schema to the latest revision; returns that revision.
 
@@ -50,9 +57,9 @@ def upgrade_store(engine: sa.Engine) -> str:
             versioned = MigrationContext.configure(conn).get_current_revision() is not None
             existing = set(sa.inspect(conn).get_table_names())
             if not versioned and existing >= set(metadata.tables):
-                command.stamp(config, "head")
-            else:
-                command.upgrade(config, "head")
+                # Made by create_all: stamped at the revision its columns show, then upgraded.
+                command.stamp(config, _unversioned_revision(conn))
+            command.upgrade(config, "head")
     except SQLAlchemyError as e:
         raise StoreError(
             f"migrating the store failed: {e.__class__.__name__}: {e}. Nothing was changed; "

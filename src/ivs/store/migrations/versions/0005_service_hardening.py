@@ -17,6 +17,9 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
+    # A store made by create_all before this revision may already have the new table.
+    if "service_sessions" in sa.inspect(op.get_bind()).get_table_names():
+        op.drop_table("service_sessions")
     op.create_table(
         "service_sessions",
         sa.Column("session_sha256", sa.String(64), primary_key=True),
