@@ -41,6 +41,7 @@ from ivs.batch.intake_step import intake_batch
 from ivs.batch.roster import stored_roster
 from ivs.batch.run import run_batch
 from ivs.batch.status import BatchStatus
+from ivs.disclose.safeguards import agency_status
 from ivs.domain.errors import (
     BatchQuarantined,
     BatchRejected,
@@ -560,12 +561,19 @@ def _wait_for_exit(pid: int | None, timeout: float = 30.0) -> None:
 
 
 def _finished_on_record(ctx: ServiceContext, row: Any) -> dict[str, int] | None:
-    """A job's outcomes when its run finished on the record (completed or withheld) before
-    the service that ran it stopped; None when it is still to be run or resumed."""
+    """A job's outcomes when its run finished on the record before the service that ran it
+    stopped: released, or withheld with its agency still barred (once the agency is cleared,
+    running it again is what releases it). None when it is still to be run or resumed."""
     with ctx.store.connect() as conn:
         batch = _batch(conn, row.batch_id)
+        finished = batch is not None and (
+            batch.status == BatchStatus.COMPLETED
+            or (
+                batch.status == BatchStatus.WITHHELD and not agency_status(conn, row.agency).cleared
+            )
+        )
     decisions = Path(row.out_dir) / f"{row.batch_id}.decisions.parquet"
-    if batch is None or batch.status not in ("completed", "withheld") or not decisions.exists():
+    if not finished or not decisions.exists():
         return None
     outcome = pq.read_table(decisions, columns=["outcome"]).column("outcome")
     return {str(r["values"]): int(r["counts"]) for r in pc.value_counts(outcome).to_pylist()}
