@@ -17,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import queue
 import re
 import secrets
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -56,6 +56,7 @@ from ivs.domain.settings import Settings
 from ivs.ledger.entries import response_fetched
 from ivs.service.context import ServiceContext
 from ivs.service.leases import (
+    TIED_START,
     end_with_parent,
     new_owner,
     process_alive,
@@ -72,11 +73,11 @@ __all__ = [
     "BatchWorker",
     "JobStatus",
     "accept_batch",
+    "batch_process_main",
     "fetch_response",
     "job_status",
     "list_jobs",
     "rerun_job",
-    "run_batch_process",
     "run_recorded",
 ]
 
@@ -531,25 +532,22 @@ class BatchWorker:
             )
 
     def _run_child(self, batch_id: str) -> int:
+        """The batch in a fresh interpreter tied to this service from its first instructions
+        (``leases.TIED_START``): it ends when the service ends or dies, and a restart
+        resumes the batch. Its arguments go through its standard input."""
         ctx = self._ctx
-        child = multiprocessing.get_context("spawn").Process(
-            target=run_batch_process,
-            args=(
-                ctx.settings.model_dump(mode="json"),
-                batch_id,
-                str(ctx.master),
-                None if ctx.model_path is None else str(ctx.model_path),
-                os.getpid(),
-            ),
-            name="ivs-batch",
-            # Ended by multiprocessing when the service exits, and by the kernel (or its own
-            # watch) when the service dies: a restart resumes the batch.
-            daemon=True,
+        arguments = {
+            "settings": ctx.settings.model_dump(mode="json"),
+            "batch_id": batch_id,
+            "master": str(ctx.master),
+            "model_path": None if ctx.model_path is None else str(ctx.model_path),
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-c", TIED_START, str(os.getpid())], stdin=subprocess.PIPE
         )
-        child.start()
         self._update(batch_id, worker_pid=child.pid)
-        child.join()
-        return 1 if child.exitcode is None else child.exitcode
+        child.communicate(json.dumps(arguments).encode("utf-8"))
+        return child.returncode
 
 
 def _wait_for_exit(pid: int | None, timeout: float = 30.0) -> None:
@@ -619,25 +617,21 @@ def run_recorded(
     return 0
 
 
-def run_batch_process(
-    settings_values: dict[str, Any],
-    batch_id: str,
-    master: str,
-    model_path: str | None,
-    parent: int,
-) -> None:
-    """The child process of :meth:`BatchWorker.run_job`: :func:`run_recorded`, its result as
-    the exit code; it ends when the service ``parent`` does."""
+def batch_process_main(parent: int) -> None:
+    """The batch's own process (``leases.TIED_START``): the arguments from standard input,
+    :func:`run_recorded`, its result as the exit code; it ends when the service ``parent``
+    does."""
     end_with_parent(parent)
     use_retaining_allocator()
-    settings = Settings(**settings_values)
-    store = open_store(settings)
+    arguments = json.loads(sys.stdin.buffer.read())
+    settings = Settings(**arguments["settings"])
+    model_path = arguments["model_path"]
     sys.exit(
         run_recorded(
             settings,
-            store,
-            batch_id,
-            Path(master),
+            open_store(settings),
+            arguments["batch_id"],
+            Path(arguments["master"]),
             None if model_path is None else Path(model_path),
         )
     )

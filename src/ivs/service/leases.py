@@ -32,6 +32,7 @@ from ivs.store.service_tables import service_jobs
 
 __all__ = [
     "LEASE_SECONDS",
+    "TIED_START",
     "end_with_parent",
     "holder_gone",
     "new_owner",
@@ -186,8 +187,24 @@ def _watch(parent: int) -> None:
             os._exit(70)
 
 
+# The batch process's first instructions, before any import of ours: tie it to the service,
+# then check the service did not die before the tie was made (its parent would have changed).
+TIED_START = """\
+import os, sys
+parent = int(sys.argv[1])
+if sys.platform.startswith("linux"):
+    import ctypes, signal
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+if os.getppid() != parent:
+    sys.exit(70)
+from ivs.service.jobs import batch_process_main
+batch_process_main(parent)
+"""
+
+
 def end_with_parent(parent: int) -> None:
-    """Called first in a batch's own process: it ends when the service ``parent`` ends."""
+    """In a batch's own process: it ends when the service ``parent`` ends (the kernel's
+    signal on Linux, set again here, and a watch of the parent everywhere)."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
