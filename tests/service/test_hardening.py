@@ -217,3 +217,38 @@ def test_batch_ids_are_quoted_in_log_lines(world: World, caplog: pytest.LogCaptu
     lines = [r.getMessage() for r in caplog.records]
     assert lines
     assert all("\n" not in line for line in lines), lines
+
+
+def test_agencies_batch_ids_kept_apart_by_prefix(tmp_path: Path) -> None:
+    """With batch_id_prefixes set, an agency cannot take or probe another agency's ids: an id
+    of another's prefix is refused the same way whether or not it names a batch."""
+    world = make_world(
+        tmp_path, review_band=False, batch_id_prefixes={"DHS-ICE": "TEST-", "DHS-CBP": "CBP-"}
+    )
+    with TestClient(create_app(world.context(), run_worker=False)) as client:
+        own = client.post(
+            "/v1/batches", files=upload(world.batch), headers=bearer(world.tokens["requester"])
+        )
+        assert own.status_code == 202, own.text
+        wrong = make_batch(tmp_path / "wrong", batch_id="CBP-2025-06-27-A")
+        refused = _submit(
+            client,
+            world,
+            wrong.manifest.read_bytes(),
+            (wrong.records.name, wrong.records.read_bytes()),
+        )
+        assert "must start with 'TEST-'" in _error(refused, 422)["problems"][0]
+        other = bearer(world.tokens["other-requester"])
+        answers = []
+        for batch_id in ("TEST-2025-06-27-A", "TEST-NEVER-USED"):
+            batch = make_batch(
+                tmp_path / batch_id, batch_id=batch_id, requesting_agency=OTHER_AGENCY
+            )
+            files = {
+                "manifest": ("m.json", batch.manifest.read_bytes(), "application/json"),
+                "records": (batch.records.name, batch.records.read_bytes(), "text/csv"),
+            }
+            body = _error(client.post("/v1/batches", files=files, headers=other), 422)
+            answers.append(body["problems"][0].replace(batch_id, "X"))
+        assert answers[0] == answers[1]
+        assert "'CBP-'" in answers[0]

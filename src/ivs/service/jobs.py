@@ -197,6 +197,27 @@ def _checked_batch_id(raw: dict[str, Any]) -> str | None:
     return value
 
 
+def _check_prefix(ctx: ServiceContext, user: User, batch_id: str | None) -> None:
+    """With ``batch_id_prefixes`` set, an agency submits ids of its own prefix only: agencies'
+    ids are apart, so none can take or probe another's."""
+    prefixes = ctx.settings.batch_id_prefixes
+    if not prefixes or batch_id is None:
+        return
+    prefix = prefixes.get(user.agency or "")
+    if prefix is None:
+        raise BatchRejected(
+            batch_id,
+            [
+                f"no batch id prefix is configured for agency {user.agency}; an administrator "
+                "adds one to the batch_id_prefixes setting"
+            ],
+        )
+    if not batch_id.startswith(prefix):
+        raise BatchRejected(
+            batch_id, [f"batch_id must start with {prefix!r}, the prefix of {user.agency}'s ids"]
+        )
+
+
 def _check_fresh(ctx: ServiceContext, batch_id: str, submitted: datetime, now: datetime) -> None:
     """A batch is received within ``submitted_at_max_age_hours`` of its signing, and not from
     the future (beyond ``submitted_at_max_skew_minutes`` of clock skew): an old signed batch
@@ -239,6 +260,7 @@ def accept_batch(
             f"the batch names requesting agency {agency!r}; {user.name} submits for "
             f"{user.agency} only"
         )
+    _check_prefix(ctx, user, batch_id)
     name = _records_name(raw, batch_id)
     folder = ctx.work_dir / "batches" / secrets.token_hex(8)
     for private in (ctx.work_dir, folder.parent, folder):  # uploads are their owner's alone
