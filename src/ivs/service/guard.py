@@ -4,6 +4,7 @@ and the access record (every access to taxpayer data, every failed authenticatio
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -29,6 +30,15 @@ class AccessRecord:
     client: str | None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(text: str) -> str:
+    """Control characters written out (``\\x00``): PostgreSQL cannot hold NUL, and the record
+    is read as lines."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def record_access(engine: sa.Engine, record: AccessRecord) -> None:
     with engine.begin() as conn:
         conn.execute(
@@ -36,11 +46,11 @@ def record_access(engine: sa.Engine, record: AccessRecord) -> None:
                 at=record.at.isoformat(timespec="milliseconds"),
                 user_name=record.user_name,
                 role=record.role,
-                method=record.method,
-                path=record.path[:500],
-                what=record.what[:500],
+                method=record.method[:10],
+                path=_printable(record.path)[:500],
+                what=_printable(record.what)[:500],
                 status=record.status,
-                client=record.client,
+                client=None if record.client is None else _printable(record.client)[:100],
             )
         )
 
