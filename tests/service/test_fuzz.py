@@ -6,11 +6,13 @@ documented shape."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import quote, urlencode
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 
 from ivs.service import create_app
 from ivs.service.app import ROUTERS
+from ivs.store import close_stores
 
 from .world import bearer, make_world, upload
 
@@ -50,16 +53,39 @@ EXAMPLES = 10
 Fuzzed = tuple[FastAPI, dict[str, str], TestClient]
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
-    world = make_world(tmp_path_factory.mktemp("fuzz"))
-    app = create_app(world.context())
-    with TestClient(app, raise_server_exceptions=False) as client:
-        client.post(
-            "/v1/batches", files=upload(world.batch), headers=bearer(world.tokens["requester"])
-        )
-        app.state.worker.idle.wait(120)
-        yield app, world.tokens, client
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzzed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Fuzzed]:
+    """A service with one batch run, on SQLite, then on PostgreSQL in a schema of its own
+    (which refuses what SQLite lets by, such as NUL)."""
+    with pytest.MonkeyPatch.context() as env:
+        schema = None
+        if request.param == "postgresql":
+            url: str = request.getfixturevalue("postgres_url")
+            schema = f"ivs_fuzz_{uuid.uuid4().hex[:12]}"
+            admin = sa.create_engine(url)
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            env.setenv("IVS_DATABASE_URL", f"{url}?options=-csearch_path%3D{schema}")
+        try:
+            world = make_world(tmp_path_factory.mktemp("fuzz"))
+            assert (world.settings.database_url is not None) == (schema is not None)
+            app = create_app(world.context())
+            with TestClient(app, raise_server_exceptions=False) as client:
+                client.post(
+                    "/v1/batches",
+                    files=upload(world.batch),
+                    headers=bearer(world.tokens["requester"]),
+                )
+                app.state.worker.idle.wait(120)
+                yield app, world.tokens, client
+        finally:
+            if schema is not None:
+                close_stores()
+                with admin.begin() as conn:
+                    conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+                admin.dispose()
 
 
 def _routes() -> list[tuple[str, str]]:
