@@ -16,14 +16,15 @@ from ivs.service.deps import Admin, Context
 from ivs.service.errors import ERROR_RESPONSES, InvalidRequest
 from ivs.service.models import PilotChangeIn, PilotOut, RosterOut, SignerOut, UserCreated, UserIn
 from ivs.service.models import UserOut as UserModel
-from ivs.service.users import User, add_user, list_users, revoke_user
+from ivs.service.users import NAME_PATTERN, User, add_user, list_users, revoke_user
 from ivs.store import pilot_history
 
 __all__ = ["router", "user_out"]
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
-UserName = Annotated[str, Path(min_length=1, max_length=100, description="User name.")]
+# A name outside the pattern names no user (and PostgreSQL could not compare one with NUL).
+UserName = Annotated[str, Path(pattern=NAME_PATTERN, description="User name.")]
 
 
 def user_out(user: User) -> UserModel:
