@@ -85,6 +85,9 @@ def test_batch_ids_the_store_cannot_hold_are_refused(world: World, tmp_path: Pat
         admin = bearer(world.tokens["admin"])
         _error(client.post("/v1/admin/batches/A%00B/run", headers=admin), 422)
         _error(client.delete("/v1/admin/users/A%00B", headers=admin), 422)
+        roster = json.loads(world.batch.signers.read_text())
+        roster["signers"][0]["name"] += "\x00"
+        _error(client.put("/v1/admin/signers", json=roster, headers=admin), 422)
         # A failed authentication on such a path goes on the access record, NUL written out.
         _error(client.get("/v1/batches/A%00B", headers=bearer("ivs_bad")), 401)
         _error(client.post("/v1/batches/A%00B", headers=bearer("ivs_bad")), 401)

@@ -80,6 +80,11 @@ def check_signers(raw: dict[str, Any], file: str) -> tuple[list[Signer], list[Pr
             value = entry.get(key)
             if not isinstance(value, str) or not value.strip():
                 problems.append(Problem(file, "must be a non-empty string", None, f"{at}.{key}"))
+            elif any(c < " " or c == "\x7f" for c in value):
+                # A name or title is one line of text (and the store cannot hold NUL).
+                problems.append(
+                    Problem(file, "must not contain control characters", None, f"{at}.{key}")
+                )
             else:
                 texts[key] = value
         role = texts.get("role")
