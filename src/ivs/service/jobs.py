@@ -43,6 +43,7 @@ from ivs.domain.errors import (
     PayloadTooLarge,
     PermissionDenied,
 )
+from ivs.domain.ids import is_identifier, path_for_id
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import response_fetched
 from ivs.service.context import ServiceContext
@@ -160,7 +161,7 @@ def accept_batch(
 ) -> JobStatus:
     """Check a submitted batch as intake does and queue it; raise what intake raises."""
     data, raw = _read_manifest(manifest, ctx.limits.max_manifest_bytes)
-    batch_id = raw.get("batch_id") if isinstance(raw.get("batch_id"), str) else None
+    batch_id = raw.get("batch_id") if is_identifier(raw.get("batch_id")) else None
     agency = raw.get("requesting_agency")
     if isinstance(agency, str) and agency != user.agency:
         raise PermissionDenied(
@@ -307,7 +308,7 @@ def fetch_response(ctx: ServiceContext, user: User, batch_id: str) -> bytes:
             f"batch {batch_id} has no released response (status {status.status}); poll "
             f"GET /v1/batches/{batch_id} until it says released"
         )
-    path = Path(row.out_dir) / f"{batch_id}.response.csv"
+    path = path_for_id(Path(row.out_dir), batch_id, ".response.csv")
     try:
         data = path.read_bytes()
     except OSError as e:
