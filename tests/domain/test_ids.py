@@ -14,8 +14,8 @@ from ivs.batch.retention import _batch_files
 from ivs.domain.errors import InvalidIdentifier
 from ivs.domain.ids import (
     MAX_CASE_ID,
-    check_case_id,
     check_identifier,
+    is_case_id,
     is_identifier,
     path_for_id,
 )
@@ -60,11 +60,10 @@ def test_what_is(value: str) -> None:
 
 
 def test_case_ids() -> None:
-    assert check_case_id(1) == 1
-    assert check_case_id(MAX_CASE_ID) == MAX_CASE_ID
-    for bad in (0, -1, MAX_CASE_ID + 1, 10**20):
-        with pytest.raises(InvalidIdentifier):
-            check_case_id(bad)
+    assert is_case_id(1)
+    assert is_case_id(MAX_CASE_ID)
+    for bad in (0, -1, MAX_CASE_ID + 1, 10**20, True, "1"):
+        assert not is_case_id(bad)
 
 
 def _inside(path: Path, base: Path) -> bool:
@@ -114,3 +113,14 @@ def test_purge_names_only_its_own_files(value: str) -> None:
 def test_a_suffix_may_not_climb() -> None:
     with pytest.raises(ValueError, match="suffix"):
         path_for_id(Path("/srv"), "B1", "/../../etc")
+
+
+def test_a_case_number_past_the_store_integer_is_not_found(ivs_home: Path) -> None:
+    from ivs.domain.errors import NotFound
+    from ivs.review.queue import get_case
+    from ivs.store import open_store
+
+    store = open_store(load_settings())
+    for case in (0, MAX_CASE_ID + 1, 10**20):
+        with pytest.raises(NotFound, match="no review case"):
+            get_case(store, case)

@@ -12,7 +12,9 @@ from .world import bearer, create_app, make_world, upload
 
 
 @pytest.mark.parametrize("kind", ["absolute", "parent", "nested", "nul", "long"])
-def test_a_batch_id_that_names_a_path_is_refused(tmp_path: Path, kind: str) -> None:
+def test_a_batch_id_that_names_a_path_is_refused(
+    tmp_path: Path, kind: str, store_backend: str
+) -> None:
     world = make_world(tmp_path / "w")
     victim = tmp_path / "victim"
     batch_id = {
@@ -37,3 +39,15 @@ def test_a_batch_id_that_names_a_path_is_refused(tmp_path: Path, kind: str) -> N
     assert not (world.home / "work" / "a").exists()
     assert not list(world.home.rglob("decisions.arrow"))
     assert not list(world.home.rglob("*.response.csv"))
+
+
+def test_a_lookup_by_an_id_that_cannot_exist_is_not_found(
+    tmp_path: Path, store_backend: str
+) -> None:
+    world = make_world(tmp_path / "w")
+    with TestClient(create_app(world.context())) as client:
+        for batch_id in ("B%001", "B" * 300, "..%2F..", "%E2%80%AE"):
+            for path in (f"/v1/batches/{batch_id}", f"/v1/batches/{batch_id}/response"):
+                answer = client.get(path, headers=bearer(world.tokens["requester"]))
+                assert answer.status_code == 404, (path, answer.text)
+                assert answer.json()["error"]["type"] == "NotFound"

@@ -28,8 +28,8 @@ from ivs.domain.errors import InvalidIdentifier
 __all__ = [
     "IDENTIFIER_PATTERN",
     "MAX_CASE_ID",
-    "check_case_id",
     "check_identifier",
+    "is_case_id",
     "is_identifier",
     "path_for_id",
 ]
@@ -62,14 +62,10 @@ def check_identifier(kind: str, value: object) -> str:
     )
 
 
-def check_case_id(value: int) -> int:
-    """``value`` if it is a review case id (1 to ``MAX_CASE_ID``); ``InvalidIdentifier`` if not."""
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_CASE_ID:
-        return value
-    raise InvalidIdentifier(
-        f"case {_shown(value)} is not a case id: case ids are whole numbers from 1 to "
-        f"{MAX_CASE_ID:,}; give one listed by `ivs review list`"
-    )
+def is_case_id(value: object) -> bool:
+    """Whether ``value`` can be a review case id: a whole number from 1 to ``MAX_CASE_ID``.
+    One that cannot is a case that does not exist (``NotFound``), never a store error."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_CASE_ID
 
 
 def path_for_id(folder: Path, identifier: str, suffix: str, *, kind: str = "batch id") -> Path:

@@ -153,6 +153,8 @@ def _read_manifest(source: BinaryIO, limit: int) -> tuple[bytes, dict[str, Any]]
 
 
 def _row(conn: sa.Connection, batch_id: str) -> Any:
+    if not is_identifier(batch_id):  # no such batch can exist; PostgreSQL refuses a NUL
+        return None
     return conn.execute(sa.select(service_jobs).where(service_jobs.c.batch_id == batch_id)).first()
 
 
