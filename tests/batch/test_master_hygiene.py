@@ -150,11 +150,20 @@ def test_a_defective_row_is_set_aside_and_reported(
     assert disclosed_now <= {k for k, (outcome, _) in CLEAN.items() if outcome == "DISCLOSED"}
 
 
-def test_a_row_set_aside_cannot_hide_the_father_of_a_son(tmp_path: Path) -> None:
-    """JOHN SMITH SR's only address row has no street: set aside, he is no candidate at 7 OAK
-    DR, and the son would be the only JOHN SMITH there. The son is withheld instead."""
+@pytest.mark.parametrize(
+    "blanked",
+    [("street_address",), ("zip",), ("zip", "state"), ("tin",)],
+    ids=["no street", "no ZIP code: his state", "no ZIP code or state: anywhere", "no TIN"],
+)
+def test_a_row_set_aside_cannot_hide_the_father_of_a_son(
+    tmp_path: Path, blanked: tuple[str, ...]
+) -> None:
+    """JOHN SMITH SR's only address row is defective: set aside, he is no candidate at 7 OAK
+    DR, and the son would be the only JOHN SMITH there. The son is withheld instead; with no
+    TIN, as one filed at the same address as a person of no known name."""
     master = write_master(tmp_path / "master")
-    _edit(master / "addresses.parquet", "street_address", 2, None)  # the father's row
+    for column in blanked:
+        _edit(master / "addresses.parquet", column, 2, None)  # the father's row
     got = _run(master, tmp_path)
     assert CLEAN["R3"] == ("NOT_DISCLOSED", "AMBIGUOUS")
     assert got["R3"][0] == "NOT_DISCLOSED"

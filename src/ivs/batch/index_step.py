@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -37,6 +38,7 @@ from ivs.batch.master_hygiene import (
     defects_found,
     sort_addresses,
     sort_taxpayers,
+    withheld_beyond_zip_sql,
     withheld_restrictions,
     withheld_sql,
 )
@@ -276,7 +278,12 @@ def build_index(
         engine.register("ghost_places", sorted_addresses.ghost_places)
         engine.register("ghost_names", ghost_names)
         engine.register("values_aside", values_aside)
+        engine.load_parquet("zip_phonetic", work / "zip_phonetic.parquet")
         withheld = engine.arrow(withheld_sql(unnest)).column("tin")
+        if pc.any(pc.is_null(sorted_addresses.ghost_places.column("zip5"))).as_py():
+            beyond = engine.arrow(withheld_beyond_zip_sql(unnest)).column("tin")
+            withheld = pc.unique(pa.chunked_array(withheld.chunks + beyond.chunks))
+        withheld = pc.take(withheld, pc.sort_indices(withheld))
         set_aside["withheld"] = len(withheld)
         pq.write_table(
             pa.concat_tables([restrictions, withheld_restrictions(withheld)]),

@@ -24,17 +24,20 @@ So:
 - An unparseable value of a field the contract allows to be empty (``date_of_birth``) is set
   aside alone: the row is kept with no date of birth, as the contract allows, and the taxpayer
   is withheld (a date of birth that is not known cannot contradict a request).
+- A person set aside whose name is not known (an address row whose TIN is no one's, a
+  taxpayer row without a surname) may be anyone at that address: every taxpayer with an
+  address row filed at the same address (the same street, unit, city, state and ZIP code, as
+  written) is withheld.
 
-A taxpayer row without a surname is no one's competitor (no name to compare) and withholds no
-one. What no rule here can reach: a taxpayer row whose TIN is not 9 digits has no address row
-to say where it lives, and an address row whose TIN is not 9 digits (separators removed) has
-no taxpayer to say whose it is; such a person is as unknown to the index as one who never
-filed.
+What no rule here can reach: a taxpayer row whose TIN is not 9 digits has no address row to say
+where it lives; an address row with neither a TIN nor a street says neither who nor where. Such
+a person is as unknown to the index as one who never filed.
 
 The restrictions file is never partly used: a restriction set aside would be a disclosure
 the law forbids, so any defect in it refuses the master (``read_master_table``).
 
-Everything here works on whole columns (Arrow compute): no Python loop per row.
+Everything here works on whole columns (Arrow compute, and SQL on the index's engine): no
+Python loop per row.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ __all__ = [
     "defects_found",
     "sort_addresses",
     "sort_taxpayers",
+    "withheld_beyond_zip_sql",
     "withheld_restrictions",
     "withheld_sql",
 ]
@@ -120,15 +124,21 @@ def sort_addresses(
     digits = pc.replace_substring_regex(places.column("tin"), r"\D", "")
     nine = pc.fill_null(pc.equal(pc.utf8_length(digits), 9), False)
     tin = pc.if_else(nine, digits, places.column("tin"))
-    ghost_places = pa.table({"tin": tin, "zip5": zip5, "state": state})
+    ghost_places = pa.table(
+        {
+            "tin": tin,
+            "zip5": zip5,
+            "state": state,
+            # As filed, to find who else was filed at the same address (a nameless person).
+            **{c: places.column(c) for c in ("street_address", "unit", "city", "zip")},
+            "filed_state": places.column("state"),
+        }
+    )
     return SortedAddresses(addresses.kept(), ghost_places)
 
 
-def withheld_sql(unnest: str) -> str:
-    """The indexed taxpayers to withhold (see the module docstring), from the engine's
-    ``tp_names``, ``addr_links``, ``address_forms``, ``ghost_places`` (tin, zip5, state),
-    ``ghost_names`` (tin, name_phonetic: the standardized names of taxpayer rows set aside)
-    and ``values_aside`` (tin: taxpayers kept with a value set aside)."""
+def _ghosts(unnest: str) -> str:
+    # Each surname sound of a person set aside, with where they may live.
     return f"""
         WITH ghost_sounds AS (
             SELECT tin, {unnest}(name_phonetic) AS phonetic FROM ghost_names
@@ -140,27 +150,58 @@ def withheld_sql(unnest: str) -> str:
             SELECT DISTINCT s.phonetic, g.zip5, g.state
             FROM ghost_sounds s JOIN ghost_places g ON g.tin = s.tin
             WHERE s.phonetic IS NOT NULL
-        ),
-        sounds AS (
-            SELECT tin, {unnest}(name_phonetic) AS phonetic FROM tp_names
-        ),
-        near AS (
-            SELECT DISTINCT t.tin, g.zip5, g.state
-            FROM ghosts g JOIN sounds t ON t.phonetic = g.phonetic
-        ),
-        places AS (
-            SELECT DISTINCT a.tin, f.addr_zip5, f.addr_state
-            FROM addr_links a JOIN address_forms f ON f.form_id = a.form_id
-        )
-        SELECT DISTINCT n.tin
-        FROM near n JOIN places p ON p.tin = n.tin
-        WHERE n.zip5 = p.addr_zip5
-           OR (n.zip5 IS NULL AND (n.state = p.addr_state OR n.state IS NULL))
+        )"""
+
+
+def withheld_sql(unnest: str) -> str:
+    """The indexed taxpayers to withhold (see the module docstring), from the engine's
+    ``tp_names``, ``zip_phonetic``, ``form_keys``, ``addr_links``, ``ghost_places`` (tin,
+    zip5, state, and the address as filed), ``ghost_names``
+    (tin, name_phonetic: the standardized names of taxpayer rows set aside) and
+    ``values_aside`` (tin: taxpayers kept with a value set aside). Persons set aside whose
+    ZIP code is unusable are left to :func:`withheld_beyond_zip_sql`."""
+    return f"""{_ghosts(unnest)}
+        SELECT z.tin FROM ghosts g
+        JOIN zip_phonetic z ON z.addr_zip5 = g.zip5 AND z.phonetic = g.phonetic
         UNION
         SELECT tin FROM tp_names WHERE tin IN (SELECT tin FROM ghost_places)
         UNION
         SELECT tin FROM values_aside
-        ORDER BY tin
+        UNION
+        SELECT a.tin FROM (
+            SELECT g.* FROM ghost_places g
+            LEFT JOIN (SELECT DISTINCT tin FROM ghost_sounds WHERE phonetic IS NOT NULL) n
+              ON n.tin = g.tin
+            WHERE n.tin IS NULL
+        ) nameless
+        JOIN form_keys f
+          ON f.street_address = nameless.street_address AND f.city = nameless.city
+         AND f.state = nameless.filed_state AND f.zip = nameless.zip
+         AND f.unit IS NOT DISTINCT FROM nameless.unit
+        JOIN addr_links a ON a.form_id = f.form_id
+    """
+
+
+def withheld_beyond_zip_sql(unnest: str) -> str:
+    """The indexed taxpayers sharing a surname sound with a person set aside whose row gives
+    no usable ZIP code: in its state, or anywhere when the state is unusable too. Run only
+    when there is such a person (it reads every taxpayer's sounds and places)."""
+    return f"""{_ghosts(unnest)},
+        elsewhere AS (SELECT DISTINCT phonetic, state FROM ghosts WHERE zip5 IS NULL),
+        sounds AS (
+            SELECT t.tin, t.phonetic FROM (
+                SELECT tin, {unnest}(name_phonetic) AS phonetic FROM tp_names
+            ) t
+            WHERE t.phonetic IN (SELECT phonetic FROM elsewhere)
+        ),
+        places AS (
+            SELECT DISTINCT a.tin, f.addr_state
+            FROM addr_links a JOIN address_forms f ON f.form_id = a.form_id
+        )
+        SELECT DISTINCT s.tin
+        FROM sounds s JOIN elsewhere g ON g.phonetic = s.phonetic
+        JOIN places p ON p.tin = s.tin
+        WHERE g.state IS NULL OR p.addr_state = g.state
     """
 
 
