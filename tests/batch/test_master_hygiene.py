@@ -168,6 +168,9 @@ def test_a_row_set_aside_cannot_hide_the_father_of_a_son(
     assert CLEAN["R3"] == ("NOT_DISCLOSED", "AMBIGUOUS")
     assert got["R3"][0] == "NOT_DISCLOSED"
     assert got["R4"] == ("NOT_DISCLOSED", "RESTRICTED")  # the son, asked for by suffix
+    said = ivs("explain", str(tmp_path / "out"), "R4", "--master", str(master))
+    assert "withheld: a row of the master set aside may hide a person like this one" in said
+    assert "restricted under 6103(i)(6)" not in said
     unchanged = {k for k in CLEAN if k not in {"R3", "R4"}}
     assert {k: got[k] for k in unchanged} == {k: CLEAN[k] for k in unchanged}
 
