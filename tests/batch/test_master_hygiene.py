@@ -198,3 +198,34 @@ def test_a_defective_restriction_refuses_the_master(tmp_path: Path) -> None:
     _edit(master / "restrictions.parquet", "since", 0, "2024-02-30")
     with pytest.raises(FormatErrors, match="since"):
         build_index(master, load_settings(master_defect_rate=0.5))
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.xdist_group("spark")
+def test_spark_withholds_as_duckdb_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ivs.engines import EngineChoice
+
+    master = write_master(tmp_path / "master")
+    _edit(master / "addresses.parquet", "zip", 2, None)  # the father: his state only
+    _edit(master / "addresses.parquet", "state", 2, None)  # ... not even that: anywhere
+    _edit(master / "addresses.parquet", "tin", 4, None)  # no one's row, at 88 PINE ST
+    _edit(master / "taxpayers.parquet", "first_name", 5, None)  # KIM, set aside
+    withheld = {}
+    for engine in ("duckdb", "spark"):
+        monkeypatch.setenv("IVS_HOME", str(tmp_path / engine))
+        info = build_index(
+            master, load_settings(master_defect_rate=0.5), engine_choice=EngineChoice(engine)
+        )
+        restrictions = pq.read_table(info.folder / "restrictions.parquet").to_pylist()
+        withheld[engine] = (info.set_aside, restrictions)
+    assert withheld["spark"] == withheld["duckdb"]
+    set_aside, restrictions = withheld["duckdb"]
+    assert set_aside == {"taxpayers": 1, "addresses": 2, "withheld": 2}
+    # The father himself and the son (by surname, anywhere); NGUYEN's only row is no one's,
+    # and no one else was filed at its address. KIM's informant restriction stays.
+    assert {(r["tin"], r["kind"]) for r in restrictions} == {
+        ("567891234", "informant"),
+        ("234567891", "master_defect"),
+        ("345678912", "master_defect"),
+    }
