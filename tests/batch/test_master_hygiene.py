@@ -229,3 +229,31 @@ def test_spark_withholds_as_duckdb_does(tmp_path: Path, monkeypatch: pytest.Monk
         ("234567891", "master_defect"),
         ("345678912", "master_defect"),
     }
+
+
+def test_the_readme_commands_on_a_master_without_restrictions_and_with_defects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    master = write_master(tmp_path / "master")
+    (master / "restrictions.parquet").unlink()
+    _edit(master / "addresses.parquet", "street_address", 7, None)  # OKAFOR's only address
+    batch = write_batch(tmp_path / "batch")
+    monkeypatch.setenv("IVS_MASTER_DEFECT_RATE", "0.2")
+    said = ivs("index", str(master))
+    assert "set aside: 0 taxpayer row(s), 1 address row(s); 1 taxpayer(s) withheld" in said
+    assert "addresses.parquet, field street_address: is empty; it is required" in said
+    out = tmp_path / "out"
+    ivs(
+        "run",
+        str(batch.manifest),
+        "--master",
+        str(master),
+        "--signers",
+        str(batch.signers),
+        "--out",
+        str(out),
+    )
+    response = (out / "TEST-2025-06-27-A.response.csv").read_text().splitlines()
+    outcomes = {line.split(",")[0]: line.split(",")[1] for line in response[1:]}
+    assert outcomes["R7"] == "DISCLOSED"  # no restrictions file: KIM is not restricted
+    assert outcomes["R1"] == "DISCLOSED"
