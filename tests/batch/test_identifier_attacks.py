@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
-from tests.intake.batch_factory import make_batch
+from tests.intake.batch_factory import good_record, make_batch
 from typer.testing import CliRunner
 
 from ivs.batch.run import run_batch
@@ -103,3 +104,32 @@ def test_purge_leaves_alone_batches_stored_under_ids_that_name_paths(tmp_path: P
     with store.connect() as conn:
         rows = conn.execute(batches.select().where(batches.c.batch_id.in_(legacy))).all()
     assert [r.purged_at for r in rows] == [None, None, None]
+
+
+def test_records_without_a_usable_request_id_are_rejected_not_a_crash(
+    tmp_path: Path, store_backend: str
+) -> None:
+    """A missing request id, and ids that are not identifiers (NUL, 300 characters, a formula),
+    on SQLite and PostgreSQL: the records are rejected, the rest decided, the run finishes and
+    answers again byte for byte. Before, the first crashed the commit (NOT NULL) and the NUL
+    crashed it on PostgreSQL."""
+    ivs("init")
+    master = write_master(tmp_path / "master")
+    odd = ["", "R\x001", "R" * 300, "@SUM(1+1)"]
+    rows = [good_record(i, request_id=rid) for i, rid in enumerate(odd, start=1)]
+    rows += [good_record(i) for i in range(5, 21)]
+    batch = make_batch(tmp_path / "batch", rows)
+    settings = load_settings()
+    signers = read_signers(batch.signers)
+    first = run_batch(batch.manifest, master, signers, settings, tmp_path / "out", now=NOW)
+    decisions = pq.read_table(first.decisions).to_pylist()
+    assert [(d["outcome"], d["decision_code"]) for d in decisions[:4]] == [
+        ("REJECTED", "REQUEST_ID_MISSING"),
+        *[("REJECTED", "REQUEST_ID_INVALID")] * 3,
+    ]
+    assert {d["outcome"] for d in decisions[4:]} == {"NOT_DISCLOSED"}
+    answered = first.response.read_bytes()
+    again = run_batch(batch.manifest, master, signers, settings, tmp_path / "out", now=NOW)
+    assert again.repeated
+    assert again.response.read_bytes() == answered
+    ivs("ledger", "verify")  # exit 0: every entry, the empty request ids among them, checks

@@ -27,6 +27,7 @@ from ivs.decide.rules import apply_holds
 from ivs.disclose.holds import held_mask, holds_in_force
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import LedgerError
+from ivs.domain.ids import IDENTIFIER_PATTERN
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import EntryKind, instant
@@ -105,6 +106,14 @@ def _disclosure_bytes(
     )
 
 
+def _recorded_ids(request_ids: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """The request ids as the store and the ledger keep them. A record without a usable id (one
+    missing, or not an identifier: rejected at intake) is kept under an empty one, its row
+    identifying it: the store's column admits neither null nor, on PostgreSQL, a NUL."""
+    usable = pc.fill_null(pc.match_substring_regex(request_ids, f"^{IDENTIFIER_PATTERN}$"), False)
+    return pc.if_else(usable, request_ids, "")
+
+
 def _commit_chunk(
     conn: sa.Connection,
     ledger: Ledger,
@@ -125,7 +134,7 @@ def _commit_chunk(
         length=n,
     )
     outcome, code = apply_holds(chunk.column("outcome"), chunk.column("decision_code"), held)
-    request_ids = chunk.column("request_id").to_pylist()
+    request_ids = _recorded_ids(chunk.column("request_id")).to_pylist()
     outcomes = outcome.to_pylist()
     codes = code.to_pylist()
     states = chunk.column("request_state").to_pylist()
@@ -277,7 +286,8 @@ def _read_back(store: sa.Engine, decisions: pa.Table, batch_id: str) -> tuple[pa
             f"{decisions.num_rows}; run the batch again to finish it before any response"
         )
     committed_ids = pa.array([r[0] for r in rows], pa.string())
-    if not pc.all(pc.equal(committed_ids, decisions.column("request_id"))).as_py():
+    recorded = _recorded_ids(decisions.column("request_id"))
+    if not pc.all(pc.equal(committed_ids, recorded)).as_py():
         raise LedgerError(
             f"batch {batch_id}: the recorded decisions do not belong to these records, in "
             "this order; the working decisions file no longer matches the record"
