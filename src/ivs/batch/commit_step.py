@@ -27,7 +27,6 @@ from ivs.decide.rules import apply_holds
 from ivs.disclose.holds import held_mask, holds_in_force
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import LedgerError
-from ivs.domain.ids import IDENTIFIER_PATTERN
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import EntryKind, instant
@@ -106,12 +105,19 @@ def _disclosure_bytes(
     )
 
 
+# batch_records.request_id: String(200), NOT NULL; PostgreSQL text holds no NUL.
+_STORED_ID_LENGTH = 200
+
+
 def _recorded_ids(request_ids: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """The request ids as the store and the ledger keep them. A record without a usable id (one
-    missing, or not an identifier: rejected at intake) is kept under an empty one, its row
-    identifying it: the store's column admits neither null nor, on PostgreSQL, a NUL."""
-    usable = pc.fill_null(pc.match_substring_regex(request_ids, f"^{IDENTIFIER_PATTERN}$"), False)
-    return pc.if_else(usable, request_ids, "")
+    """The request ids as the store and the ledger keep them. A record whose id the store
+    cannot hold (missing, holding NUL, longer than its column: rejected at intake, as every id
+    that is not an identifier is) is kept under an empty one, its row identifying it."""
+    storable = pc.and_(
+        pc.invert(pc.match_substring(request_ids, "\x00")),
+        pc.less_equal(pc.utf8_length(request_ids), _STORED_ID_LENGTH),
+    )
+    return pc.if_else(pc.fill_null(storable, False), request_ids, "")
 
 
 def _commit_chunk(
