@@ -105,6 +105,21 @@ def _disclosure_bytes(
     )
 
 
+# batch_records.request_id: String(200), NOT NULL; PostgreSQL text holds no NUL.
+_STORED_ID_LENGTH = 200
+
+
+def _recorded_ids(request_ids: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """The request ids as the store and the ledger keep them. A record whose id the store
+    cannot hold (missing, holding NUL, longer than its column: rejected at intake, as every id
+    that is not an identifier is) is kept under an empty one, its row identifying it."""
+    storable = pc.and_(
+        pc.invert(pc.match_substring(request_ids, "\x00")),
+        pc.less_equal(pc.utf8_length(request_ids), _STORED_ID_LENGTH),
+    )
+    return pc.if_else(pc.fill_null(storable, False), request_ids, "")
+
+
 def _commit_chunk(
     conn: sa.Connection,
     ledger: Ledger,
@@ -125,7 +140,7 @@ def _commit_chunk(
         length=n,
     )
     outcome, code = apply_holds(chunk.column("outcome"), chunk.column("decision_code"), held)
-    request_ids = chunk.column("request_id").to_pylist()
+    request_ids = _recorded_ids(chunk.column("request_id")).to_pylist()
     outcomes = outcome.to_pylist()
     codes = code.to_pylist()
     states = chunk.column("request_state").to_pylist()
@@ -277,7 +292,8 @@ def _read_back(store: sa.Engine, decisions: pa.Table, batch_id: str) -> tuple[pa
             f"{decisions.num_rows}; run the batch again to finish it before any response"
         )
     committed_ids = pa.array([r[0] for r in rows], pa.string())
-    if not pc.all(pc.equal(committed_ids, decisions.column("request_id"))).as_py():
+    recorded = _recorded_ids(decisions.column("request_id"))
+    if not pc.all(pc.equal(committed_ids, recorded)).as_py():
         raise LedgerError(
             f"batch {batch_id}: the recorded decisions do not belong to these records, in "
             "this order; the working decisions file no longer matches the record"

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc
 import pyarrow.parquet as pq
 
+from ivs.domain.ids import path_for_id
 from ivs.domain.settings import Settings
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
 def work_decisions_path(settings: Settings, batch_id: str) -> Path:
     # Arrow IPC, read by this program alone: with the candidate lists it is written in a sixth
     # of Parquet's time.
-    return Path(settings.home) / "work" / batch_id / "decisions.arrow"
+    return path_for_id(Path(settings.home) / "work", batch_id, "/decisions.arrow")
 
 
 def with_provenance(

@@ -8,9 +8,12 @@ Layout under ``$IVS_HOME/index/<fingerprint>/``:
 - ``address_forms.parquet`` one row per distinct address as filed, with standardized columns
 - ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record)
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
-- ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty)
+- ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty), and the taxpayers
+  withheld because an address row of theirs was set aside (kind ``master_defect``)
 - ``zip_phonetic.parquet`` (ZIP code, surname sound, first initial, tin): a blocking key table
-- ``index.json``          the fingerprint of the master files and counts
+- ``index.json``          the fingerprint of the master files, counts, what was set aside
+- ``defects.csv``         every defect of the master, one line per field of a row: file, row,
+  field, problem, action (``master_hygiene.py``)
 
 The fingerprint hashes the master files' bytes, so an index is rebuilt whenever they change.
 """
@@ -22,18 +25,34 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ivs import __version__
-from ivs.domain.schema import ADDRESS_FIELDS, RESTRICTION_COLUMNS
+from ivs.batch.master_hygiene import (
+    defects_found,
+    sort_addresses,
+    sort_taxpayers,
+    withheld_beyond_zip_sql,
+    withheld_restrictions,
+    withheld_sql,
+)
+from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import file_sha256
-from ivs.formats.master import MasterFiles, locate_master, read_master_table
+from ivs.formats.master import (
+    MasterFiles,
+    locate_master,
+    master_schema,
+    read_master_rows,
+    read_master_table,
+)
 from ivs.match.comparisons import functions_for
 from ivs.match.name_columns import WordIds, name_match_columns
 from ivs.standardize.address import standardize_addresses
@@ -41,7 +60,8 @@ from ivs.standardize.name import standardize_names
 
 __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fingerprint"]
 
-INDEX_VERSION = 4
+# 5: restrictions typed when the master has none, defects set aside, taxpayers withheld.
+INDEX_VERSION = 5
 Step = Callable[[str], None]
 
 
@@ -56,6 +76,14 @@ class IndexInfo:
     address_forms: int
     restrictions: int
     seconds: float
+    # What the master's hygiene set aside (master_hygiene.py): rows of each table, taxpayers
+    # withheld, and per kind of defect its count and first rows.
+    set_aside: dict[str, int] = field(default_factory=dict)
+    defects: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def defects_report(self) -> Path:
+        return self.folder / "defects.csv"
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.parquet"
@@ -92,6 +120,8 @@ def _read_info(folder: Path) -> IndexInfo | None:
                 "seconds",
             )
         },
+        set_aside=data.get("set_aside", {}),
+        defects=data.get("defects", []),
     )
 
 
@@ -133,7 +163,26 @@ def build_index(
     work.mkdir(parents=True)
 
     announce("reading taxpayers")
-    taxpayers = read_master_table(files.taxpayers, "taxpayers")
+    restrictions = (
+        read_master_table(files.restrictions, "restrictions")
+        if files.restrictions is not None
+        else master_schema("restrictions").empty_table()
+    )
+    taxpayer_rows = read_master_rows(files.taxpayers, "taxpayers")
+    taxpayers = sort_taxpayers(taxpayer_rows, settings.master_defect_rate)
+    taxpayer_report, summary = defects_found(taxpayer_rows)
+    set_aside = {"taxpayers": taxpayer_rows.set_aside}
+    taxpayers_aside = taxpayer_rows.table.filter(taxpayer_rows.set_aside_mask())
+    values_aside = taxpayer_rows.table.filter(taxpayer_rows.value_aside_mask()).select(["tin"])
+    del taxpayer_rows
+    ghost_names = pa.table(
+        {
+            "tin": taxpayers_aside.column("tin"),
+            "name_phonetic": standardize_names(
+                taxpayers_aside.select(["last_name", "first_name", "middle_name", "name_suffix"])
+            ).column("name_phonetic"),
+        }
+    )
     announce(f"standardizing {taxpayers.num_rows:,} taxpayer names")
     names = standardize_names(
         taxpayers.select(["last_name", "first_name", "middle_name", "name_suffix"])
@@ -147,12 +196,14 @@ def build_index(
     del names, columns
 
     announce("reading addresses of record")
-    addresses = read_master_table(files.addresses, "addresses")
-    if files.restrictions is not None:
-        restrictions = read_master_table(files.restrictions, "restrictions")
-    else:
-        restrictions = pa.table({c: pa.array([], pa.string()) for c in RESTRICTION_COLUMNS})
-    pq.write_table(restrictions, work / "restrictions.parquet")
+    address_rows = read_master_rows(files.addresses, "addresses")
+    sorted_addresses = sort_addresses(address_rows, taxpayers_aside, settings.master_defect_rate)
+    addresses = sorted_addresses.addresses
+    address_report, address_summary = defects_found(address_rows)
+    pacsv.write_csv(pa.concat_tables([taxpayer_report, address_report]), work / "defects.csv")
+    summary += address_summary
+    set_aside["addresses"] = address_rows.set_aside
+    del address_rows, taxpayer_report, address_report
 
     with engine_choice.open() as engine:
         unnest = functions_for(engine.dialect)["unnest"]
@@ -224,6 +275,21 @@ def build_index(
             """,
             work / "zip_phonetic.parquet",
         )
+        announce("withholding taxpayers a row set aside may hide")
+        engine.register("ghost_places", sorted_addresses.ghost_places)
+        engine.register("ghost_names", ghost_names)
+        engine.register("values_aside", values_aside)
+        engine.load_parquet("zip_phonetic", work / "zip_phonetic.parquet")
+        withheld = engine.arrow(withheld_sql(unnest)).column("tin")
+        if pc.any(pc.is_null(sorted_addresses.ghost_places.column("zip5"))).as_py():
+            beyond = engine.arrow(withheld_beyond_zip_sql(unnest)).column("tin")
+            withheld = pc.unique(pa.chunked_array(withheld.chunks + beyond.chunks))
+        withheld = pc.take(withheld, pc.sort_indices(withheld))
+        set_aside["withheld"] = len(withheld)
+        pq.write_table(
+            pa.concat_tables([restrictions, withheld_restrictions(withheld)]),
+            work / "restrictions.parquet",
+        )
         counts = {
             "addresses": int(str(engine.scalar("SELECT count(*) FROM raw_addresses"))),
             "address_forms": int(str(engine.scalar("SELECT count(*) FROM address_forms"))),
@@ -237,6 +303,8 @@ def build_index(
         address_forms=counts["address_forms"],
         restrictions=restrictions.num_rows,
         seconds=round(time.perf_counter() - started, 2),
+        set_aside=set_aside,
+        defects=summary,
     )
     meta = {
         "fingerprint": info.fingerprint,
@@ -245,6 +313,8 @@ def build_index(
         "address_forms": info.address_forms,
         "restrictions": info.restrictions,
         "seconds": info.seconds,
+        "set_aside": info.set_aside,
+        "defects": info.defects,
         "master": str(master),
         "software_version": __version__,
     }

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc
 
 from ivs.domain.errors import BatchRejected, FormatError, FormatErrors
+from ivs.domain.ids import is_identifier
 from ivs.domain.pilot import PilotChange, pilot_in_force
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import Settings
@@ -177,7 +178,8 @@ def intake_batch(
         raw = read_manifest_json(manifest_path)
     except FormatError as e:
         raise BatchRejected(None, [f"manifest unreadable: {e}"]) from e
-    batch_id = raw.get("batch_id") if isinstance(raw.get("batch_id"), str) else None
+    # An id that is not an identifier is named in the problems, never used as one.
+    batch_id = raw.get("batch_id") if is_identifier(raw.get("batch_id")) else None
     problems = authority_problems(raw, str(manifest_path), roster, settings, now=now)
 
     records_path = _records_path(manifest_path, raw)

@@ -5,17 +5,24 @@ Purged, per batch finished before the cutoff: the working decisions under
 ``$IVS_HOME/work/BATCH_ID`` and, in the folder the batch was answered into, its response,
 decisions, inputs and supplement files. A purged batch can no longer be answered again
 (``ivs run`` says so); its accounting is unaffected.
+
+Every path purged is named by ``ivs.domain.ids.path_for_id``: inside ``$IVS_HOME/work`` or the
+batch's answer folder, never elsewhere. A batch stored before batch ids were checked whose id is
+not an identifier (``..``, ``/tmp/x``, ``a/b``) names no path: its files are left alone, the
+batch is reported as skipped at every purge (its ``purged_at`` stays empty, so the record never
+says it was purged), and the operator removes them by hand.
 """
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from ivs.domain.ids import is_identifier, path_for_id
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import instant, purge
 from ivs.ledger.log import Ledger
@@ -29,12 +36,16 @@ class PurgeResult:
     cutoff: str
     batches: list[str]
     files: int
+    # Due, but stored under an id that names no path: nothing of theirs was touched.
+    skipped: list[str] = field(default_factory=list)
 
 
 def _batch_files(out_dir: Path, batch_id: str) -> list[Path]:
-    names = [f"{batch_id}.response.csv", f"{batch_id}.decisions.parquet", f"{batch_id}.inputs.json"]
-    found = [out_dir / name for name in names if (out_dir / name).is_file()]
-    return found + sorted(out_dir.glob(f"{batch_id}.supplement-*.response.csv"))
+    suffixes = (".response.csv", ".decisions.parquet", ".inputs.json")
+    found = [path_for_id(out_dir, batch_id, suffix) for suffix in suffixes]
+    # The id holds no glob character (the identifier pattern), so this matches its own files.
+    supplements = sorted(out_dir.glob(f"{batch_id}.supplement-*.response.csv"))
+    return [p for p in found if p.is_file() and not p.is_symlink()] + supplements
 
 
 def purge_working_data(
@@ -60,15 +71,20 @@ def purge_working_data(
             .order_by(batches.c.batch_id)
         ).all()
     targets: list[Path] = []
+    purged: list[str] = []
+    skipped: list[str] = []
     for batch_id, out_dir in due:
-        work = Path(settings.home) / "work" / str(batch_id)
-        if work.is_dir():
+        if not is_identifier(batch_id):
+            skipped.append(str(batch_id))
+            continue
+        purged.append(batch_id)
+        work = path_for_id(Path(settings.home) / "work", batch_id, "")
+        if work.is_dir() and not work.is_symlink():
             targets.append(work)
         if out_dir:
-            targets += _batch_files(Path(str(out_dir)), str(batch_id))
-    purged = [str(r[0]) for r in due]
+            targets += _batch_files(Path(str(out_dir)), batch_id)
     if dry_run or not purged:
-        return PurgeResult(cutoff, purged, len(targets))
+        return PurgeResult(cutoff, purged, len(targets), skipped)
     with store.begin() as conn:
         ledger.lock(conn)
         # On the record first: if destruction is interrupted, the entry already says it was
@@ -93,4 +109,4 @@ def purge_working_data(
                 shutil.rmtree(target)
             else:
                 target.unlink(missing_ok=True)
-    return PurgeResult(cutoff, purged, len(targets))
+    return PurgeResult(cutoff, purged, len(targets), skipped)

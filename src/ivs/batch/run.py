@@ -59,6 +59,7 @@ from ivs.decide.rules import rule_set_for
 from ivs.disclose.response import response_table
 from ivs.disclose.safeguards import agency_status
 from ivs.domain.errors import BatchQuarantined, BatchRejected, Conflict
+from ivs.domain.ids import path_for_id
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.response import write_response
@@ -152,8 +153,8 @@ def run_batch(
     m = intake.manifest
     batch_id = m.batch_id
     out_dir.mkdir(parents=True, exist_ok=True)
-    decisions_path = out_dir / f"{batch_id}.decisions.parquet"
-    response_path = out_dir / f"{batch_id}.response.csv"
+    decisions_path = path_for_id(out_dir, batch_id, ".decisions.parquet")
+    response_path = path_for_id(out_dir, batch_id, ".response.csv")
     if intake.quarantined:
         record_quarantined(ledger, intake)
         raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")

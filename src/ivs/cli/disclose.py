@@ -309,6 +309,16 @@ def register(app: typer.Typer) -> None:
             f"{verb} {result.files} file(s) or folder(s) of {len(result.batches)} "
             f"batch(es) finished before {result.cutoff}"
         )
+        if result.skipped:
+            # Printed escaped: such an id may hold anything, control characters included.
+            ids = ", ".join(repr(batch_id) for batch_id in result.skipped[:10])
+            more = f" and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
+            console.print(
+                f"left alone: {len(result.skipped)} batch(es) stored under an id that is not a "
+                f"valid identifier ({ids}{more}); no path is derived from such an id, so their "
+                "working data was not touched: remove it by hand (docs/ledger.md, Retention)",
+                markup=False,
+            )
 
     @app.command()
     @handle_errors

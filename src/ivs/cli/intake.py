@@ -14,6 +14,7 @@ from ivs.batch.intake_step import IntakeOutcome, intake_batch
 from ivs.cli.common import console, err_console, handle_errors
 from ivs.domain.codes import REJECTION_CODES
 from ivs.domain.errors import BatchQuarantined
+from ivs.domain.ids import path_for_id
 from ivs.domain.settings import load_settings
 from ivs.formats.signers import read_signers
 from ivs.formats.spreadsheet import spreadsheet_csv
@@ -59,7 +60,7 @@ def write_verdicts(outcome: IntakeOutcome, out_dir: Path) -> Path:
             "rejection_codes": v.column("rejection_codes"),
         }
     )
-    path = out_dir / f"{outcome.manifest.batch_id}.verdicts.csv"
+    path = path_for_id(out_dir, outcome.manifest.batch_id, ".verdicts.csv")
     path.write_bytes(spreadsheet_csv(table))
     return path
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ivs.batch.index_step import build_index, ensure_index
+from ivs.batch.index_step import IndexInfo, build_index, ensure_index
 from ivs.batch.roster import stored_roster
 from ivs.batch.run import RunResult, run_batch
 from ivs.batch.simulate import simulate as run_simulation
@@ -66,6 +66,29 @@ def print_run_summary(result: RunResult) -> None:
     console.print(f"decisions: {result.decisions}")
 
 
+def _print_set_aside(info: IndexInfo) -> None:
+    """What the master's hygiene set aside: counts, and each kind of defect with examples."""
+    aside = info.set_aside
+    if not info.defects:
+        console.print("no defective rows in the master file")
+        return
+    console.print(
+        f"set aside: {aside.get('taxpayers', 0):,} taxpayer row(s), "
+        f"{aside.get('addresses', 0):,} address row(s); {aside.get('withheld', 0):,} "
+        "taxpayer(s) withheld from disclosure (a person set aside may be confused with them); "
+        "every "
+        f"defect in {info.defects_report}",
+        markup=False,
+    )
+    for d in info.defects:
+        examples = ", ".join(str(r) for r in d["examples"])  # type: ignore[attr-defined]
+        console.print(
+            f"  {d['file']}, field {d['field']}: {d['problem']} ({d['action']}): "
+            f"{d['rows']:,} row(s), e.g. row {examples}",
+            markup=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
@@ -92,6 +115,7 @@ def register(app: typer.Typer) -> None:
             f"record ({info.address_forms:,} distinct), {info.restrictions:,} restrictions; "
             f"built in {info.seconds:.1f}s"
         )
+        _print_set_aside(info)
 
     @app.command()
     @handle_errors

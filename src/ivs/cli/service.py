@@ -38,7 +38,7 @@ _ROLES = ", ".join(r.value for r in Role)
 @users_app.command("add")
 @handle_errors
 def users_add(
-    name: str = typer.Argument(..., help="The user's name (letters, digits, . _ @ -)."),
+    name: str = typer.Argument(..., help="The user's name (letters, digits, . _ -)."),
     role: str = typer.Option(..., "--role", help=f"One of: {_ROLES}."),
     agency: str | None = typer.Option(
         None, "--agency", help="Agency code, e.g. DHS-ICE (required for a requester)."

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from ivs.domain.errors import ConfigError, Conflict, NotFound
 from ivs.domain.holds import HoldScope, parse_scope
+from ivs.domain.ids import check_identifier
 from ivs.ledger.entries import hold_lifted, hold_placed, instant
 from ivs.ledger.log import Ledger
 from ivs.store.disclosure_tables import holds
@@ -124,6 +125,8 @@ def place_hold(
             "a hold needs the order that imposes it (court, case number, date) in --order"
         )
     parsed = parse_scope(scope)
+    if parsed.kind in ("agency", "batch") and parsed.value is not None:
+        check_identifier(f"hold scope {parsed.kind}", parsed.value)
     placed = now or datetime.now(UTC)
     start = effective or placed
     with store.begin() as conn:

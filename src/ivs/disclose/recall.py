@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ivs.disclose.holds import HoldScope, list_holds
 from ivs.domain.errors import ConfigError, Conflict, NotFound
+from ivs.domain.ids import path_for_id
 from ivs.ledger.entries import destruction_certified, incident_reported, instant, recall_issued
 from ivs.ledger.log import Ledger
 from ivs.store.disclosure_tables import batch_records, recalls
@@ -239,7 +240,7 @@ def issue_recall(
             by_agency[record.agency].append(record)
         for agency, found in sorted(by_agency.items()):
             notice_id = _next_id(conn, f"RN-{at.year}-", recalls.c.notice_id)
-            path = out_dir / f"{notice_id}.recall-notice.json"
+            path = path_for_id(out_dir, notice_id, ".recall-notice.json", kind="notice id")
             _write(
                 path,
                 _notice_text(
@@ -264,7 +265,9 @@ def issue_recall(
             incident_id = incident_path = None
             if incident:
                 incident_id = f"IR-{notice_id[3:]}"
-                incident_path = out_dir / f"{incident_id}.incident-report.txt"
+                incident_path = path_for_id(
+                    out_dir, incident_id, ".incident-report.txt", kind="incident id"
+                )
                 digest = _write(
                     incident_path,
                     _incident_text(

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from ivs.domain.errors import ConfigError
+from ivs.domain.ids import check_identifier
 from ivs.ledger.entries import agency_safeguards_changed, instant
 from ivs.ledger.log import Ledger
 from ivs.store.disclosure_tables import agency_safeguards
@@ -78,9 +79,7 @@ def set_agency_status(
     """Record the outcome of a safeguard review (or of its follow-up) for ``agency``."""
     if open_findings < 0:
         raise ConfigError(f"open findings cannot be negative, got {open_findings}")
-    agency = agency.strip()
-    if not agency:
-        raise ConfigError("an agency code is required")
+    agency = check_identifier("agency", agency.strip())
     at = now or datetime.now(UTC)
     plan = corrective_plan_dated.isoformat() if corrective_plan_dated else None
     values = {

@@ -261,6 +261,14 @@ _TABLE: tuple[RejectionCode, ...] = (
         "The record has no request_id; every request must be identifiable for the accounting.",
     ),
     RejectionCode(
+        "REQUEST_ID_INVALID",
+        "The request_id is not an identifier: 1 to 100 ASCII letters, digits, '.', '_' or '-', "
+        "starting with a letter or a digit.",
+        "26 U.S.C. 6103(p)(3) (accounting)",
+        "The request_id must be 1 to 100 letters, digits, '.', '_' or '-', starting with a "
+        "letter or a digit.",
+    ),
+    RejectionCode(
         "REQUEST_DUPLICATE_ID",
         "The request_id appears more than once in the batch.",
         "26 U.S.C. 6103(p)(3) (accounting)",

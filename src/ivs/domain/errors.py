@@ -9,6 +9,8 @@ why it matters, and what to do.
     ├── ConfigError            settings or a configuration file is wrong
     ├── FormatError            a file does not follow the data contract (file, line, field)
     │   └── FormatErrors       several FormatErrors found in one file, reported together
+    ├── InvalidIdentifier      an id from outside (batch, request, user, agency, case) is not
+    │                          one (``ivs.domain.ids``): it could name a path or break the store
     ├── BatchRejected          a request batch fails as a whole: nothing is disclosed
     ├── BatchQuarantined       a batch is held for legal review: nothing is disclosed
     ├── NotFound               a named batch, case, entry or user does not exist
@@ -45,6 +47,7 @@ __all__ = [
     "FormatError",
     "FormatErrors",
     "InternalError",
+    "InvalidIdentifier",
     "InvalidRequest",
     "InvalidUser",
     "IvsError",
@@ -143,6 +146,13 @@ class FormatErrors(FormatError):
             if more
             else str(first)
         )
+
+
+class InvalidIdentifier(IvsError, ValueError):
+    """An identifier from outside does not follow the one pattern of ``ivs.domain.ids``."""
+
+    http_status = 422
+    exit_code = 19
 
 
 class BatchRejected(IvsError, ValueError):

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         le=1.0,
         description="Share of rejected records above which the whole batch is held for review.",
     )
+    master_defect_rate: float = Field(
+        default=0.05,
+        ge=0.0,
+        le=1.0,
+        description="Share of a master table's rows with a defect above which the whole master "
+        "is refused; below it, those rows are set aside and the rest indexed.",
+    )
     reason_policy: Literal["per_record", "batch"] = Field(
         default="per_record",
         description="per_record: every record needs its own reason; batch: manifest's suffices.",

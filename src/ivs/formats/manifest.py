@@ -15,7 +15,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ivs.domain.errors import FormatError, FormatErrors, Problem
+from ivs.domain.errors import FormatError, FormatErrors, InvalidIdentifier, Problem
+from ivs.domain.ids import check_identifier
 from ivs.domain.schema import MANIFEST_FORMAT
 from ivs.formats.tabular import container_of, load_json_object
 
@@ -139,7 +140,13 @@ def check_manifest(raw: dict[str, Any], file: str) -> list[Problem]:
     if fmt != MANIFEST_FORMAT:
         problems.append(Problem(file, f"must be '{MANIFEST_FORMAT}', got {fmt!r}", None, "format"))
     for key in ("batch_id", "requesting_agency", "statute", "purpose"):
-        _text(raw, key, problems, file)
+        value = _text(raw, key, problems, file)
+        if value is not None and key in ("batch_id", "requesting_agency"):
+            # Both name files, store rows and log lines: the one identifier pattern.
+            try:
+                check_identifier(key, value)
+            except InvalidIdentifier as e:
+                problems.append(Problem(file, e.message, None, key))
     if "reason" in raw and raw["reason"] is not None and not isinstance(raw["reason"], str):
         problems.append(Problem(file, "must be a string", None, "reason"))
     submitted = _text(raw, "submitted_at", problems, file)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -20,13 +21,16 @@ from ivs.domain.schema import (
     TAXPAYER_COLUMNS,
     TAXPAYER_NULLABLE,
 )
-from ivs.formats.tabular import read_typed_table
+from ivs.formats.tabular import RowDefect, read_typed_rows
 
 __all__ = [
+    "DEFECT_REPORT_SCHEMA",
     "MasterFiles",
+    "MasterRows",
     "MasterTableWriter",
     "locate_master",
     "master_schema",
+    "read_master_rows",
     "read_master_table",
     "write_master_table",
 ]
@@ -73,36 +77,193 @@ def locate_master(folder: Path) -> MasterFiles:
     return MasterFiles(folder, taxpayers, addresses, _find(folder, "restrictions"))
 
 
-def read_master_table(path: Path, kind: str) -> pa.Table:
-    """One master table, typed and checked; content rules beyond types are checked here too."""
-    columns, nullable = _TABLES[kind]
-    table = read_typed_table(path, columns, nullable, name=kind)
-    problems: list[Problem] = []
-    tin_ok = pc.match_substring_regex(table.column("tin"), r"^\d{9}$")
-    if not pc.all(tin_ok).as_py():
-        index = pc.index(tin_ok, False).as_py()
-        problems.append(Problem(str(path), "must be 9 digits", index + 2, "tin"))
-    if kind == "taxpayers":
-        kinds_ok = pc.is_in(table.column("tin_type"), pa.array(["SSN", "ITIN"]))
-        if not pc.all(kinds_ok).as_py():
-            index = pc.index(kinds_ok, False).as_py()
-            problems.append(Problem(str(path), "must be SSN or ITIN", index + 2, "tin_type"))
-        if pc.count_distinct(table.column("tin")).as_py() != table.num_rows:
-            problems.append(
-                Problem(str(path), "TINs must be unique: one row per taxpayer", None, "tin")
-            )
-    if kind == "restrictions":
-        kinds_ok = pc.is_in(table.column("kind"), pa.array(list(RESTRICTION_KINDS)))
-        if not pc.all(kinds_ok).as_py():
-            index = pc.index(kinds_ok, False).as_py()
-            problems.append(
+def _flat(mask: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A row mask as one array, null read as false."""
+    filled = pc.fill_null(mask, False)
+    return filled.combine_chunks() if isinstance(filled, pa.ChunkedArray) else filled
+
+
+@dataclass(frozen=True, slots=True)
+class MasterRows:
+    """One master table as read: every row typed (a value that does not convert is null), and
+    every defect found, field by field.
+
+    A defect in a required field or in a content rule sets its row aside; one in a nullable
+    field (an unparseable ``date_of_birth``) sets aside only the value, which the contract
+    allows to be missing.
+    """
+
+    path: Path
+    kind: str
+    table: pa.Table
+    defects: tuple[RowDefect, ...]
+
+    @property
+    def rows(self) -> int:
+        return int(self.table.num_rows)
+
+    def _row_defects(self) -> list[RowDefect]:
+        nullable = _TABLES[self.kind][1]
+        return [d for d in self.defects if d.field not in nullable]
+
+    def set_aside_mask(self) -> pa.Array:
+        """True for each row set aside."""
+        mask = pa.array(np.zeros(self.rows, dtype=bool))
+        for defect in self._row_defects():
+            mask = pc.or_(mask, _flat(defect.rows))
+        return mask
+
+    def value_aside_mask(self) -> pa.Array:
+        """True for each row kept with a value set aside (a nullable field's defect)."""
+        nullable = _TABLES[self.kind][1]
+        mask = pa.array(np.zeros(self.rows, dtype=bool))
+        for defect in self.defects:
+            if defect.field in nullable:
+                mask = pc.or_(mask, _flat(defect.rows))
+        return pc.and_(mask, pc.invert(self.set_aside_mask()))
+
+    @property
+    def set_aside(self) -> int:
+        return int(pc.sum(self.set_aside_mask()).as_py() or 0)
+
+    def kept(self) -> pa.Table:
+        """The rows not set aside (the table itself, uncopied, when none is)."""
+        if not self._row_defects():
+            return self.table
+        return self.table.filter(pc.invert(self.set_aside_mask()))
+
+    def problems(self) -> list[Problem]:
+        """One problem per kind of defect: its field, how many rows, the first row's line."""
+        found = []
+        for defect in self.defects:
+            rows = _flat(defect.rows)
+            count = int(pc.sum(rows).as_py() or 0)
+            first = pc.index(rows, True).as_py()
+            found.append(
                 Problem(
-                    str(path), f"must be one of {', '.join(RESTRICTION_KINDS)}", index + 2, "kind"
+                    str(self.path), f"{defect.problem} in {count:,} row(s)", first + 2, defect.field
                 )
             )
-    if problems:
-        raise FormatErrors(problems)
-    return table
+        return found
+
+    def summary(self, examples: int = 5) -> list[dict[str, object]]:
+        """Per kind of defect: file, field, problem, action, how many rows, the first rows."""
+        nullable = _TABLES[self.kind][1]
+        found: list[dict[str, object]] = []
+        for defect in self.defects:
+            rows = pc.indices_nonzero(_flat(defect.rows))
+            found.append(
+                {
+                    "file": self.path.name,
+                    "field": defect.field,
+                    "problem": defect.problem,
+                    "action": "value set aside" if defect.field in nullable else "row set aside",
+                    "rows": len(rows),
+                    "examples": [i + 2 for i in rows[:examples].to_pylist()],
+                }
+            )
+        return found
+
+    def report(self) -> pa.Table:
+        """Every defect, one row per defective field of a row: file, row (the line of a CSV
+        file; a Parquet file's data row plus one), field, problem, action."""
+        nullable = _TABLES[self.kind][1]
+        parts = []
+        for defect in self.defects:
+            rows = pc.indices_nonzero(_flat(defect.rows))
+            n = len(rows)
+            action = "value set aside" if defect.field in nullable else "row set aside"
+            parts.append(
+                pa.table(
+                    {
+                        "file": pa.repeat(self.path.name, n),
+                        "row": pc.add(rows.cast(pa.int64()), 2),
+                        "field": pa.repeat(defect.field, n),
+                        "problem": pa.repeat(defect.problem, n),
+                        "action": pa.repeat(action, n),
+                    }
+                )
+            )
+        if not parts:
+            return DEFECT_REPORT_SCHEMA.empty_table()
+        return pa.concat_tables(parts).cast(DEFECT_REPORT_SCHEMA)
+
+
+DEFECT_REPORT_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()),
+        ("row", pa.int64()),
+        ("field", pa.string()),
+        ("problem", pa.string()),
+        ("action", pa.string()),
+    ]
+)
+
+
+def _outside(column: pa.ChunkedArray, allowed: pa.Array) -> pa.ChunkedArray:
+    """True where ``column`` holds a value that is not in ``allowed`` (null is not)."""
+    return pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, allowed)))
+
+
+def _duplicated(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where ``column``'s value appears on more than one row."""
+    counts = pc.value_counts(pc.drop_null(column))
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    return pc.is_in(column, repeated)
+
+
+def read_master_rows(path: Path, kind: str) -> MasterRows:
+    """One master table with every defective row found (columns, not a loop over rows); only
+    what no row can fix (a required column missing, a column of the wrong type, a table of
+    taxpayers or addresses without rows) raises ``FormatError``."""
+    columns, nullable = _TABLES[kind]
+    if kind == "restrictions" and path.stat().st_size == 0:
+        return MasterRows(path, kind, master_schema(kind).empty_table(), ())
+    table, defects = read_typed_rows(path, columns, nullable)
+    if table.num_rows == 0 and kind != "restrictions":
+        raise FormatError(str(path), f"the {kind} table has no rows")
+    tin = table.column("tin")
+    defects.append(
+        RowDefect(
+            "tin",
+            "is not 9 digits",
+            pc.and_(pc.is_valid(tin), pc.invert(pc.match_substring_regex(tin, r"^\d{9}$"))),
+        )
+    )
+    if kind == "taxpayers":
+        defects.append(
+            RowDefect(
+                "tin_type",
+                "is not SSN or ITIN",
+                _outside(table.column("tin_type"), pa.array(["SSN", "ITIN"])),
+            )
+        )
+        defects.append(
+            RowDefect(
+                "tin",
+                "appears on more than one row (TINs are unique: one row per taxpayer)",
+                _duplicated(tin),
+            )
+        )
+    if kind == "restrictions":
+        defects.append(
+            RowDefect(
+                "kind",
+                f"is not one of {', '.join(RESTRICTION_KINDS)}",
+                _outside(table.column("kind"), pa.array(list(RESTRICTION_KINDS))),
+            )
+        )
+    found = tuple(d for d in defects if pc.any(_flat(d.rows)).as_py())
+    return MasterRows(path, kind, table, found)
+
+
+def read_master_table(path: Path, kind: str) -> pa.Table:
+    """One master table, typed; any defect at all raises ``FormatErrors`` naming each kind
+    of defect with its first row (``read_master_rows`` sets defective rows aside instead)."""
+    rows = read_master_rows(path, kind)
+    if rows.defects:
+        raise FormatErrors(rows.problems())
+    return rows.table
 
 
 def master_schema(kind: str) -> pa.Schema:

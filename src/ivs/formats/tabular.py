@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,13 @@ from ivs.domain.errors import FormatError, FormatErrors, Problem
 __all__ = [
     "CONTAINERS",
     "ROW_COLUMN",
+    "RowDefect",
     "container_of",
     "csv_bytes",
     "load_json_object",
     "read_string_table",
     "read_text",
-    "read_typed_table",
+    "read_typed_rows",
 ]
 
 CONTAINERS = (".csv", ".jsonl", ".parquet")
@@ -308,59 +310,66 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def _first_bad(
-    path: Path, column: pa.ChunkedArray, ok: pa.ChunkedArray, name: str, what: str
-) -> Problem:
-    bad = pc.and_(pc.invert(ok.fill_null(True)), pc.is_valid(column))
-    index = pc.index(bad, True).as_py()
-    value = column[index].as_py()
-    count = pc.sum(bad).as_py()
-    more = f" ({count} rows in all)" if count > 1 else ""
-    return Problem(str(path), f"{what}, got {str(value)[:60]!r}{more}", index + 2, name)
+@dataclass(frozen=True, slots=True)
+class RowDefect:
+    """Rows of a table whose ``field`` is unusable (``rows`` is a mask over the table)."""
+
+    field: str
+    problem: str
+    rows: pa.Array | pa.ChunkedArray
 
 
-def read_typed_table(
-    path: Path, columns: Mapping[str, str], nullable: frozenset[str], *, name: str
-) -> pa.Table:
-    """A master-file table with each column converted to its logical type and checked.
+def _parsed_dates(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """``column``'s ``YYYY-MM-DD`` strings as dates, and the mask of values that are not one
+    (2023-02-30 included: the text must read back the same)."""
+    shaped = pc.fill_null(pc.match_substring_regex(column, r"^\d{4}-\d{2}-\d{2}$"), True)
+    text = pc.if_else(shaped, column, pa.scalar(None, pa.string()))
+    stamps = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    real = pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), text)
+    bad = pc.and_(pc.is_valid(column), pc.invert(pc.fill_null(real, False)))
+    dates = pc.if_else(bad, pa.scalar(None, pa.timestamp("s")), stamps).cast(pa.date32())
+    return dates, bad
 
-    ``columns`` maps column name to ``string``, ``date`` or ``int``. Line numbers in problems
-    are CSV lines (the header is line 1) or, for Parquet, the data row number plus one.
+
+def read_typed_rows(
+    path: Path, columns: Mapping[str, str], nullable: frozenset[str]
+) -> tuple[pa.Table, list[RowDefect]]:
+    """A master-file table with each column converted to its logical type, and the rows
+    whose values could not be (or are missing where required), field by field.
+
+    ``columns`` maps column name to ``string``, ``date`` or ``int``. A value that does not
+    convert is null in the table and its row is in a ``RowDefect``; only what no row can
+    fix (a missing required column, a column of the wrong type) raises ``FormatErrors``.
+    A column of Parquet's null type holds no value: it is accepted as all empty.
     """
     table = _read_any(path, columns, frozenset(columns) - nullable)
     problems: list[Problem] = []
+    defects: list[RowDefect] = []
     out: dict[str, pa.ChunkedArray] = {}
     for col, logical in columns.items():
+        target = _ARROW_TYPES[logical]
         if col not in table.column_names:
-            out[col] = pa.chunked_array([pa.nulls(table.num_rows, _ARROW_TYPES[logical])])
+            out[col] = pa.chunked_array([pa.nulls(table.num_rows, target)])
             continue
         column = table.column(col)
+        if pa.types.is_null(column.type):
+            column = column.cast(target)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = _blank_as_null(column.cast(pa.string()))
-        target = _ARROW_TYPES[logical]
+        # Missing as given: a value that does not convert is a defect of its own, not this.
+        missing = pc.is_null(column)
         if column.type != target:
             if logical == "date" and pa.types.is_string(column.type):
-                ok = pc.match_substring_regex(column, r"^\d{4}-\d{2}-\d{2}$")
-                if not pc.all(ok.fill_null(True)).as_py():
-                    problems.append(_first_bad(path, column, ok, col, "expected a date YYYY-MM-DD"))
-                    continue
-                try:
-                    column = column.cast(pa.timestamp("s")).cast(pa.date32())
-                except pa.ArrowInvalid:
-                    problems.append(
-                        Problem(
-                            str(path), "holds an impossible date (such as 2023-02-30)", None, col
-                        )
-                    )
-                    continue
-            elif logical == "date" and pa.types.is_timestamp(column.type):
+                column, bad = _parsed_dates(column)
+                defects.append(RowDefect(col, "is not a date YYYY-MM-DD", bad))
+            elif logical == "date" and (
+                pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)
+            ):
                 column = column.cast(pa.date32())
             elif logical == "int" and pa.types.is_string(column.type):
-                ok = pc.match_substring_regex(column, r"^-?\d{1,18}$")
-                if not pc.all(ok.fill_null(True)).as_py():
-                    problems.append(_first_bad(path, column, ok, col, "expected a whole number"))
-                    continue
-                column = column.cast(pa.int64())
+                ok = pc.fill_null(pc.match_substring_regex(column, r"^-?\d{1,18}$"), True)
+                defects.append(RowDefect(col, "is not a whole number", pc.invert(ok)))
+                column = pc.if_else(ok, column, pa.scalar(None, pa.string())).cast(pa.int64())
             elif logical == "int" and pa.types.is_integer(column.type):
                 column = column.cast(pa.int64())
             elif logical == "string" and (
@@ -375,23 +384,12 @@ def read_typed_table(
                     Problem(str(path), f"has type {column.type}; expected {logical}", None, col)
                 )
                 continue
-        if col not in nullable and column.null_count:
-            index = pc.index(pc.is_null(column), True).as_py()
-            problems.append(
-                Problem(
-                    str(path),
-                    f"is empty in {column.null_count} row(s); it is required",
-                    index + 2,
-                    col,
-                )
-            )
-            continue
+        if col not in nullable:
+            defects.append(RowDefect(col, "is empty; it is required", missing))
         out[col] = column
     if problems:
         raise FormatErrors(problems)
-    if table.num_rows == 0:
-        raise FormatError(str(path), f"the {name} table has no rows")
-    return pa.table(out)
+    return pa.table(out), [d for d in defects if pc.any(d.rows).as_py()]
 
 
 def read_text(path: Path) -> str:

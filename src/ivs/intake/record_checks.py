@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ivs.domain.codes import REJECTION_CODES
+from ivs.domain.ids import IDENTIFIER_PATTERN
 from ivs.domain.pilot import PilotJurisdiction
 from ivs.domain.schema import RECORD_COLUMNS
 
@@ -31,6 +32,7 @@ MAX_AGE_YEARS = 120
 # statutory elements in the order 6103(i)(2)(B) lists them, then the program's own rules.
 PRECEDENCE: tuple[str, ...] = (
     "REQUEST_ID_MISSING",
+    "REQUEST_ID_INVALID",
     "REQUEST_DUPLICATE_ID",
     "REQUEST_FIELD_TOO_LONG",
     *(c for c in REJECTION_CODES if c.startswith(("NAME_", "ADDRESS_"))),
@@ -205,6 +207,11 @@ def check_records(records: pa.Table, ctx: RecordContext) -> RecordChecks:
     # --- identity of the request -----------------------------------------------------------
     request_id = col("request_id")
     masks["REQUEST_ID_MISSING"] = pc.is_null(request_id)
+    # The one identifier pattern (ivs.domain.ids): a request id goes into the store, the
+    # ledger and the response file, and must not start like a spreadsheet formula.
+    masks["REQUEST_ID_INVALID"] = pc.invert(
+        pc.fill_null(pc.match_substring_regex(request_id, f"^{IDENTIFIER_PATTERN}$"), True)
+    )
     masks["REQUEST_DUPLICATE_ID"] = _duplicated(request_id)
     too_long = pa.array([False] * n, pa.bool_())
     for name in RECORD_COLUMNS:

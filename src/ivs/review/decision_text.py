@@ -42,7 +42,8 @@ _TEXT: dict[str, str] = {
     ),
     DecisionCode.RESTRICTED: (
         "the matching taxpayer's information may not be disclosed under 26 U.S.C. 6103(i)(6) "
-        "(confidential informant or tax investigation) (rule 7)"
+        "(confidential informant or tax investigation), or is withheld because a row of the "
+        "master file set aside may hide a person like them (rule 7)"
     ),
     DecisionCode.REVIEW: (
         "one taxpayer meets every condition, but the match probability lies between the review "

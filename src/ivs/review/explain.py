@@ -70,6 +70,8 @@ class CandidateView:
     restricted: bool
     found_by: tuple[str, ...]
     index_agrees: bool  # recomputing the levels on the index gives the recorded ones
+    # Restricted by the master's hygiene (kind master_defect), not under 6103(i)(6).
+    withheld: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,7 @@ def _candidate(
         restricted=bool(recorded["restricted"]),
         found_by=tuple(r.description for r in BLOCKING_RULES if recorded.get(f"by_{r.name}")),
         index_agrees=agrees,
+        withheld=found is not None and bool(found.get("withheld")),
     )
 
 

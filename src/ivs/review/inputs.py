@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivs.domain.errors import ConfigError, Conflict, NotFound
+from ivs.domain.ids import path_for_id
 
 __all__ = [
     "INPUTS_FORMAT",
@@ -41,13 +42,13 @@ class BatchInputs:
 
 
 def inputs_path(out_dir: Path, batch_id: str) -> Path:
-    return out_dir / f"{batch_id}.inputs.json"
+    return path_for_id(out_dir, batch_id, ".inputs.json")
 
 
 def decisions_path(out_dir: Path, batch_id: str | None) -> Path:
     """``OUT/BATCH_ID.decisions.parquet``; the only one in ``out_dir`` when no id is given."""
     if batch_id is not None:
-        path = out_dir / f"{batch_id}.decisions.parquet"
+        path = path_for_id(out_dir, batch_id, ".decisions.parquet")
         if not path.is_file():
             raise NotFound(
                 f"no decisions for batch {batch_id!r} in {out_dir}; check the batch id and the "

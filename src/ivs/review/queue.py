@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from ivs.domain.codes import DecisionCode, Outcome
 from ivs.domain.errors import Conflict, NotFound, ReasonRequired
+from ivs.domain.ids import is_case_id
 from ivs.store.review_tables import REVIEW_TABLES, review_cases
 from ivs.store.schema import metadata
 
@@ -191,8 +192,13 @@ def list_cases(
 
 def get_case(engine: sa.Engine, case_id: int) -> ReviewCase:
     ensure_review_tables(engine)
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(review_cases).where(review_cases.c.case_id == case_id)).first()
+    row = None
+    # A number that cannot be a case id is not looked up: the store's integer would overflow.
+    if is_case_id(case_id):
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.select(review_cases).where(review_cases.c.case_id == case_id)
+            ).first()
     if row is None:
         raise NotFound(f"no review case {case_id}; `ivs review list` shows the cases")
     return _case(row)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import Conflict, NotFound
+from ivs.domain.ids import path_for_id
 from ivs.domain.schema import ADDRESS_FIELDS, RESPONSE_COLUMNS
 from ivs.formats.response import write_response
 from ivs.review.queue import CaseStatus, ensure_review_tables
@@ -58,7 +59,7 @@ class ReleaseLedger(Protocol):
 
 
 def supplement_path(out_dir: Path, batch_id: str, number: int) -> Path:
-    return out_dir / f"{batch_id}.supplement-{number}.response.csv"
+    return path_for_id(out_dir, batch_id, f".supplement-{int(number)}.response.csv")
 
 
 def _last_known(index: Path, tins: list[str]) -> dict[str, dict[str, Any]]:

@@ -24,7 +24,9 @@ def _candidate_table(candidate: CandidateView, request_id: str) -> Table:
     marks = []
     if candidate.decided_on:
         marks.append("the candidate the decision is about")
-    if candidate.restricted:
+    if candidate.withheld:
+        marks.append("withheld: a row of the master set aside may hide a person like this one")
+    elif candidate.restricted:
         marks.append("restricted under 6103(i)(6)")
     title = f"Candidate {candidate.rank}: TIN {candidate.tin}" + (
         f" ({'; '.join(marks)})" if marks else ""

@@ -52,6 +52,7 @@ from ivs.domain.errors import (
     PayloadTooLarge,
     PermissionDenied,
 )
+from ivs.domain.ids import is_identifier, path_for_id
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import response_fetched
 from ivs.service.context import ServiceContext
@@ -174,29 +175,6 @@ def _read_manifest(source: BinaryIO, limit: int) -> tuple[bytes, dict[str, Any]]
     return data, raw
 
 
-_BATCH_ID_LIMIT = 200  # the store's column
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _checked_batch_id(raw: dict[str, Any]) -> str | None:
-    """The manifest's batch id when it can be stored and quoted; BatchRejected when it is too
-    long or holds a control character (PostgreSQL refuses NUL; a log line must stay one line).
-    The contract's identifier pattern, checked by intake, is stricter still."""
-    value = raw.get("batch_id")
-    if not isinstance(value, str):
-        return None
-    if len(value) > _BATCH_ID_LIMIT or _CONTROL.search(value):
-        shown = _CONTROL.sub("?", value[:40])
-        raise BatchRejected(
-            None,
-            [
-                f"batch_id {shown!r}{'...' if len(value) > 40 else ''} is not a batch id: at "
-                f"most {_BATCH_ID_LIMIT} characters, none of them control characters"
-            ],
-        )
-    return value
-
-
 def _check_prefix(ctx: ServiceContext, user: User, batch_id: str | None) -> None:
     """With ``batch_id_prefixes`` set, an agency submits ids of its own prefix only: agencies'
     ids are apart, so none can take or probe another's."""
@@ -245,6 +223,8 @@ def _check_fresh(ctx: ServiceContext, batch_id: str, submitted: datetime, now: d
 
 
 def _row(conn: sa.Connection, batch_id: str) -> Any:
+    if not is_identifier(batch_id):  # no such batch can exist; PostgreSQL refuses a NUL
+        return None
     return conn.execute(sa.select(service_jobs).where(service_jobs.c.batch_id == batch_id)).first()
 
 
@@ -253,7 +233,7 @@ def accept_batch(
 ) -> JobStatus:
     """Check a submitted batch as intake does and queue it; raise what intake raises."""
     data, raw = _read_manifest(manifest, ctx.limits.max_manifest_bytes)
-    batch_id = _checked_batch_id(raw)
+    batch_id = raw.get("batch_id") if is_identifier(raw.get("batch_id")) else None
     agency = raw.get("requesting_agency")
     if isinstance(agency, str) and agency != user.agency:
         raise PermissionDenied(
@@ -409,7 +389,7 @@ def fetch_response(ctx: ServiceContext, user: User, batch_id: str) -> bytes:
             f"batch {batch_id} has no released response (status {status.status}); poll "
             f"GET /v1/batches/{batch_id} until it says released"
         )
-    path = Path(row.out_dir) / f"{batch_id}.response.csv"
+    path = path_for_id(Path(row.out_dir), batch_id, ".response.csv")
     try:
         data = path.read_bytes()
     except OSError as e:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ivs.domain.errors import Conflict, InvalidUser, NotFound, Unauthenticated
+from ivs.domain.ids import IDENTIFIER_PATTERN, is_identifier
 from ivs.ledger.entries import user_changed
 from ivs.ledger.log import Ledger
 from ivs.store.service_tables import service_sessions, service_users
@@ -49,10 +50,8 @@ __all__ = [
 
 _TOKEN = re.compile(r"^ivs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 _SESSION = re.compile(r"^ivss_([A-Za-z0-9_-]{43})$")
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"
-AGENCY_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,99}$"
-_NAME = re.compile(NAME_PATTERN)
-_AGENCY = re.compile(AGENCY_PATTERN)
+# User names and agency codes are identifiers (ivs.domain.ids): one pattern for every id.
+NAME_PATTERN = AGENCY_PATTERN = rf"^{IDENTIFIER_PATTERN}\Z"
 
 
 class Role(StrEnum):
@@ -101,10 +100,10 @@ def _digest(secret: str) -> str:
 
 
 def _check_new(name: str, role: str, agency: str | None) -> Role:
-    if not _NAME.match(name):
+    if not is_identifier(name):
         raise InvalidUser(
-            f"user name {name!r} is not allowed: use 1-100 letters, digits, '.', '_', '@' or "
-            "'-', starting with a letter or digit"
+            f"user name {name!r} is not allowed: use 1-100 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
         )
     try:
         parsed = Role(role)
@@ -117,9 +116,10 @@ def _check_new(name: str, role: str, agency: str | None) -> Role:
             f"requester {name!r} needs --agency: a requester submits and fetches batches of "
             "one agency only"
         )
-    if agency is not None and not _AGENCY.match(agency):
+    if agency is not None and not is_identifier(agency):
         raise InvalidUser(
-            f"agency {agency!r} is not an agency code such as DHS-ICE (capitals, digits, '-')"
+            f"agency {agency!r} is not an agency code such as DHS-ICE (1-100 letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit)"
         )
     return parsed
 
