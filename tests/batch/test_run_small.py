@@ -106,3 +106,14 @@ def test_another_batch_under_a_used_id_is_refused(
     )
     with pytest.raises(Conflict, match="already used by a different batch"):
         run_batch(manifest, master, read_signers(signers), settings, tmp_path / "out", now=NOW)
+
+
+def test_a_master_without_restrictions_runs(world: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    # The restrictions file is optional (formats.md §2); its empty stand-in must compare as dates.
+    master, _, _ = world
+    (master / "restrictions.parquet").unlink()
+    result = _run(world, tmp_path)
+    codes = {
+        d["request_id"]: d["decision_code"] for d in pq.read_table(result.decisions).to_pylist()
+    }
+    assert codes["R7"] == "MATCHED"

@@ -29,11 +29,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ivs import __version__
-from ivs.domain.schema import ADDRESS_FIELDS, RESTRICTION_COLUMNS
+from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import file_sha256
-from ivs.formats.master import MasterFiles, locate_master, read_master_table
+from ivs.formats.master import MasterFiles, locate_master, master_schema, read_master_table
 from ivs.match.comparisons import functions_for
 from ivs.match.name_columns import WordIds, name_match_columns
 from ivs.standardize.address import standardize_addresses
@@ -151,7 +151,8 @@ def build_index(
     if files.restrictions is not None:
         restrictions = read_master_table(files.restrictions, "restrictions")
     else:
-        restrictions = pa.table({c: pa.array([], pa.string()) for c in RESTRICTION_COLUMNS})
+        # Typed as the contract types them: the run compares `since` and `until` with dates.
+        restrictions = master_schema("restrictions").empty_table()
     pq.write_table(restrictions, work / "restrictions.parquet")
 
     with engine_choice.open() as engine:
