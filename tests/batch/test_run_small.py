@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from io import StringIO
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from tests.intake.batch_factory import make_batch
 
 from ivs.batch.run import RunResult, run_batch
 from ivs.domain.errors import Conflict
 from ivs.domain.settings import load_settings
 from ivs.formats import read_response, read_signers, sign_manifest, write_manifest
+from ivs.ledger.keys import open_ledger
 
-from .small_world import REQUESTS, write_batch, write_master
+from .small_world import REQUESTS, rec, write_batch, write_master
 
 NOW = datetime(2025, 6, 28, tzinfo=UTC)
 
@@ -58,8 +62,11 @@ def test_each_record_decided_as_the_law_requires(
         if row["outcome"] != "REJECTED":
             assert row["rejection_reason"] is None
     assert {r["rejection_reason"] for r in response if r["outcome"] == "REJECTED"} == {
-        "TIN_IMPOSSIBLE",
+        "ANUMBER_MISSING",
         "ADDRESS_PLACEHOLDER",
+    }
+    assert {r["request_id"]: r["advisories"] for r in response if r["advisories"]} == {
+        "R8": "TIN_IMPOSSIBLE"
     }
 
 
@@ -117,3 +124,54 @@ def test_a_master_without_restrictions_runs(world: tuple[Path, Path, Path], tmp_
         d["request_id"]: d["decision_code"] for d in pq.read_table(result.decisions).to_pylist()
     }
     assert codes["R7"] == "MATCHED"
+
+
+def test_unusable_optional_fields_are_set_aside_and_said(tmp_path: Path) -> None:
+    # CHIDI OKAFOR at his address of record, with a TIN that cannot be issued, a date of birth
+    # in the future, a middle name of digits and a suffix that is none: each is set aside, the
+    # record is decided on name and address, and the response and the ledger say so.
+    master = write_master(tmp_path / "master")
+    record = rec(
+        1,
+        "Okafor",
+        "Chidi",
+        "3 Maple Ct",
+        "Atlanta",
+        "GA",
+        "30303",
+        tin="000-12-3456",
+        date_of_birth="2031-01-01",
+        middle_name="4",
+        name_suffix="XQ",
+    )
+    batch = make_batch(
+        tmp_path / "batch",
+        [record, rec(2, "Lopez", "Maria", "9 Birch Rd", "Phoenix", "AZ", "85004")],
+    )
+    result = run_batch(
+        batch.manifest,
+        master,
+        read_signers(batch.signers),
+        load_settings(),
+        tmp_path / "out",
+        now=NOW,
+    )
+    response = read_response(result.response).to_pylist()
+    assert [(r["outcome"], r["rejection_reason"], r["advisories"]) for r in response] == [
+        ("DISCLOSED", None, "TIN_IMPOSSIBLE;DOB_FUTURE;NAME_MIDDLE_UNUSABLE;NAME_SUFFIX_UNUSABLE"),
+        ("DISCLOSED", None, None),
+    ]
+    exported = StringIO()
+    open_ledger(load_settings()).export_jsonl(exported)
+    decisions = [
+        entry["body"]
+        for entry in (
+            json.loads(json.loads(line)["entry"]) for line in exported.getvalue().splitlines()
+        )
+        if entry["kind"] == "record_decision"
+    ]
+    assert [d.get("advisories") for d in decisions] == [
+        "TIN_IMPOSSIBLE;DOB_FUTURE;NAME_MIDDLE_UNUSABLE;NAME_SUFFIX_UNUSABLE",
+        None,
+    ]
+    assert "advisories" not in decisions[1]  # entries without advisories read as before

@@ -84,7 +84,7 @@ def test_ambiguous_names_rule_6_and_shows_both_taxpayers_masked(ran: Ran) -> Non
 
 def test_rejected_request_explains_the_intake_code(ran: Ran) -> None:
     e = explain(ran, "R8")
-    assert e.decision_code == "TIN_IMPOSSIBLE"
+    assert e.decision_code == "ANUMBER_MISSING"
     assert "refused at intake" in e.decision_text
     assert e.decision_text.endswith("(rule 1)")
     assert e.candidates == ()

@@ -45,7 +45,8 @@ def verdict_table(outcome: IntakeOutcome) -> Table:
 
 
 def write_verdicts(outcome: IntakeOutcome, out_dir: Path) -> Path:
-    """Per-record verdicts as CSV: request_id, row, verdict, primary code, all codes."""
+    """Per-record verdicts as CSV: request_id, row, verdict, primary code, all codes, and the
+    optional fields set aside (advisories)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     v = outcome.verdicts
     verdict = pc.if_else(pc.is_null(v.column("rejection_code")), "ACCEPTED", "REJECTED")
@@ -56,6 +57,7 @@ def write_verdicts(outcome: IntakeOutcome, out_dir: Path) -> Path:
             "verdict": verdict,
             "rejection_code": v.column("rejection_code"),
             "rejection_codes": v.column("rejection_codes"),
+            "advisories": v.column("advisories"),
         }
     )
     path = out_dir / f"{outcome.manifest.batch_id}.verdicts.csv"
