@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import StringIO
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tests.intake.batch_factory import make_batch
@@ -14,7 +15,13 @@ from tests.intake.batch_factory import make_batch
 from ivs.batch.run import RunResult, run_batch
 from ivs.domain.errors import Conflict
 from ivs.domain.settings import load_settings
-from ivs.formats import read_response, read_signers, sign_manifest, write_manifest
+from ivs.formats import (
+    read_response,
+    read_signers,
+    sign_manifest,
+    write_manifest,
+    write_master_table,
+)
 from ivs.ledger.keys import open_ledger
 
 from .small_world import REQUESTS, rec, write_batch, write_master
@@ -175,3 +182,67 @@ def test_unusable_optional_fields_are_set_aside_and_said(tmp_path: Path) -> None
         None,
     ]
     assert "advisories" not in decisions[1]  # entries without advisories read as before
+
+
+def test_a_middle_initial_that_conflicts_never_discloses_on_name_and_address_alone(
+    tmp_path: Path,
+) -> None:
+    master = tmp_path / "master"
+    master.mkdir()
+    write_master_table(
+        master / "taxpayers.parquet",
+        pa.table(
+            {
+                "tin": ["123456789"],
+                "tin_type": ["SSN"],
+                "last_name": ["REED"],
+                "first_name": ["BETTY"],
+                "middle_name": ["L"],
+                "name_suffix": pa.nulls(1, pa.string()),
+                "date_of_birth": [date(1950, 3, 4)],
+            }
+        ),
+        "taxpayers",
+    )
+    write_master_table(
+        master / "addresses.parquet",
+        pa.table(
+            {
+                "tin": ["123456789"],
+                "tax_year": [2023],
+                "street_address": ["5 ELM ST"],
+                "unit": pa.nulls(1, pa.string()),
+                "city": ["DALLAS"],
+                "state": ["TX"],
+                "zip": ["75201"],
+                "received_date": [date(2024, 4, 1)],
+            }
+        ),
+        "addresses",
+    )
+    at = ("5 Elm St", "Dallas", "TX", "75201")
+    asked = {
+        "R1": rec(1, "Reed", "Betty", *at, middle_name="M"),
+        "R2": rec(2, "Reed", "Betty", *at, middle_name="M", date_of_birth="1950-03-04"),
+        "R3": rec(3, "Reed", "Betty", *at, middle_name="Louise"),
+        "R4": rec(4, "Reed", "Betty", *at),
+    }
+    batch = make_batch(tmp_path / "batch", list(asked.values()))
+    result = run_batch(
+        batch.manifest,
+        master,
+        read_signers(batch.signers),
+        load_settings(),
+        tmp_path / "out",
+        now=NOW,
+    )
+    got = {
+        d["request_id"]: (d["outcome"], d["decision_code"])
+        for d in pq.read_table(result.decisions).to_pylist()
+    }
+    assert got == {
+        "R1": ("NOT_DISCLOSED", "NAME_MISMATCH"),  # M against L: another person
+        "R2": ("DISCLOSED", "MATCHED"),  # ... unless the date of birth agrees
+        "R3": ("DISCLOSED", "MATCHED"),  # LOUISE and L agree by initial
+        "R4": ("DISCLOSED", "MATCHED"),  # no middle name given: no evidence either way
+    }
