@@ -32,7 +32,8 @@ upper-casing, to one taxpayer only) in the same run, printed side by side:
 
 "Matchable" is the recall denominator: the request names a taxpayer, its noiseless address is
 one of that taxpayer's addresses of record to the unit, the noisy request still carries every
-required field, and no other taxpayer at that address has the same first and last name.
+required field, a house number and a street name, and no other taxpayer at that address has the
+same first and last name.
 """
 
 from __future__ import annotations
@@ -286,6 +287,7 @@ def _requests(seeds: list[int]) -> pd.DataFrame:
                         "middle_name": _text(both.middle_initial).to_numpy(),
                         "street_address": _street(both.street_number, both.street_name).to_numpy(),
                         "house_number": _text(both.street_number).to_numpy(),
+                        "street_name": _text(both.street_name).to_numpy(),
                         "unit": _text(both.unit_number).to_numpy(),
                         "city": _noisy_city(both.city).to_numpy(),
                         "state": _text(both.state).to_numpy(),
@@ -340,7 +342,13 @@ def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0
         [(s, k) in own_keys for s, k in zip(requests.simulant_id, requests.t_key, strict=True)],
         index=requests.index,
     )
-    complete = requests[list(REQUIRED)].notna().all(axis=1) & requests.house_number.notna()
+    # The statute asks for the address: a request whose noise left no house number or no
+    # street name gives none, and its lawful answer is a rejection.
+    complete = (
+        requests[list(REQUIRED)].notna().all(axis=1)
+        & requests.house_number.notna()
+        & requests.street_name.notna()
+    )
     # Two taxpayers of one name at one address: the law cannot tell them apart.
     named = addresses.merge(people[["simulant_id", "first_name", "last_name"]], on="simulant_id")
     named = named.assign(
