@@ -52,6 +52,8 @@ def test_matched_shows_the_address_compared_and_weights_that_add_up(ran: Ran) ->
     assert levels["address"].request == levels["address"].taxpayer
     assert levels["name"].taxpayer == "GARCIA MARQUEZ, JOSE LUIS"
     assert levels["tin"].level == "missing"
+    # Middle names are compared for the rules and shown, with no weight in the model.
+    assert (levels["middle"].level, levels["middle"].weight) == ("missing", 0.0)
     assert c.found_by
     assert c.index_agrees
     assert e.model_agrees
