@@ -111,8 +111,7 @@ def rec(  # noqa: PLR0917 - one positional per column keeps the table below read
         city=city,
         state=state,
         zip=zip_,
-        date_of_birth="",
-        **extra,
+        **{"date_of_birth": "", **extra},
     )
 
 
@@ -151,9 +150,20 @@ REQUESTS: list[tuple[dict[str, str], str, str]] = [
         "RESTRICTED",
     ),
     (
-        rec(8, "Okafor", "Chidi", "3 Maple Ct", "Atlanta", "GA", "30303", tin="000-12-3456"),
+        # Rejected for its A-number; its impossible TIN is set aside (an advisory).
+        rec(
+            8,
+            "Okafor",
+            "Chidi",
+            "3 Maple Ct",
+            "Atlanta",
+            "GA",
+            "30303",
+            tin="000-12-3456",
+            a_number="",
+        ),
         "REJECTED",
-        "TIN_IMPOSSIBLE",
+        "ANUMBER_MISSING",
     ),
     (
         rec(9, "Okafor", "Chidi", "3 Maple Ct", "Atlanta", "GA", "30303", tin="678-91-2346"),

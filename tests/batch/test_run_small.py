@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
+from io import StringIO
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.intake.batch_factory import make_batch
 
 from ivs.batch.run import RunResult, run_batch
 from ivs.domain.errors import Conflict
 from ivs.domain.settings import load_settings
-from ivs.formats import read_response, read_signers, sign_manifest, write_manifest
+from ivs.formats import (
+    read_response,
+    read_signers,
+    sign_manifest,
+    write_manifest,
+    write_master_table,
+)
+from ivs.ledger.keys import open_ledger
 
-from .small_world import REQUESTS, write_batch, write_master
+from .small_world import REQUESTS, rec, write_batch, write_master
 
 NOW = datetime(2025, 6, 28, tzinfo=UTC)
 
@@ -58,8 +69,11 @@ def test_each_record_decided_as_the_law_requires(
         if row["outcome"] != "REJECTED":
             assert row["rejection_reason"] is None
     assert {r["rejection_reason"] for r in response if r["outcome"] == "REJECTED"} == {
-        "TIN_IMPOSSIBLE",
+        "ANUMBER_MISSING",
         "ADDRESS_PLACEHOLDER",
+    }
+    assert {r["request_id"]: r["advisories"] for r in response if r["advisories"]} == {
+        "R8": "TIN_IMPOSSIBLE"
     }
 
 
@@ -106,3 +120,129 @@ def test_another_batch_under_a_used_id_is_refused(
     )
     with pytest.raises(Conflict, match="already used by a different batch"):
         run_batch(manifest, master, read_signers(signers), settings, tmp_path / "out", now=NOW)
+
+
+def test_a_master_without_restrictions_runs(world: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    # The restrictions file is optional (formats.md §2); its empty stand-in must compare as dates.
+    master, _, _ = world
+    (master / "restrictions.parquet").unlink()
+    result = _run(world, tmp_path)
+    codes = {
+        d["request_id"]: d["decision_code"] for d in pq.read_table(result.decisions).to_pylist()
+    }
+    assert codes["R7"] == "MATCHED"
+
+
+def test_unusable_optional_fields_are_set_aside_and_said(tmp_path: Path) -> None:
+    # CHIDI OKAFOR at his address of record, with a TIN that cannot be issued, a date of birth
+    # in the future, a middle name of digits and a suffix that is none: each is set aside, the
+    # record is decided on name and address, and the response and the ledger say so.
+    master = write_master(tmp_path / "master")
+    record = rec(
+        1,
+        "Okafor",
+        "Chidi",
+        "3 Maple Ct",
+        "Atlanta",
+        "GA",
+        "30303",
+        tin="000-12-3456",
+        date_of_birth="2031-01-01",
+        middle_name="4",
+        name_suffix="XQ",
+    )
+    batch = make_batch(
+        tmp_path / "batch",
+        [record, rec(2, "Lopez", "Maria", "9 Birch Rd", "Phoenix", "AZ", "85004")],
+    )
+    result = run_batch(
+        batch.manifest,
+        master,
+        read_signers(batch.signers),
+        load_settings(),
+        tmp_path / "out",
+        now=NOW,
+    )
+    response = read_response(result.response).to_pylist()
+    assert [(r["outcome"], r["rejection_reason"], r["advisories"]) for r in response] == [
+        ("DISCLOSED", None, "TIN_IMPOSSIBLE;DOB_FUTURE;NAME_MIDDLE_UNUSABLE;NAME_SUFFIX_UNUSABLE"),
+        ("DISCLOSED", None, None),
+    ]
+    exported = StringIO()
+    open_ledger(load_settings()).export_jsonl(exported)
+    decisions = [
+        entry["body"]
+        for entry in (
+            json.loads(json.loads(line)["entry"]) for line in exported.getvalue().splitlines()
+        )
+        if entry["kind"] == "record_decision"
+    ]
+    assert [d.get("advisories") for d in decisions] == [
+        "TIN_IMPOSSIBLE;DOB_FUTURE;NAME_MIDDLE_UNUSABLE;NAME_SUFFIX_UNUSABLE",
+        None,
+    ]
+    assert "advisories" not in decisions[1]  # entries without advisories read as before
+
+
+def test_a_middle_initial_that_conflicts_never_discloses_on_name_and_address_alone(
+    tmp_path: Path,
+) -> None:
+    master = tmp_path / "master"
+    master.mkdir()
+    write_master_table(
+        master / "taxpayers.parquet",
+        pa.table(
+            {
+                "tin": ["123456789"],
+                "tin_type": ["SSN"],
+                "last_name": ["REED"],
+                "first_name": ["BETTY"],
+                "middle_name": ["L"],
+                "name_suffix": pa.nulls(1, pa.string()),
+                "date_of_birth": [date(1950, 3, 4)],
+            }
+        ),
+        "taxpayers",
+    )
+    write_master_table(
+        master / "addresses.parquet",
+        pa.table(
+            {
+                "tin": ["123456789"],
+                "tax_year": [2023],
+                "street_address": ["5 ELM ST"],
+                "unit": pa.nulls(1, pa.string()),
+                "city": ["DALLAS"],
+                "state": ["TX"],
+                "zip": ["75201"],
+                "received_date": [date(2024, 4, 1)],
+            }
+        ),
+        "addresses",
+    )
+    at = ("5 Elm St", "Dallas", "TX", "75201")
+    asked = {
+        "R1": rec(1, "Reed", "Betty", *at, middle_name="M"),
+        "R2": rec(2, "Reed", "Betty", *at, middle_name="M", date_of_birth="1950-03-04"),
+        "R3": rec(3, "Reed", "Betty", *at, middle_name="Louise"),
+        "R4": rec(4, "Reed", "Betty", *at),
+    }
+    batch = make_batch(tmp_path / "batch", list(asked.values()))
+    result = run_batch(
+        batch.manifest,
+        master,
+        read_signers(batch.signers),
+        load_settings(),
+        tmp_path / "out",
+        now=NOW,
+    )
+    got = {
+        d["request_id"]: (d["outcome"], d["decision_code"])
+        for d in pq.read_table(result.decisions).to_pylist()
+    }
+    assert got == {
+        "R1": ("NOT_DISCLOSED", "NAME_MISMATCH"),  # M against L: another person
+        "R2": ("DISCLOSED", "MATCHED"),  # ... unless the date of birth agrees
+        "R3": ("DISCLOSED", "MATCHED"),  # LOUISE and L agree by initial
+        "R4": ("DISCLOSED", "MATCHED"),  # no middle name given: no evidence either way
+    }

@@ -8,12 +8,17 @@ from datetime import date
 
 import pyarrow as pa
 import pytest
-from tests.match.test_comparisons import ADDRESS_CASES, ADDRESS_OF_RECORD, NAME_CASES
+from tests.match.test_comparisons import (
+    ADDRESS_CASES,
+    ADDRESS_OF_RECORD,
+    MIDDLE_CASES,
+    NAME_CASES,
+)
 
 from ivs.engines import DuckDBEngine
 from ivs.engines.base import Engine
 from ivs.engines.spark_engine import SparkEngine
-from ivs.match.comparisons import ADDRESS, COMPARISONS, NAME
+from ivs.match.comparisons import ADDRESS, COMPARISONS, MIDDLE, NAME, RULE_COMPARISONS
 from ivs.match.name_columns import with_name_match_columns
 from ivs.match.pipeline import comparison_steps
 from ivs.standardize.address import standardize_address
@@ -27,9 +32,14 @@ NAME_PAIR = (("Lopez", "Ana", None, None), ("LOPEZ", "ANA", None, None))
 
 def _cases() -> list[tuple[tuple[str | None, ...], tuple[str | None, ...], tuple[str | None, ...]]]:
     """(request name, taxpayer name, request address) for every case, names first."""
-    return [(asked, taxpayer, ADDRESS_OF_RECORD) for asked, taxpayer, _ in NAME_CASES] + [
-        (NAME_PAIR[0], NAME_PAIR[1], address) for address, _ in ADDRESS_CASES
-    ]
+    return (
+        [(asked, taxpayer, ADDRESS_OF_RECORD) for asked, taxpayer, _ in NAME_CASES]
+        + [(NAME_PAIR[0], NAME_PAIR[1], address) for address, _ in ADDRESS_CASES]
+        + [
+            (("Reed", "Betty", asked, None), ("REED", "BETTY", given, None), ADDRESS_OF_RECORD)
+            for asked, given, _ in MIDDLE_CASES
+        ]
+    )
 
 
 def _tables() -> dict[str, pa.Table]:
@@ -70,7 +80,7 @@ def _levels(engine: Engine) -> list[dict[str, int]]:
     for name, table in _tables().items():
         engine.register(name, table)
     engine.run(comparison_steps(on=date(2025, 6, 27), dialect=engine.dialect))
-    columns = ", ".join(f"{c.name}_level" for c in COMPARISONS)
+    columns = ", ".join(f"{c.name}_level" for c in (*COMPARISONS, *RULE_COMPARISONS))
     return engine.arrow(f"SELECT {columns} FROM compared ORDER BY request_key").to_pylist()
 
 
@@ -90,6 +100,8 @@ def test_every_case_has_the_same_levels_on_both_engines(spark: SparkEngine) -> N
         NAME.labels()[row["name_level"]]
         if i < len(NAME_CASES)
         else ADDRESS.labels()[row["address_level"]]
-        for i, row in enumerate(got)
+        for i, row in enumerate(got[: len(expected)])
     ]
     assert labels == expected
+    middles = [MIDDLE.labels()[row["middle_level"]] for row in got[len(expected) :]]
+    assert middles == [level for *_, level in MIDDLE_CASES]

@@ -36,6 +36,7 @@ def test_response_bytes_are_exactly_the_contract(tmp_path: Path) -> None:
             "state": ["TX", None, None],
             "zip": ["77004", None, None],
             "rejection_reason": [None, None, "ADDRESS_PLACEHOLDER"],
+            "advisories": ["DOB_FUTURE;TIN_MALFORMED", None, None],
         }
     )
     golden = (GOLDEN / "response.csv").read_bytes()

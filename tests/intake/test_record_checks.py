@@ -8,10 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from ivs.domain.codes import REJECTION_CODES
+from ivs.domain.codes import ADVISORY_CODES, REJECTION_CODES
 from ivs.domain.pilot import PilotJurisdiction
 from ivs.formats import read_records
-from ivs.intake.record_checks import PRECEDENCE, RecordContext, record_verdicts
+from ivs.intake.record_checks import ADVISORY_ORDER, PRECEDENCE, RecordContext, record_verdicts
 
 from .batch_factory import good_record, write_csv
 
@@ -70,17 +70,6 @@ def test_precedence_lists_every_code_once() -> None:
         ({"a_number": ""}, "ANUMBER_MISSING"),
         ({"a_number": "A1234567"}, "ANUMBER_MALFORMED"),
         ({"a_number": "B123456789"}, "ANUMBER_MALFORMED"),
-        ({"tin": "12345678"}, "TIN_MALFORMED"),
-        ({"tin": "000-12-3456"}, "TIN_IMPOSSIBLE"),
-        ({"tin": "666-12-3456"}, "TIN_IMPOSSIBLE"),
-        ({"tin": "123-00-3456"}, "TIN_IMPOSSIBLE"),
-        ({"tin": "123-45-0000"}, "TIN_IMPOSSIBLE"),
-        ({"tin": "912-40-1234"}, "TIN_IMPOSSIBLE"),
-        ({"tin": "912-93-1234"}, "TIN_IMPOSSIBLE"),
-        ({"date_of_birth": "1980-13-01"}, "DOB_INVALID"),
-        ({"date_of_birth": "2026-01-01"}, "DOB_FUTURE"),
-        ({"date_of_birth": "2015-01-01"}, "DOB_IMPLAUSIBLE"),
-        ({"date_of_birth": "1900-01-01"}, "DOB_IMPLAUSIBLE"),
         ({"reason": ""}, "REQUEST_NO_REASON"),
         ({"request_id": ""}, "REQUEST_ID_MISSING"),
         ({"request_id": "R2"}, "REQUEST_DUPLICATE_ID"),
@@ -95,6 +84,65 @@ def test_precedence_lists_every_code_once() -> None:
 )
 def test_each_record_rule(tmp_path: Path, fields: dict[str, str], code: str) -> None:
     assert one(tmp_path, **fields) == code
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"tin": "12345678"}, "TIN_MALFORMED"),
+        ({"tin": "000-12-3456"}, "TIN_IMPOSSIBLE"),
+        ({"tin": "666-12-3456"}, "TIN_IMPOSSIBLE"),
+        ({"tin": "123-00-3456"}, "TIN_IMPOSSIBLE"),
+        ({"tin": "123-45-0000"}, "TIN_IMPOSSIBLE"),
+        ({"tin": "912-40-1234"}, "TIN_IMPOSSIBLE"),
+        ({"tin": "912-93-1234"}, "TIN_IMPOSSIBLE"),
+        ({"date_of_birth": "1980-13-01"}, "DOB_INVALID"),
+        ({"date_of_birth": "2026-01-01"}, "DOB_FUTURE"),
+        ({"date_of_birth": "2015-01-01"}, "DOB_IMPLAUSIBLE"),
+        ({"date_of_birth": "1900-01-01"}, "DOB_IMPLAUSIBLE"),
+        ({"middle_name": "4"}, "NAME_MIDDLE_UNUSABLE"),
+        ({"middle_name": " -- "}, "NAME_MIDDLE_UNUSABLE"),
+        ({"name_suffix": "XQ"}, "NAME_SUFFIX_UNUSABLE"),
+    ],
+)
+def test_an_unusable_optional_field_is_set_aside_never_rejected(
+    tmp_path: Path, fields: dict[str, str], code: str
+) -> None:
+    path = tmp_path / "r.csv"
+    write_csv(path, [good_record(1, **fields), good_record(2)])
+    table = record_verdicts(read_records(path), std_for(2), CTX)
+    assert table.column("rejection_code").to_pylist() == [None, None]
+    assert table.column("advisories").to_pylist() == [code, None]
+    # Set aside means missing to matching.
+    if code.startswith("TIN_"):
+        assert table.column("tin_norm")[0].as_py() is None
+    if code.startswith("DOB_"):
+        assert table.column("dob")[0].as_py() is None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"middle_name": "J."},
+        {"middle_name": "NMN"},
+        {"name_suffix": "Jr."},
+        {"name_suffix": "3rd"},
+    ],
+)
+def test_usable_middle_names_and_suffixes_earn_no_advisory(
+    tmp_path: Path, fields: dict[str, str]
+) -> None:
+    path = tmp_path / "r.csv"
+    write_csv(path, [good_record(1, **fields), good_record(2)])
+    assert record_verdicts(read_records(path), std_for(2), CTX).column(
+        "advisories"
+    ).to_pylist() == [None, None]
+
+
+def test_advisories_are_listed_in_order_and_are_not_rejection_codes() -> None:
+    assert tuple(ADVISORY_CODES) == ADVISORY_ORDER
+    assert all(c.startswith(("TIN_", "DOB_", "NAME_")) for c in ADVISORY_ORDER)
+    assert not set(ADVISORY_ORDER) & set(REJECTION_CODES)
 
 
 @pytest.mark.parametrize(
@@ -140,13 +188,17 @@ def test_custody_facility_policy(tmp_path: Path) -> None:
 
 def test_all_codes_are_listed(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
-    write_csv(path, [good_record(1, tin="000-00-0000", a_number="", reason=""), good_record(2)])
-    table = record_verdicts(read_records(path), std_for(2), CTX)
-    assert (
-        table.column("rejection_codes")[0].as_py()
-        == "ANUMBER_MISSING;TIN_IMPOSSIBLE;REQUEST_NO_REASON"
+    write_csv(
+        path,
+        [
+            good_record(1, tin="000-00-0000", a_number="", reason="", date_of_birth="2030-01-01"),
+            good_record(2),
+        ],
     )
+    table = record_verdicts(read_records(path), std_for(2), CTX)
+    assert table.column("rejection_codes")[0].as_py() == "ANUMBER_MISSING;REQUEST_NO_REASON"
     assert table.column("rejection_code")[0].as_py() == "ANUMBER_MISSING"
+    assert table.column("advisories")[0].as_py() == "TIN_IMPOSSIBLE;DOB_FUTURE"
 
 
 def test_boilerplate_reasons(tmp_path: Path) -> None:

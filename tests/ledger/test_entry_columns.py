@@ -21,13 +21,13 @@ maybe = st.none() | text
     first=st.integers(0, 2**40),
     batch_id=text,
     rule_set=text,
-    rows=st.lists(st.tuples(text, text, text, maybe, maybe), max_size=20),
+    rows=st.lists(st.tuples(text, text, text, maybe, maybe, maybe), max_size=20),
 )
 def test_bulk_bytes_equal_the_constructors(
     first: int,
     batch_id: str,
     rule_set: str,
-    rows: list[tuple[str, str, str, str | None, str | None]],
+    rows: list[tuple[str, str, str, str | None, str | None, str | None]],
 ) -> None:
     encoded = record_decision_bytes(
         first,
@@ -40,8 +40,9 @@ def test_bulk_bytes_equal_the_constructors(
         codes=[r[2] for r in rows],
         states=[r[3] for r in rows],
         scores=[r[4] for r in rows],
+        advisories=[r[5] for r in rows],
     )
-    for offset, (data, (request_id, outcome, code, state, score)) in enumerate(
+    for offset, (data, (request_id, outcome, code, state, score, advice)) in enumerate(
         zip(encoded, rows, strict=True)
     ):
         expected = record_decision(
@@ -54,6 +55,7 @@ def test_bulk_bytes_equal_the_constructors(
             software_version="0.1.0",
             state=state,
             score=score,
+            advisories=advice,
         )
         assert data == expected.to_bytes(first + offset)
         assert parse_entry(data) == (first + offset, expected)

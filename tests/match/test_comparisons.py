@@ -15,6 +15,7 @@ from ivs.match.comparisons import (
     COMPARISONS,
     FUNCTIONS,
     NAME,
+    RULE_COMPARISONS,
     STREET_MAY_AGREE,
     level_sql,
 )
@@ -70,7 +71,31 @@ def levels(
             ]
         )
         row = engine.arrow("SELECT * FROM compared").to_pylist()[0]
-    return {c.name: c.labels()[row[f"{c.name}_level"]] for c in COMPARISONS}
+    return {c.name: c.labels()[row[f"{c.name}_level"]] for c in (*COMPARISONS, *RULE_COMPARISONS)}
+
+
+# (request middle name, taxpayer middle name, expected middle level)
+MIDDLE_CASES: list[tuple[str | None, str | None, str]] = [
+    ("Louise", "LOUISE", "agree"),
+    ("L", "L", "agree"),
+    ("L.", "LOUISE", "initial_agrees"),
+    ("LOUISE", "L", "initial_agrees"),
+    ("LOUISE", "LYNN", "initial_agrees"),
+    ("M", "L", "conflict"),
+    ("MARIE", "LOUISE", "conflict"),
+    (None, "L", "missing"),
+    ("L", None, "missing"),
+    ("NMN", "L", "missing"),  # "no middle name" is no middle name
+    (None, None, "missing"),
+]
+
+
+@pytest.mark.parametrize(("request_middle", "taxpayer_middle", "expected"), MIDDLE_CASES)
+def test_middle_levels(
+    request_middle: str | None, taxpayer_middle: str | None, expected: str
+) -> None:
+    got = levels(("Reed", "Betty", request_middle, None), ("REED", "BETTY", taxpayer_middle, None))
+    assert got["middle"] == expected
 
 
 # (request name, taxpayer name, expected name level); also run on Spark (tests/engines).

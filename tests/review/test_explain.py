@@ -52,6 +52,8 @@ def test_matched_shows_the_address_compared_and_weights_that_add_up(ran: Ran) ->
     assert levels["address"].request == levels["address"].taxpayer
     assert levels["name"].taxpayer == "GARCIA MARQUEZ, JOSE LUIS"
     assert levels["tin"].level == "missing"
+    # Middle names are compared for the rules and shown, with no weight in the model.
+    assert (levels["middle"].level, levels["middle"].weight) == ("missing", 0.0)
     assert c.found_by
     assert c.index_agrees
     assert e.model_agrees
@@ -84,7 +86,7 @@ def test_ambiguous_names_rule_6_and_shows_both_taxpayers_masked(ran: Ran) -> Non
 
 def test_rejected_request_explains_the_intake_code(ran: Ran) -> None:
     e = explain(ran, "R8")
-    assert e.decision_code == "TIN_IMPOSSIBLE"
+    assert e.decision_code == "ANUMBER_MISSING"
     assert "refused at intake" in e.decision_text
     assert e.decision_text.endswith("(rule 1)")
     assert e.candidates == ()

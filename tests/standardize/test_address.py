@@ -208,3 +208,20 @@ def test_lines_that_locate_nothing_are_never_sufficient(
     street: str, unit: str | None, defect: str | None
 ) -> None:
     assert standardize_address(street, unit, "Houston", "TX", "77002")["addr_defect"] == defect
+
+
+@pytest.mark.parametrize(
+    ("written", "zip5", "defect"),
+    [
+        ("981O1", "98101", None),  # a scanned O for a zero
+        ("98l01", "98101", None),  # a lower-case L for a one
+        ("981I1-0001", "98111", None),
+        ("98101", "98101", None),
+        ("9A101", None, "ADDRESS_MALFORMED_ZIP"),  # any other letter is no digit
+    ],
+)
+def test_zip_letters_that_stand_for_digits(
+    written: str, zip5: str | None, defect: str | None
+) -> None:
+    got = standardize_address("5 ELM ST", None, "SEATTLE", "WA", written)
+    assert (got["addr_zip5"], got["addr_defect"]) == (zip5, defect)

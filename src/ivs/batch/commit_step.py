@@ -76,6 +76,13 @@ def _scores(probabilities: pa.ChunkedArray | pa.Array) -> list[str | None]:
     return pc.take(formatted, pc.index_in(probabilities, distinct)).to_pylist()  # type: ignore[no-any-return]
 
 
+def _advisories(chunk: pa.Table) -> list[str | None] | None:
+    # Decisions files written before advisories existed have no such column.
+    if "advisories" not in chunk.column_names:
+        return None
+    return chunk.column("advisories").to_pylist()  # type: ignore[no-any-return]
+
+
 def _committed_rows(conn: sa.Connection, batch_id: str) -> int:
     return int(
         conn.execute(
@@ -157,6 +164,7 @@ def _commit_chunk(
             codes=codes,
             states=states,
             scores=_scores(chunk.column("match_probability")),
+            advisories=_advisories(chunk),
         ),
         conn,
     )

@@ -72,7 +72,8 @@ def _compared(
         rows = engine.arrow(
             """
             SELECT c.tin, c.name_level, c.address_level, c.tin_level, c.dob_level,
-                   c.suffix_level, t.name_last, t.name_first, t.name_suffix, t.date_of_birth,
+                   c.suffix_level, c.middle_level, t.name_last, t.name_first, t.name_suffix,
+                   t.name_middle, t.date_of_birth,
                    f.addr_line, f.addr_unit, f.addr_city, f.addr_state, f.addr_zip5,
                    EXISTS (SELECT 1 FROM restr x
                            WHERE x.tin = c.tin AND x.kind = 'master_defect') AS withheld

@@ -19,6 +19,7 @@ _REQUEST_COLUMNS = (
     "request_id",
     "name_last",
     "name_first",
+    "name_middle",
     "name_suffix",
     "name_phonetic",
     "name_first_initial",

@@ -124,6 +124,7 @@ def _decide_on(
                 "_row": intake.records.column("_row"),
                 "rejection_code": intake.verdicts.column("rejection_code"),
                 "rejection_codes": intake.verdicts.column("rejection_codes"),
+                "advisories": intake.verdicts.column("advisories"),
             }
         ),
     )

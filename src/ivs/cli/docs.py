@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from ivs.domain.codes import FAMILIES, REJECTION_CODES
+from ivs.domain.codes import ADVISORY_CODES, ADVISORY_FAMILIES, FAMILIES, REJECTION_CODES
 
 __all__ = ["reason_codes_markdown", "register"]
 
@@ -14,7 +14,8 @@ docs_app = typer.Typer(help="Print documentation generated from the code.", no_a
 
 
 def reason_codes_markdown() -> str:
-    """``docs/reason-codes.md``: every rejection code, its meaning, basis and message."""
+    """``docs/reason-codes.md``: every rejection code, its meaning, basis and message; then
+    every advisory code."""
     lines = [
         "# Rejection reason codes",
         "",
@@ -36,6 +37,22 @@ def reason_codes_markdown() -> str:
         for code in REJECTION_CODES.values():
             if code.family == family:
                 lines.append(f"| `{code.code}` | {code.meaning} | {code.basis} | {code.message} |")
+        lines.append("")
+    lines += [
+        "# Advisory codes",
+        "",
+        "An optional field of the request (`tin`, `middle_name`, `name_suffix`,",
+        "`date_of_birth`) that cannot be used never rejects the record: it is set aside, the",
+        "record is decided on the rest as if the field were empty, and the response names it in",
+        "the `advisories` column (`;`-separated, formats.md §3). The record's decision entry on",
+        "the ledger carries the same codes. An advisory says nothing about the master file.",
+        "",
+    ]
+    for family in ADVISORY_FAMILIES:
+        lines += [f"## `{family}`", "", "| code | meaning | message |", "|---|---|---|"]
+        for advisory in ADVISORY_CODES.values():
+            if advisory.family == family:
+                lines.append(f"| `{advisory.code}` | {advisory.meaning} | {advisory.message} |")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -46,8 +46,9 @@ def verdict_table(outcome: IntakeOutcome) -> Table:
 
 
 def write_verdicts(outcome: IntakeOutcome, out_dir: Path) -> Path:
-    """Per-record verdicts as CSV: request_id, row, verdict, primary code, all codes; written
-    for people, so formula-like cells (a request_id of ``=cmd|...``) are neutralised."""
+    """Per-record verdicts as CSV: request_id, row, verdict, primary code, all codes, and the
+    optional fields set aside (advisories); written for people, so formula-like cells (a
+    request_id of ``=cmd|...``) are neutralised."""
     out_dir.mkdir(parents=True, exist_ok=True)
     v = outcome.verdicts
     verdict = pc.if_else(pc.is_null(v.column("rejection_code")), "ACCEPTED", "REJECTED")
@@ -58,6 +59,7 @@ def write_verdicts(outcome: IntakeOutcome, out_dir: Path) -> Path:
             "verdict": verdict,
             "rejection_code": v.column("rejection_code"),
             "rejection_codes": v.column("rejection_codes"),
+            "advisories": v.column("advisories"),
         }
     )
     path = path_for_id(out_dir, outcome.manifest.batch_id, ".verdicts.csv")

@@ -36,6 +36,7 @@ def decisions_table(evidence: pa.Table, rules: RuleSet) -> pa.Table:
             decided.column("decision_code"),
         ),
         "rejection_codes": evidence.column("rejection_codes"),
+        "advisories": evidence.column("advisories"),
         "matched_tin": pc.if_else(disclosed, evidence.column("best_tin"), None),
         "best_tin": pc.if_else(not_rejected, evidence.column("best_tin"), None),
         "match_probability": evidence.column("best_probability"),

@@ -19,6 +19,7 @@ def response_table(decisions: pa.Table) -> pa.Table:
         "request_id": decisions.column("request_id"),
         "outcome": decisions.column("outcome"),
         "rejection_reason": pc.if_else(rejected, decisions.column("decision_code"), None),
+        "advisories": decisions.column("advisories"),
     }
     for name in ADDRESS_FIELDS:
         columns[name] = decisions.column(f"disclosed_{name}")

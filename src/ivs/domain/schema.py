@@ -92,4 +92,5 @@ RESPONSE_COLUMNS: tuple[str, ...] = (
     "outcome",
     *ADDRESS_FIELDS,
     "rejection_reason",
+    "advisories",
 )

@@ -5,6 +5,9 @@ and the standardized columns (``name_defect``, ``addr_defect``, ``addr_state``, 
 the output names every code a record earns, the primary one first, and the normalized TIN,
 date of birth and A-number that matching uses. A TIN never excuses a deficient address: the
 checks are independent and any one of them rejects the record.
+
+An unusable optional field (TIN, date of birth, middle name, suffix) never rejects: it earns an
+advisory (``ADVISORY_ORDER``) and is set aside, so matching sees it as missing.
 """
 
 from __future__ import annotations
@@ -17,12 +20,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ivs.domain.codes import REJECTION_CODES
+from ivs.domain.codes import ADVISORY_CODES, REJECTION_CODES
 from ivs.domain.ids import IDENTIFIER_PATTERN
 from ivs.domain.pilot import PilotJurisdiction
 from ivs.domain.schema import RECORD_COLUMNS
+from ivs.standardize.name_text import normalize_suffix
 
-__all__ = ["PRECEDENCE", "RecordChecks", "RecordContext", "check_records", "record_verdicts"]
+__all__ = [
+    "ADVISORY_ORDER",
+    "PRECEDENCE",
+    "RecordChecks",
+    "RecordContext",
+    "check_records",
+    "record_verdicts",
+]
 
 MAX_FIELD_LENGTH = 1000
 MIN_AGE_YEARS = 14
@@ -36,12 +47,15 @@ PRECEDENCE: tuple[str, ...] = (
     "REQUEST_DUPLICATE_ID",
     "REQUEST_FIELD_TOO_LONG",
     *(c for c in REJECTION_CODES if c.startswith(("NAME_", "ADDRESS_"))),
-    *(c for c in REJECTION_CODES if c.startswith(("ORDER_", "ANUMBER_", "TIN_", "DOB_"))),
+    *(c for c in REJECTION_CODES if c.startswith(("ORDER_", "ANUMBER_"))),
     "REQUEST_DUPLICATE_ANUMBER",
     "REQUEST_NO_REASON",
     "REQUEST_BOILERPLATE_REASON",
     "REQUEST_OUT_OF_PILOT",
 )
+
+# The order in which a record's advisories are listed.
+ADVISORY_ORDER: tuple[str, ...] = tuple(ADVISORY_CODES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +163,16 @@ def _tin_impossible(tin: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(is_itin_range, pc.invert(itin_ok), ssn_bad)
 
 
+def _suffix_unusable(column: pa.ChunkedArray) -> pa.Array:
+    """True where a suffix is given that names no suffix (judged once per distinct value)."""
+    encoded = pc.dictionary_encode(_flat(column))
+    values = encoded.dictionary.to_pylist()
+    unusable = pa.array(
+        [bool(v and v.strip()) and normalize_suffix(v) is None for v in values], pa.bool_()
+    )
+    return pc.fill_null(unusable.take(encoded.indices), False)
+
+
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
@@ -156,8 +180,10 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _code_columns(masks: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[pa.Array, pa.Array]:
-    """The primary code (first in PRECEDENCE) and all codes ';'-joined, null when none.
+def _code_columns(
+    masks: Sequence[pa.ChunkedArray | pa.Array], order: Sequence[str] = PRECEDENCE
+) -> tuple[pa.Array, pa.Array]:
+    """The primary code (first in ``order``) and all codes ';'-joined, null when none.
 
     Each record's codes are one bit each in an integer; records that earn the same set of
     codes share one primary code and one joined string, built once per set.
@@ -171,9 +197,7 @@ def _code_columns(masks: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[pa.Array
         bits |= flag.astype(np.int64) << position
     flagged = bits != 0
     sets, which = np.unique(bits[flagged], return_inverse=True)
-    names = [
-        [code for position, code in enumerate(PRECEDENCE) if int(s) >> position & 1] for s in sets
-    ]
+    names = [[code for position, code in enumerate(order) if int(s) >> position & 1] for s in sets]
     slot = np.full(n, -1, dtype=np.int64)
     slot[flagged] = which.reshape(-1)
     taken = pa.array(slot, mask=~flagged)
@@ -191,6 +215,7 @@ class RecordChecks:
     """
 
     masks: dict[str, pa.Array | pa.ChunkedArray]
+    advisories: dict[str, pa.Array | pa.ChunkedArray]
     tin_norm: pa.Array | pa.ChunkedArray
     dob: pa.Array | pa.ChunkedArray
     a_number_norm: pa.Array | pa.ChunkedArray
@@ -200,6 +225,7 @@ def check_records(records: pa.Table, ctx: RecordContext) -> RecordChecks:
     """Every check of :func:`record_verdicts` but the name, address and pilot ones."""
     n = records.num_rows
     masks: dict[str, pa.ChunkedArray | pa.Array] = {}
+    advisories: dict[str, pa.ChunkedArray | pa.Array] = {}
 
     def col(name: str) -> pa.ChunkedArray:
         return records.column(name)
@@ -250,23 +276,40 @@ def check_records(records: pa.Table, ctx: RecordContext) -> RecordChecks:
     # --- TIN (optional) ---------------------------------------------------------------------
     tin = _normalize_tin(col("tin"))
     tin_shaped = pc.fill_null(pc.match_substring_regex(tin, r"^\d{9}$"), False)
-    masks["TIN_MALFORMED"] = pc.and_(pc.is_valid(tin), pc.invert(tin_shaped))
+    advisories["TIN_MALFORMED"] = pc.and_(pc.is_valid(tin), pc.invert(tin_shaped))
     impossible = pc.fill_null(pc.and_(tin_shaped, _tin_impossible(tin)), False)
-    masks["TIN_IMPOSSIBLE"] = impossible
+    advisories["TIN_IMPOSSIBLE"] = impossible
     tin_norm = pc.if_else(pc.and_(tin_shaped, pc.invert(impossible)), tin, _NULL_STR)
 
     # --- date of birth (optional) -----------------------------------------------------------
     dob, dob_invalid = _parse_dates(col("date_of_birth"))
     youngest = pa.scalar(_years_before(ctx.submitted_on, MIN_AGE_YEARS), pa.date32())
     oldest = pa.scalar(_years_before(ctx.submitted_on, MAX_AGE_YEARS), pa.date32())
-    masks["DOB_INVALID"] = dob_invalid
-    masks["DOB_FUTURE"] = pc.fill_null(pc.greater(dob, submitted), False)
-    masks["DOB_IMPLAUSIBLE"] = pc.fill_null(
+    advisories["DOB_INVALID"] = dob_invalid
+    advisories["DOB_FUTURE"] = pc.fill_null(pc.greater(dob, submitted), False)
+    advisories["DOB_IMPLAUSIBLE"] = pc.fill_null(
         pc.and_(
             pc.less_equal(dob, submitted), pc.or_(pc.greater(dob, youngest), pc.less(dob, oldest))
         ),
         False,
     )
+    # A date set aside is no evidence: matching sees it as missing.
+    dob = pc.if_else(
+        pc.or_(advisories["DOB_FUTURE"], advisories["DOB_IMPLAUSIBLE"]),
+        pa.scalar(None, pa.date32()),
+        dob,
+    )
+
+    # --- middle name and suffix (optional) -----------------------------------------------
+    middle = pc.utf8_trim_whitespace(col("middle_name"))
+    advisories["NAME_MIDDLE_UNUSABLE"] = pc.fill_null(
+        pc.and_(
+            pc.greater(pc.utf8_length(middle), 0),
+            pc.invert(pc.match_substring_regex(middle, r"\pL")),
+        ),
+        False,
+    )
+    advisories["NAME_SUFFIX_UNUSABLE"] = _suffix_unusable(col("name_suffix"))
 
     # --- the specific reason (6103(i)(2)(B)(iv)) ---------------------------------------------
     reason = col("reason")
@@ -281,7 +324,7 @@ def check_records(records: pa.Table, ctx: RecordContext) -> RecordChecks:
         )
         masks["REQUEST_BOILERPLATE_REASON"] = pa.array([False] * n, pa.bool_())
 
-    return RecordChecks(masks, tin_norm=tin_norm, dob=dob, a_number_norm=a_number_norm)
+    return RecordChecks(masks, advisories, tin_norm=tin_norm, dob=dob, a_number_norm=a_number_norm)
 
 
 def record_verdicts(
@@ -291,7 +334,8 @@ def record_verdicts(
     checks: RecordChecks | None = None,
 ) -> pa.Table:
     """Per record: ``rejection_code`` (primary or null), ``rejection_codes`` (all, ';'-joined),
-    and the normalized ``tin_norm``, ``dob``, ``a_number_norm`` for matching.
+    ``advisories`` (the optional fields set aside, ';'-joined in ``ADVISORY_ORDER``, null when
+    none) and the normalized ``tin_norm``, ``dob``, ``a_number_norm`` for matching.
 
     ``records`` and ``standardized`` are row-aligned; ``checks`` are those of
     :func:`check_records` on the same records and context, when already computed.
@@ -327,12 +371,14 @@ def record_verdicts(
         )
 
     primary, every = _code_columns([masks[code] for code in PRECEDENCE])
+    _, advised = _code_columns([checks.advisories[code] for code in ADVISORY_ORDER], ADVISORY_ORDER)
     return pa.table(
         {
             "request_id": records.column("request_id"),
             "_row": records.column("_row"),
             "rejection_code": primary,
             "rejection_codes": every,
+            "advisories": advised,
             "tin_norm": checks.tin_norm,
             "dob": checks.dob,
             "a_number_norm": checks.a_number_norm,

@@ -319,17 +319,22 @@ def record_decision(
     software_version: str,
     state: str | None = None,
     score: str | None = None,
+    advisories: str | None = None,
 ) -> Entry:
     """The decision on one request record (no taxpayer data: that is in ``disclosure``).
 
     ``state`` is the request's (not the taxpayer's) state, for reports by jurisdiction;
     ``score`` the best candidate's match probability as a decimal string (six places), or
-    null where no candidate was scored.
+    null where no candidate was scored; ``advisories`` the optional fields of the request set
+    aside as unusable (';'-joined codes, formats.md §3), a key only on records that have any,
+    so the entries of every other record read as they always have.
     """
+    extra: dict[str, JsonValue] = {} if advisories is None else {"advisories": advisories}
     return _entry(
         EntryKind.RECORD_DECISION,
         at,
         {
+            **extra,
             "batch_id": batch_id,
             "request_id": request_id,
             "outcome": outcome,

@@ -64,9 +64,16 @@ def record_decision_bytes(
     codes: Sequence[str],
     states: Sequence[str | None],
     scores: Sequence[str | None],
+    advisories: Sequence[str | None] | None = None,
 ) -> list[bytes]:
     """The bytes of one decision entry per record, indexed from ``first_index``."""
-    head = f'{{"at":"{instant(at)}","body":{{"batch_id":{_quote(batch_id)},"code":'
+    # "advisories" sorts first among the body's keys, and is there only where not null.
+    opened = f'{{"at":"{instant(at)}","body":{{'
+    advised = [
+        "" if literal == "null" else f'"advisories":{literal},'
+        for literal in _json_strings(advisories or [None] * len(request_ids))
+    ]
+    head = f'"batch_id":{_quote(batch_id)},"code":'
     after_code = ',"outcome":'
     after_outcome = ',"request_id":'
     after_request = f',"rule_set":{_quote(rule_set)},"score":'
@@ -74,9 +81,10 @@ def record_decision_bytes(
     after_state = '},"i":'
     tail = f',"kind":"{EntryKind.RECORD_DECISION.value}","v":{ENTRY_FORMAT}}}'
     return [
-        f"{head}{code}{after_code}{outcome}{after_outcome}{request_id}{after_request}{score}"
-        f"{after_score}{state}{after_state}{index}{tail}".encode()
-        for code, outcome, request_id, score, state, index in zip(
+        f"{opened}{advice}{head}{code}{after_code}{outcome}{after_outcome}{request_id}"
+        f"{after_request}{score}{after_score}{state}{after_state}{index}{tail}".encode()
+        for advice, code, outcome, request_id, score, state, index in zip(
+            advised,
             _json_strings(codes),
             _json_strings(outcomes),
             _json_strings(request_ids),

@@ -22,9 +22,11 @@ __all__ = [
     "COMPARISONS",
     "DOB",
     "FUNCTIONS",
+    "MIDDLE",
     "NAME",
     "NAMES_MAY_SHARE_A_STRING",
     "NAME_MATCH_LEVELS",
+    "RULE_COMPARISONS",
     "STREET_MAY_AGREE",
     "SUFFIX",
     "TIN",
@@ -355,7 +357,30 @@ SUFFIX = Comparison(
     ),
 )
 
+MIDDLE = Comparison(
+    "middle",
+    "Middle name or initial, where both sides give one: two people of one given name and surname "
+    "at one address (a parent and a child, roommates) are often told apart only by it.",
+    (
+        Level("agree", "r.name_middle = t.name_middle", "same middle name (or initial)"),
+        Level(
+            "initial_agrees",
+            "substring(r.name_middle, 1, 1) = substring(t.name_middle, 1, 1)",
+            "the initials agree: one side gives only the initial of the other's middle name, or "
+            "the two differ after it",
+        ),
+        Level(
+            "conflict",
+            "r.name_middle IS NOT NULL AND t.name_middle IS NOT NULL",
+            "both give a middle name and their initials differ",
+        ),
+        Level("missing", "", "one side or both give no middle name"),
+    ),
+)
+
 COMPARISONS: tuple[Comparison, ...] = (NAME, ADDRESS, TIN, DOB, SUFFIX)
+# Compared for every pair but not weighted by the model: the decision rules read them.
+RULE_COMPARISONS: tuple[Comparison, ...] = (MIDDLE,)
 
 # Levels at which the law's conditions 2 and 3 hold (name matches; address matches to the unit).
 NAME_MATCH_LEVELS = frozenset(

@@ -34,6 +34,7 @@ CANDIDATE_FIELDS = (
     "tin_level",
     "dob_level",
     "suffix_level",
+    "middle_level",
     "match_weight",
     "match_probability",
     "restricted",

@@ -27,9 +27,11 @@ from ivs.match.comparisons import (
     ADDRESS,
     ADDRESS_MATCH_LEVELS,
     COMPARISONS,
+    MIDDLE,
     NAME,
     NAME_MATCH_LEVELS,
     NAMES_MAY_SHARE_A_STRING,
+    RULE_COMPARISONS,
     STREET_MAY_AGREE,
     expanded,
     functions_for,
@@ -101,6 +103,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
 
 
 _FORM_ID_SPAN = 1 << 40
+# Middle names that conflict tell a candidate apart unless a TIN or a date of birth agrees: a
+# conflict never discloses on name and address alone (a parent and a child of one name).
+MIDDLE_CONFLICT = f"middle_level = {MIDDLE.labels().index('conflict')}"
 
 
 def _in(labels: frozenset[str], comparison_levels: tuple[str, ...]) -> str:
@@ -166,7 +171,10 @@ def comparison_steps(
     # The typo-level name comparison is the costly one; it is tried only where the address
     # matches (conditions 2 and 3 must both hold for any disclosure).
     gate = f"c.address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())})"
-    scalar_comparisons = [c for c in COMPARISONS if c.name not in ("name", "address")]
+    scalar_comparisons = [
+        *(c for c in COMPARISONS if c.name not in ("name", "address")),
+        *RULE_COMPARISONS,
+    ]
     scalar_levels = ",\n".join(
         f"{level_sql(c, dialect)} AS {c.name}_level" for c in scalar_comparisons
     )
@@ -242,7 +250,8 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
         SELECT *, 1.0 / (1.0 + pow(2.0, -match_weight)) AS match_probability,
                name_level IN ({_in(NAME_MATCH_LEVELS, NAME.labels())}) AS name_ok,
                address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())}) AS address_ok,
-               (tin_level = 1 OR dob_level = 1 OR suffix_level = 1) AS told_apart
+               (tin_level = 1 OR dob_level = 1 OR suffix_level = 1
+                OR ({MIDDLE_CONFLICT} AND tin_level <> 0 AND dob_level <> 0)) AS told_apart
         FROM (SELECT *, {model.weight_sql()} AS match_weight FROM compared)
         """,
     )

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from ivs.domain.errors import Conflict, NotFound
 from ivs.formats.manifest import Manifest, file_sha256, read_manifest
 from ivs.formats.records import read_records
-from ivs.match.comparisons import COMPARISONS
+from ivs.match.comparisons import COMPARISONS, RULE_COMPARISONS
 from ivs.match.model import MatchModel
 from ivs.match.pipeline import BLOCKING_RULES
 from ivs.review.decision_text import decision_text
@@ -45,7 +45,9 @@ __all__ = [
 
 # Weights recomputed from the model may differ from the recorded ones in the last bits only.
 _WEIGHT_TOLERANCE = 1e-6
-_LEVELS = ("name", "address", "tin", "dob", "suffix")
+_LEVELS = ("name", "address", "tin", "dob", "suffix", "middle")
+# Compared for the rules, not weighted by the model: shown with a weight of 0.
+_RULE_LEVELS = frozenset(c.name for c in RULE_COMPARISONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,20 +161,24 @@ def _candidate(
     best_tin: str | None,
 ) -> CandidateView:
     tin = recorded["tin"]
-    by_name = {c.name: c for c in COMPARISONS}
+    by_name = {c.name: c for c in (*COMPARISONS, *RULE_COMPARISONS)}
     values = {
         "name": (_name(request["name_last"], request["name_first"]), ""),
         "address": (_address(request), ""),
         "tin": (mask_tin(request.get("tin_norm")), mask_tin(tin)),
         "dob": (_text(request.get("dob")), ""),
         "suffix": (_text(request.get("name_suffix")), ""),
+        "middle": (_text(request.get("name_middle")), ""),
     }
     if found is not None:
         values["name"] = (values["name"][0], _name(found["name_last"], found["name_first"]))
         values["dob"] = (values["dob"][0], _text(found["date_of_birth"]))
         values["suffix"] = (values["suffix"][0], _text(found["name_suffix"]))
+        values["middle"] = (values["middle"][0], _text(found["name_middle"]))
+    # Decisions recorded before a comparison existed have no level for it.
+    shown_levels = [name for name in _LEVELS if recorded.get(f"{name}_level") is not None]
     comparisons = []
-    for name in _LEVELS:
+    for name in shown_levels:
         level = by_name[name].levels[int(recorded[f"{name}_level"])]
         shown = values[name][1] or "(not in the index)"
         if name == "address":
@@ -185,11 +191,11 @@ def _candidate(
                 taxpayer=shown,
                 level=level.label,
                 description=level.description,
-                weight=model.weight(name, level.label),
+                weight=0.0 if name in _RULE_LEVELS else model.weight(name, level.label),
             )
         )
     agrees = found is not None and all(
-        int(found[f"{n}_level"]) == int(recorded[f"{n}_level"]) for n in _LEVELS
+        int(found[f"{n}_level"]) == int(recorded[f"{n}_level"]) for n in shown_levels
     )
     return CandidateView(
         tin=mask_tin(tin),

@@ -92,6 +92,9 @@ def _supplement(cases: list[Any], index: Path) -> pa.Table:
             row["outcome"] = Outcome.NOT_DISCLOSED.value
             row.update(dict.fromkeys(ADDRESS_FIELDS))
         row["rejection_reason"] = None
+        # The batch's response already named the record's advisories; a supplement answers
+        # only the reviewed question.
+        row["advisories"] = None
         rows.append(row)
     schema = pa.schema([(c, pa.string()) for c in RESPONSE_COLUMNS])
     return pa.Table.from_pylist(rows, schema=schema)

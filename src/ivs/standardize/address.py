@@ -250,6 +250,11 @@ def _standardize_distinct(
     city = clean_text(_column(table, "city"))
     state_text = clean_text(_column(table, "state"))
     zip_text = pc.replace_substring_regex(clean_text(_column(table, "zip")), " ", "")
+    # Letters a scan or a keyboard puts for digits (O for 0, I and L for 1): a ZIP holds
+    # digits only, so these read as the digits they stand for; other letters stay malformed.
+    zip_text = pc.replace_substring_regex(
+        pc.replace_substring_regex(pc.utf8_upper(zip_text), "O", "0"), "[IL]", "1"
+    )
 
     names = STATE_NAMES
     state_code = pc.take(

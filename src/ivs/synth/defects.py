@@ -3,7 +3,9 @@
 The defects are the ones real batches have shown: placeholder text where the address should
 be, a ZIP code as the street line, a street without a house number, a jail named without an
 address or given with the jail's own address, an order not yet final for 90 days, a missing or
-malformed A-number, a placeholder for a name, an SSN that cannot have been issued.
+malformed A-number, a placeholder for a name, an SSN that cannot have been issued. The last is
+no longer a rejection but an advisory (an optional field set aside): it is drawn here still, so
+every world keeps its bytes, and the truth says the request is decided on the rest.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ivs.domain.codes import REJECTION_CODES
+from ivs.domain.codes import ADVISORY_CODES, REJECTION_CODES
 from ivs.synth.places import Places
 from ivs.synth.vocab import Streets, facilities
 
@@ -31,7 +33,7 @@ DEFECT_SHARES: dict[str, float] = {
     "TIN_IMPOSSIBLE": 0.10,
 }
 DEFECT_CODES: tuple[str, ...] = tuple(DEFECT_SHARES)
-assert all(code in REJECTION_CODES for code in DEFECT_CODES)
+assert all(code in REJECTION_CODES or code in ADVISORY_CODES for code in DEFECT_CODES)
 
 _ADDRESS_PLACEHOLDERS = (
     "Failed to Provide",

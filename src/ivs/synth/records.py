@@ -42,6 +42,8 @@ _TRAPS = (
     Category.SAME_NAME_ROOMMATES,
     Category.SAME_NAME_BUILDING,
 )
+# The truth's category of a request drawn as deficient whose only defect is an impossible TIN.
+TIN_SET_ASIDE = "tin_set_aside"
 _OUTCOME = {
     Category.EXACT: Outcome.DISCLOSED,
     Category.VARIANT: Outcome.DISCLOSED,
@@ -269,6 +271,16 @@ def render_batch(
     outcome = np.where(
         chosen["unit_missing"] & (outcome == str(Outcome.DISCLOSED)),
         str(Outcome.NOT_DISCLOSED),
+        outcome,
+    )
+    # An impossible TIN is an optional field set aside (an advisory), not a defect: the
+    # request is decided on its name and address, as if it gave no TIN.
+    set_aside = codes == "TIN_IMPOSSIBLE"
+    category = np.where(set_aside, TIN_SET_ASIDE, category)
+    codes = np.where(set_aside, None, codes)
+    outcome = np.where(
+        set_aside,
+        np.where(matchable, str(Outcome.DISCLOSED), str(Outcome.NOT_DISCLOSED)),
         outcome,
     )
     variations = _variations(chosen, plan, trap, building)

@@ -1,0 +1,624 @@
+"""Accuracy on people this project did not invent: worlds built from pseudopeople.
+
+pseudopeople (IHME) simulates a US population for testing record linkage and writes it out as
+the records of several agencies, each with its own noise. This builds an `ivs` world from it:
+
+- the **master file** from the simulated tax data (1040 filers and spouses, W-2 and 1099
+  recipients) as the tax agency holds it, without noise: one taxpayer per SSN, named as on the
+  latest return, with an address of record per form and tax year; the date of birth from the
+  simulated Social Security records;
+- the **requests** from the simulated surveys and program records (ACS, CPS, WIC) *with* their
+  noise, one batch holding every noise seed, signed in the contract format (formats.md §1);
+- the **truth** from the same records without noise, joined by simulant id: who each request
+  names, whether that person is a taxpayer, and whether the request's own (noiseless) address is
+  one of that taxpayer's addresses of record, to the unit.
+
+The decennial census is left out on purpose: it is kept for an independent check. The Social
+Security records carry no address, so they cannot be requests; they give the master its dates
+of birth.
+
+pseudopeople's sample data puts everyone in one placeholder town ("Anytown", WA, ZIP 00000). The
+placeholder is replaced by one real ZIP and its city (98101, SEATTLE) on both sides; a request's
+noisy ZIP keeps its noise (each digit the noise changed stays changed, `00009` becomes `98109`),
+a missing ZIP stays missing, and a noisy city or state is kept as written. Nothing about who
+lives where is invented; with one ZIP for everyone, the house-number blocking is harder than in
+a real ZIP.
+
+Then it runs the real pipeline (`ivs init`, `ivs run`) on the batch and grades its decisions
+and an exact matcher (first name, last name, house number and ZIP all equal, after trimming and
+upper-casing, to one taxpayer only) in the same run, printed side by side:
+
+    .venv/bin/python benchmarks/peer_accuracy.py --taxpayers 5000 --seeds 1 2 3
+
+"Matchable" is the recall denominator: the request names a taxpayer, its noiseless address is
+one of that taxpayer's addresses of record to the unit, the noisy request still carries every
+required field, a house number and a street name, and no other taxpayer at that address has the
+same first and last name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ivs.formats import write_master_table
+from ivs.formats.records import write_records
+from ivs.synth.signing import DIRECTOR_KEY_ID, test_keys, write_keys, write_signed_manifest
+
+ZIP = "98101"
+CITY = "SEATTLE"
+PLACEHOLDER_ZIP = "00000"
+PLACEHOLDER_CITY = "Anytown"
+SUBMITTED_AT = "2025-06-27T14:00:00Z"
+ORDER_FINAL = "2024-11-04"
+TAX_YEARS = range(2019, 2025)  # returns received by the batch's date
+REQUEST_YEARS = range(2019, 2026)
+BATCH_ID = "PEER-A"
+KEY_SEED = 21  # the test signing keys are derived from a number; any will do
+SOURCES = ("acs", "cps", "wic")
+REQUIRED = ("first_name", "last_name", "street_address", "city", "state", "zip")
+
+
+def _psp() -> Any:
+    # pseudopeople and its dependencies warn about pandas and tables internals, and show a
+    # progress bar for every dataset.
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pseudopeople
+
+    return pseudopeople
+
+
+def _generate(name: str, *, seed: int = 0, noise: bool = True, year: int | None = None) -> Any:
+    psp = _psp()
+    generate = {
+        "1040": psp.generate_taxes_1040,
+        "w2": psp.generate_taxes_w2_and_1099,
+        "acs": psp.generate_american_community_survey,
+        "cps": psp.generate_current_population_survey,
+        "wic": psp.generate_women_infants_and_children,
+        "ssa": psp.generate_social_security,
+    }[name]
+    kwargs: dict[str, Any] = {"seed": seed, "year": year, "verbose": False}
+    if not noise:
+        kwargs["config"] = psp.NO_NOISE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return generate(**kwargs)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Strings with missing values as None (pseudopeople mixes NaN, None and pandas NA)."""
+    out = series.astype("string").str.strip()
+    return out.astype(object).where(out.notna() & (out != ""), None)
+
+
+def _values(series: pd.Series) -> list[str | None]:
+    return [None if pd.isna(v) else str(v) for v in series]
+
+
+def _street(number: pd.Series, name: pd.Series, po_box: pd.Series | None = None) -> pd.Series:
+    number, name = _text(number), _text(name)
+    street = (number.fillna("") + " " + name.fillna("")).str.strip()
+    street = street.where(number.notna() | name.notna(), None)
+    if po_box is not None:
+        box = _text(po_box)
+        street = street.where(box.isna(), "PO BOX " + box.fillna(""))
+    return street
+
+
+def _address_key(number: pd.Series, name: pd.Series, unit: pd.Series) -> pd.Series:
+    """The noiseless address as a comparable key: number, street name and unit, upper-cased."""
+    parts = [_text(s).fillna("").str.upper() for s in (number, name, unit)]
+    return parts[0] + "|" + parts[1] + "|" + parts[2]
+
+
+def _noisy_zip(zipcode: pd.Series) -> pd.Series:
+    """The placeholder ZIP replaced by the real one, each digit the noise changed kept."""
+    text = _text(zipcode)
+
+    def one(value: object) -> object:
+        if value is None:
+            return None
+        s = str(value)
+        if len(s) != len(PLACEHOLDER_ZIP):
+            return s
+        return "".join(r if c == "0" else c for c, r in zip(s, ZIP, strict=True))
+
+    return text.map(one)
+
+
+def _noisy_city(city: pd.Series) -> pd.Series:
+    text = _text(city)
+    return text.where(text != PLACEHOLDER_CITY, CITY)
+
+
+def _iso_date(dob: pd.Series) -> pd.Series:
+    """pseudopeople writes MM/DD/YYYY (surveys) or MMDDYYYY (WIC); the contract wants ISO.
+
+    The digits are moved as written, so a noisy date stays noisy (a 13th month stays one).
+    """
+    text = _text(dob).str.replace("/", "", regex=False)
+    ok = text.map(lambda v: v is not None and len(v) == 8 and v.isdigit()).astype(bool)
+    iso = text.str[4:8] + "-" + text.str[0:2] + "-" + text.str[2:4]
+    return iso.where(ok, text).astype(object)
+
+
+@dataclass
+class PeerWorld:
+    folder: Path
+    manifest: Path
+    master: Path
+    signers: Path
+    truth: pd.DataFrame
+    taxpayers: pd.DataFrame
+    addresses: pd.DataFrame
+
+
+def _master() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(taxpayers with simulant_id, addresses with simulant_id and address key), noiseless."""
+    f1040 = _generate("1040", noise=False)
+    f1040 = f1040[f1040.tax_year.astype(int).isin(TAX_YEARS)]
+    w2 = _generate("w2", noise=False)
+    w2 = w2[w2.tax_year.astype(int).isin(TAX_YEARS)]
+    # A W-2 may carry an SSN its holder borrowed: only SSNs used by one simulant name a taxpayer.
+    ssn_users = pd.concat(
+        [f1040[["ssn", "simulant_id"]], w2[["ssn", "simulant_id"]]]
+    ).drop_duplicates()
+    ssn_users = ssn_users.dropna()
+    counts = ssn_users.groupby("ssn").simulant_id.transform("size")
+    owned = ssn_users[counts == 1]
+    own_ssn = owned.groupby("simulant_id").ssn.first()
+
+    def rows(frame: pd.DataFrame, prefix: str, sim: pd.Series, received: tuple[int, int]) -> Any:
+        return pd.DataFrame(
+            {
+                "simulant_id": sim.to_numpy(),
+                "first_name": _text(frame[f"{prefix}first_name"]).to_numpy(),
+                "middle_name": _text(frame[f"{prefix}middle_initial"]).to_numpy(),
+                "last_name": _text(frame[f"{prefix}last_name"]).to_numpy(),
+                "tax_year": frame.tax_year.astype(int).to_numpy(),
+                "street_address": _street(
+                    frame.mailing_address_street_number,
+                    frame.mailing_address_street_name,
+                    frame.mailing_address_po_box,
+                ).to_numpy(),
+                "unit": _text(frame.mailing_address_unit_number).to_numpy(),
+                "key": _address_key(
+                    frame.mailing_address_street_number,
+                    frame.mailing_address_street_name,
+                    frame.mailing_address_unit_number,
+                )
+                .where(_text(frame.mailing_address_po_box).isna(), None)
+                .to_numpy(),
+                "received_date": [
+                    date(int(y) + 1, received[0], received[1]) for y in frame.tax_year
+                ],
+            }
+        )
+
+    ssn_to_sim = owned.set_index("ssn").simulant_id
+    joint = f1040[f1040.spouse_ssn.notna()]
+    spouse_sim = joint.spouse_ssn.map(ssn_to_sim)
+    filed = pd.concat(
+        [
+            rows(f1040, "", f1040.simulant_id, (4, 1)),
+            rows(joint[spouse_sim.notna()], "spouse_", spouse_sim.dropna(), (4, 1)),
+            rows(w2, "", w2.simulant_id, (2, 1)),
+        ],
+        ignore_index=True,
+    )
+    filed = filed[filed.simulant_id.isin(own_ssn.index) & filed.street_address.notna()]
+    filed = filed[filed.first_name.notna() & filed.last_name.notna()]
+    latest = filed.sort_values(["tax_year", "received_date"]).groupby("simulant_id").tail(1)
+    ssa = _generate("ssa", noise=False)
+    dob = (
+        ssa[ssa.event_type == "creation"]
+        .drop_duplicates("simulant_id")
+        .set_index("simulant_id")
+        .date_of_birth
+    )
+    born = pd.to_datetime(latest.simulant_id.map(dob), format="%Y%m%d", errors="coerce")
+    taxpayers = pd.DataFrame(
+        {
+            "simulant_id": latest.simulant_id.to_numpy(),
+            "tin": latest.simulant_id.map(own_ssn).str.replace("-", "", regex=False).to_numpy(),
+            "tin_type": "SSN",
+            "last_name": latest.last_name.to_numpy(),
+            "first_name": latest.first_name.to_numpy(),
+            "middle_name": latest.middle_name.to_numpy(),
+            "name_suffix": None,
+            "date_of_birth": [d.date() if pd.notna(d) else None for d in born],
+        }
+    )
+    addresses = filed.drop_duplicates(["simulant_id", "tax_year", "street_address", "unit"])
+    addresses = addresses.merge(taxpayers[["simulant_id", "tin"]], on="simulant_id")
+    return taxpayers, addresses
+
+
+def _requests(seeds: list[int]) -> pd.DataFrame:
+    """Every noisy survey and program record of the request years, with its noiseless twin."""
+    frames = []
+    for source in SOURCES:
+        clean = _generate(source, noise=False)
+        period = "year" if source == "wic" else "survey_date"
+        clean["period"] = clean[period].astype(str)
+        clean = clean.drop_duplicates(["simulant_id", "period"])
+        clean = clean.assign(
+            t_key=_address_key(clean.street_number, clean.street_name, clean.unit_number)
+        )[["simulant_id", "period", "household_id", "t_key", "first_name", "last_name"]]
+        clean = clean.rename(columns={"first_name": "t_first", "last_name": "t_last"})
+        for seed in seeds:
+            noisy = _generate(source, seed=seed)
+            noisy["period"] = noisy[period].astype(str)
+            noisy = noisy.drop_duplicates(["simulant_id", "period"])
+            both = noisy.merge(clean, on=["simulant_id", "period"], how="inner")
+            year = both.period.str[:4].astype(int)
+            both = both[year.isin(REQUEST_YEARS)]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "source": source,
+                        "seed": seed,
+                        "simulant_id": both.simulant_id.to_numpy(),
+                        "household_id": both.household_id_y.to_numpy(),
+                        "t_key": both.t_key.to_numpy(),
+                        "t_first": _text(both.t_first).str.upper().to_numpy(),
+                        "t_last": _text(both.t_last).str.upper().to_numpy(),
+                        "last_name": _text(both.last_name).to_numpy(),
+                        "first_name": _text(both.first_name).to_numpy(),
+                        "middle_name": _text(both.middle_initial).to_numpy(),
+                        "street_address": _street(both.street_number, both.street_name).to_numpy(),
+                        "house_number": _text(both.street_number).to_numpy(),
+                        "street_name": _text(both.street_name).to_numpy(),
+                        "unit": _text(both.unit_number).to_numpy(),
+                        "city": _noisy_city(both.city).to_numpy(),
+                        "state": _text(both.state).to_numpy(),
+                        "zip": _noisy_zip(both.zipcode).to_numpy(),
+                        "date_of_birth": _iso_date(both.date_of_birth).to_numpy(),
+                    }
+                )
+            )
+    requests = pd.concat(frames, ignore_index=True)
+    requests.insert(0, "request_id", [f"P{i:06d}" for i in range(len(requests))])
+    return requests
+
+
+def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0) -> PeerWorld:
+    """Write master, signed batch, signers and truth under ``folder``; return them."""
+    rng = np.random.default_rng(seed)
+    people, addresses = _master()
+    requests = _requests(seeds)
+    # Everyone at an address some request names, and every requested taxpayer, then others.
+    at_requested = addresses.key.isin(set(requests.t_key))
+    keep = set(addresses.simulant_id[at_requested]) | (
+        set(requests.simulant_id) & set(people.simulant_id)
+    )
+    others = np.array(sorted(set(people.simulant_id) - keep), dtype=object)
+    extra = max(taxpayers - len(keep), 0)
+    keep |= set(rng.permutation(others)[:extra])
+    people = people[people.simulant_id.isin(keep)].sort_values("tin", ignore_index=True)
+    addresses = addresses[addresses.simulant_id.isin(keep)].reset_index(drop=True)
+
+    master = folder / "master"
+    master.mkdir(parents=True, exist_ok=True)
+    write_master_table(
+        master / "taxpayers.parquet",
+        pa.Table.from_pandas(people.drop(columns=["simulant_id"]), preserve_index=False),
+        "taxpayers",
+    )
+    address_table = addresses.assign(city=CITY, state="WA", zip=ZIP)[
+        ["tin", "tax_year", "street_address", "unit", "city", "state", "zip", "received_date"]
+    ]
+    write_master_table(
+        master / "addresses.parquet",
+        pa.Table.from_pandas(address_table, preserve_index=False),
+        "addresses",
+    )
+
+    # The truth: who each request names and whether the lawful answer is a disclosure.
+    tin_of = people.set_index("simulant_id").tin
+    requests["t_tin"] = requests.simulant_id.map(tin_of)
+    own = addresses[["simulant_id", "key"]].dropna().drop_duplicates()
+    own_keys = set(zip(own.simulant_id, own.key, strict=True))
+    at_address = requests.t_tin.notna() & pd.Series(
+        [(s, k) in own_keys for s, k in zip(requests.simulant_id, requests.t_key, strict=True)],
+        index=requests.index,
+    )
+    # The statute asks for the address: a request whose noise left no house number or no
+    # street name gives none, and its lawful answer is a rejection.
+    complete = (
+        requests[list(REQUIRED)].notna().all(axis=1)
+        & requests.house_number.notna()
+        & requests.street_name.notna()
+    )
+    # Two taxpayers of one name at one address: the law cannot tell them apart.
+    named = addresses.merge(people[["simulant_id", "first_name", "last_name"]], on="simulant_id")
+    named = named.assign(
+        first=named.first_name_y.str.upper(), last=named.last_name_y.str.upper()
+    ).drop_duplicates(["simulant_id", "key"])
+    twins = named.groupby(["key", "first", "last"]).simulant_id.transform("size") > 1
+    twin_keys = set(zip(named.key[twins], named["first"][twins], named["last"][twins], strict=True))
+    ambiguous = pd.Series(
+        [
+            (k, f, la) in twin_keys
+            for k, f, la in zip(requests.t_key, requests.t_first, requests.t_last, strict=True)
+        ],
+        index=requests.index,
+    )
+    requests["t_matchable"] = at_address & complete & ~ambiguous
+    requests["t_ambiguous"] = at_address & ambiguous
+
+    batch = folder / "batch"
+    batch.mkdir(parents=True, exist_ok=True)
+    a_numbers = [f"A{200_000_000 + i:09d}" for i in range(len(requests))]
+    records = pa.table(
+        {
+            "request_id": requests.request_id.tolist(),
+            "last_name": _values(requests.last_name),
+            "first_name": _values(requests.first_name),
+            "middle_name": _values(requests.middle_name),
+            "name_suffix": pa.nulls(len(requests), pa.string()),
+            "street_address": _values(requests.street_address),
+            "unit": _values(requests.unit),
+            "city": _values(requests.city),
+            "state": _values(requests.state),
+            "zip": _values(requests.zip),
+            "date_of_birth": _values(requests.date_of_birth),
+            "tin": pa.nulls(len(requests), pa.string()),
+            "a_number": a_numbers,
+            "removal_order_final_date": [ORDER_FINAL] * len(requests),
+            "reason": [
+                f"{a} is subject of a final order of removal of {ORDER_FINAL}; the current address "
+                f"is needed to locate {a} for removal (case {i % 97} of ERO Seattle)."
+                for i, a in enumerate(a_numbers)
+            ],
+        },
+        schema=pa.schema(
+            [
+                (name, pa.string())
+                for name in (
+                    "request_id",
+                    "last_name",
+                    "first_name",
+                    "middle_name",
+                    "name_suffix",
+                    "street_address",
+                    "unit",
+                    "city",
+                    "state",
+                    "zip",
+                    "date_of_birth",
+                    "tin",
+                    "a_number",
+                    "removal_order_final_date",
+                    "reason",
+                )
+            ]
+        ),
+    )
+    records_path = batch / f"{BATCH_ID}.records.csv"
+    write_records(records_path, records)
+    keys = test_keys(KEY_SEED)
+    write_keys(folder, keys)
+    manifest = batch / f"{BATCH_ID}.manifest.json"
+    director = next(k for k in keys if k.signer.key_id == DIRECTOR_KEY_ID)
+    write_signed_manifest(
+        manifest,
+        records_path,
+        batch_id=BATCH_ID,
+        submitted_at=SUBMITTED_AT,
+        count=records.num_rows,
+        signer=director,
+    )
+    requests.to_parquet(folder / "truth.parquet")
+    return PeerWorld(
+        folder=folder,
+        manifest=manifest,
+        master=master,
+        signers=folder / "signers.json",
+        truth=requests,
+        taxpayers=people,
+        addresses=addresses,
+    )
+
+
+def exact_matcher(world: PeerWorld) -> pd.Series:
+    """The baseline: the TIN disclosed per request, or None (first + last + number + ZIP)."""
+
+    def norm(s: pd.Series) -> pd.Series:
+        return _text(s).str.upper()
+
+    names = world.taxpayers[["simulant_id", "tin", "first_name", "last_name"]]
+    addr = world.addresses[["simulant_id", "street_address"]]
+    addr = addr.assign(number=addr.street_address.str.split(" ").str[0])
+    keys = addr.merge(names, on="simulant_id")
+    keys = pd.DataFrame(
+        {
+            "tin": keys.tin,
+            "first": norm(keys.first_name),
+            "last": norm(keys.last_name),
+            "number": norm(keys.number),
+            "zip": ZIP,
+        }
+    ).drop_duplicates()
+    requests = world.truth
+    asked = pd.DataFrame(
+        {
+            "request_id": requests.request_id,
+            "first": norm(requests.first_name),
+            "last": norm(requests.last_name),
+            "number": norm(requests.house_number),
+            "zip": _text(requests.zip).str[:5],
+        }
+    ).dropna()
+    found = asked.merge(keys, on=["first", "last", "number", "zip"])
+    unique = found.groupby("request_id").tin.agg(["nunique", "first"])
+    chosen = unique[unique["nunique"] == 1]["first"]
+    return requests.request_id.map(chosen)
+
+
+@dataclass(frozen=True)
+class Grade:
+    requests: int
+    matchable: int
+    disclosed: int
+    wrong: int
+    right: int
+    review: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.right / max(self.matchable, 1)
+
+
+def grade(truth: pd.DataFrame, disclosed_tin: pd.Series, review: int = 0) -> Grade:
+    """Wrong person: disclosed and not the person the request names. Recall: right person
+    disclosed on a matchable request."""
+    tin = disclosed_tin.reset_index(drop=True)
+    t = truth.reset_index(drop=True)
+    out = tin.notna()
+    right = out & (tin == t.t_tin)
+    return Grade(
+        requests=len(t),
+        matchable=int(t.t_matchable.sum()),
+        disclosed=int(out.sum()),
+        wrong=int((out & ~right).sum()),
+        right=int((right & t.t_matchable).sum()),
+        review=review,
+    )
+
+
+def run_ivs(world: PeerWorld, home: Path) -> pd.DataFrame:
+    """``ivs init`` and ``ivs run`` on the world's batch; the decisions, with the truth."""
+    # Program records hold many people no request would name (WIC's infants, with their
+    # dates of birth): a batch of them is judged record by record, never quarantined whole.
+    env = {**os.environ, "IVS_HOME": str(home), "IVS_QUARANTINE_DEFECT_RATE": "1.0"}
+    exe = str(Path(sys.executable).parent / "ivs")
+    out = world.folder / "out"
+    subprocess.run([exe, "init"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            exe,
+            "run",
+            str(world.manifest),
+            "--master",
+            str(world.master),
+            "--signers",
+            str(world.signers),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    decisions = pq.read_table(out / f"{BATCH_ID}.decisions.parquet").drop_columns(
+        ["candidate_list"]
+    )
+    frame = decisions.to_pandas()
+    return world.truth.merge(frame, on="request_id", how="left", validate="one_to_one")
+
+
+def evaluate(world: PeerWorld, home: Path) -> dict[str, Any]:
+    """Both matchers graded on one world, and the records behind their errors."""
+    joined = run_ivs(world, home)
+    ivs_tin = joined.matched_tin.where(joined.matched_tin.notna(), None)
+    review = int((joined.decision_code == "REVIEW").sum())
+    baseline_tin = exact_matcher(world)
+    ivs_grade = grade(world.truth, ivs_tin, review)
+    base_grade = grade(world.truth, baseline_tin)
+    wrong = joined[ivs_tin.notna() & (ivs_tin != joined.t_tin)]
+    missed = joined[joined.t_matchable & ~(ivs_tin == joined.t_tin)]
+    return {
+        "ivs": ivs_grade,
+        "baseline": base_grade,
+        "wrong": wrong,
+        "missed": missed,
+        "codes": joined[joined.t_matchable].decision_code.value_counts(),
+        "joined": joined,
+    }
+
+
+def report(result: dict[str, Any]) -> str:
+    a, b = result["ivs"], result["baseline"]
+    lines = [
+        f"{a.requests:,} requests, {a.matchable:,} matchable",
+        "| | disclosed | wrong person | per 10,000 disclosed | recall of the matchable |",
+        "|---|---|---|---|---|",
+    ]
+    for label, g in (("ivs run", a), ("exact first + last + number + ZIP, unique", b)):
+        per = 10_000 * g.wrong / max(g.disclosed, 1)
+        lines.append(f"| {label} | {g.disclosed:,} | {g.wrong} | {per:.1f} | {g.recall:.2%} |")
+    lines.append(f"ivs review cases: {a.review}")
+    lines.append("decision codes of the matchable requests not disclosed correctly:")
+    codes = result["missed"].decision_code.value_counts()
+    lines.extend(f"  {code}: {n}" for code, n in codes.items())
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--taxpayers", type=int, default=5000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--keep", type=Path, help="keep the world in this folder")
+    parser.add_argument("--show", type=int, default=0, help="print this many errors of each kind")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="ivs-peer-"))
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    world = build_world(work / "world", taxpayers=args.taxpayers, seeds=args.seeds)
+    built = time.perf_counter() - started
+    result = evaluate(world, work / "home")
+    print(
+        f"{len(world.taxpayers):,} taxpayers, {len(world.addresses):,} addresses of record, "
+        f"noise seeds {' '.join(map(str, args.seeds))} (world {built:.0f} s, "
+        f"total {time.perf_counter() - started:.0f} s)"
+    )
+    print(report(result))
+    if args.show:
+        columns = [
+            "request_id",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "street_address",
+            "unit",
+            "date_of_birth",
+            "decision_code",
+            "matched_tin",
+            "t_tin",
+        ]
+        with pd.option_context("display.width", 250, "display.max_columns", 20):
+            print("wrong person:")
+            print(result["wrong"][columns].head(args.show).to_string())
+            print("missed:")
+            print(result["missed"][columns].head(args.show).to_string())
+    (work / "peer.json").write_text(
+        json.dumps({k: vars(result[k]) for k in ("ivs", "baseline")}, indent=1), encoding="utf-8"
+    )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
