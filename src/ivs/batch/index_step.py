@@ -9,7 +9,8 @@ Layout under ``$IVS_HOME/index/<fingerprint>/``:
 - ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record)
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
 - ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty)
-- ``zip_phonetic.parquet`` (ZIP code, surname sound, first initial, tin): a blocking key table
+- ``zip_phonetic.parquet`` (ZIP code, surname sound, first given name's id, tin): a blocking
+  key table
 - ``index.json``          the fingerprint of the master files and counts
 
 The fingerprint hashes the master files' bytes, so an index is rebuilt whenever they change.
@@ -41,7 +42,7 @@ from ivs.standardize.name import standardize_names
 
 __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fingerprint"]
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 Step = Callable[[str], None]
 
 
@@ -214,13 +215,13 @@ def build_index(
         engine.load_parquet("addr_links", work / "addresses.parquet")
         engine.to_parquet(
             f"""
-            SELECT DISTINCT f.addr_zip5, p.phonetic, p.name_first_initial, a.tin
+            SELECT DISTINCT f.addr_zip5, p.phonetic, p.name_first_given_id, a.tin
             FROM addr_links a
             JOIN address_forms f ON f.form_id = a.form_id
-            JOIN (SELECT tin, name_first_initial, {unnest}(name_phonetic) AS phonetic
+            JOIN (SELECT tin, name_first_given_id, {unnest}(name_phonetic) AS phonetic
                   FROM tp_names) p ON p.tin = a.tin
             WHERE f.addr_zip5 IS NOT NULL
-            ORDER BY f.addr_zip5, p.phonetic NULLS LAST, p.name_first_initial NULLS LAST, a.tin
+            ORDER BY f.addr_zip5, p.phonetic NULLS LAST, p.name_first_given_id NULLS LAST, a.tin
             """,
             work / "zip_phonetic.parquet",
         )
