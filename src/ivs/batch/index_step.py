@@ -43,6 +43,8 @@ from ivs.standardize.name import standardize_names
 __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fingerprint"]
 
 INDEX_VERSION = 5
+# Rows standardized at a time while the index is built.
+STANDARDIZE_SLICE = 1_000_000
 Step = Callable[[str], None]
 
 
@@ -136,16 +138,26 @@ def build_index(
     announce("reading taxpayers")
     taxpayers = read_master_table(files.taxpayers, "taxpayers")
     announce(f"standardizing {taxpayers.num_rows:,} taxpayer names")
-    names = standardize_names(
-        taxpayers.select(["last_name", "first_name", "middle_name", "name_suffix"])
-    )
-    columns = {c: taxpayers.column(c) for c in ("tin", "tin_type", "date_of_birth")}
-    columns.update({c: names.column(c) for c in names.column_names})
     words = WordIds()
-    columns.update(name_match_columns(names, words))
-    pq.write_table(pa.table(columns), work / "taxpayers.parquet", compression="zstd")
+    writer: pq.ParquetWriter | None = None
+    # A slice at a time, written as it is done: the standardizer's working memory follows the
+    # slice, not the master (10 M names at once peaked near 6 GiB).
+    for start in range(0, max(taxpayers.num_rows, 1), STANDARDIZE_SLICE):
+        part = taxpayers.slice(start, STANDARDIZE_SLICE)
+        names = standardize_names(
+            part.select(["last_name", "first_name", "middle_name", "name_suffix"])
+        )
+        columns = {c: part.column(c) for c in ("tin", "tin_type", "date_of_birth")}
+        columns.update({c: names.column(c) for c in names.column_names})
+        columns.update(name_match_columns(names, words))
+        table = pa.table(columns)
+        if writer is None:
+            writer = pq.ParquetWriter(work / "taxpayers.parquet", table.schema, compression="zstd")
+        writer.write_table(table.cast(writer.schema))
+        del names, columns, table
+    if writer is not None:
+        writer.close()
     pq.write_table(words.table(), work / "name_words.parquet")
-    del names, columns
 
     announce("reading addresses of record")
     addresses = read_master_table(files.addresses, "addresses")
@@ -178,7 +190,14 @@ def build_index(
             """
         )
         announce(f"standardizing {forms.num_rows:,} distinct addresses")
-        standardized = standardize_addresses(forms.select(list(ADDRESS_FIELDS)))
+        # By slices, for the working memory as with the names; the rows are standardized one
+        # by one, so the slices give the same columns as one call.
+        address_columns = forms.select(list(ADDRESS_FIELDS))
+        standardized = pa.concat_tables(
+            standardize_addresses(address_columns.slice(start, STANDARDIZE_SLICE))
+            for start in range(0, max(forms.num_rows, 1), STANDARDIZE_SLICE)
+        )
+        del address_columns
         form_columns = {"form_id": forms.column("form_id")}
         form_columns.update({c: standardized.column(c) for c in standardized.column_names})
         engine.register("address_forms", pa.table(form_columns))
