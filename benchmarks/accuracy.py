@@ -43,7 +43,9 @@ def ivs(*args: str, home: Path) -> None:
     )
 
 
-def one_seed(work: Path, seed: int, taxpayers: int, requests: int) -> dict[str, object]:
+def one_seed(
+    work: Path, seed: int, taxpayers: int, requests: int, density: tuple[str, ...] = ()
+) -> dict[str, object]:
     world = work / f"world-{seed}"
     home = work / f"home-{seed}"
     started = time.perf_counter()
@@ -56,6 +58,7 @@ def one_seed(work: Path, seed: int, taxpayers: int, requests: int) -> dict[str, 
         str(requests),
         "--seed",
         str(seed),
+        *density,
         home=home,
     )
     # The store and the ledger's signing key, which every run records to.
@@ -135,12 +138,30 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--keep", type=Path, help="keep the worlds in this folder")
+    parser.add_argument(
+        "--taxpayers-per-zip",
+        type=int,
+        help="ivs synth's density (its default: national); 0 with --address-history short "
+        "makes the sparse worlds of the first figures",
+    )
+    parser.add_argument("--address-history", choices=("national", "short"))
     args = parser.parse_args()
+    density = tuple(
+        f"--{name.replace('_', '-')}={value}"
+        for name, value in (
+            ("taxpayers_per_zip", args.taxpayers_per_zip),
+            ("address_history", args.address_history),
+        )
+        if value is not None
+    )
     work = args.keep or Path(tempfile.mkdtemp(prefix="ivs-accuracy-"))
     work.mkdir(parents=True, exist_ok=True)
     totals = {"disclosed": 0, "wrong": 0, "deficient": 0, "trap": 0, "matchable": 0, "recalled": 0}
     tin_totals = {"disclosed": 0, "wrong": 0, "deficient": 0, "unlawful": 0}
-    print(f"{args.taxpayers:,} taxpayers / {args.requests:,} requests per world")
+    print(
+        f"{args.taxpayers:,} taxpayers / {args.requests:,} requests per world "
+        f"{' '.join(density) or '(ivs synth defaults: national density)'}"
+    )
     print(
         "| seed | disclosed | wrong person | on deficient | on traps | recall "
         "| TIN-only disclosed | TIN-only wrong person | TIN-only on deficient "
@@ -149,7 +170,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     curves = []
     for seed in args.seeds:
-        r = one_seed(work, seed, args.taxpayers, args.requests)
+        r = one_seed(work, seed, args.taxpayers, args.requests, density)
         t = r["tin_only"]
         for k in totals:
             totals[k] += int(r[k])  # type: ignore[call-overload]

@@ -19,6 +19,8 @@ from ivs.synth.config import allocate_categories
         (SynthConfig(records_format="xml"), "--records-format"),
         (SynthConfig(submitted_at="2025-06-27"), "--submitted-at"),
         (SynthConfig(seed=-1), "--seed"),
+        (SynthConfig(taxpayers_per_zip=-5), "--taxpayers-per-zip"),
+        (SynthConfig(address_history="long"), "--address-history"),
     ],
 )
 def test_bad_options_are_refused(config: SynthConfig, named: str) -> None:

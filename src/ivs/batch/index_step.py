@@ -10,7 +10,8 @@ Layout under ``$IVS_HOME/index/<fingerprint>/``:
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
 - ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty), and the taxpayers
   withheld because an address row of theirs was set aside (kind ``master_defect``)
-- ``zip_phonetic.parquet`` (ZIP code, surname sound, first initial, tin): a blocking key table
+- ``zip_phonetic.parquet`` (ZIP code, surname sound, first given name's id, tin): a blocking
+  key table
 - ``index.json``          the fingerprint of the master files, counts, what was set aside
 - ``defects.csv``         every defect of the master, one line per field of a row: file, row,
   field, problem, action (``master_hygiene.py``)
@@ -60,8 +61,11 @@ from ivs.standardize.name import standardize_names
 
 __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fingerprint"]
 
-# 5: restrictions typed when the master has none, defects set aside, taxpayers withheld.
-INDEX_VERSION = 5
+# 6: restrictions typed when the master has none, defects set aside, taxpayers withheld;
+# the blocking key table keyed by the first given name's id.
+INDEX_VERSION = 6
+# Rows standardized at a time while the index is built.
+STANDARDIZE_SLICE = 1_000_000
 Step = Callable[[str], None]
 
 
@@ -184,16 +188,26 @@ def build_index(
         }
     )
     announce(f"standardizing {taxpayers.num_rows:,} taxpayer names")
-    names = standardize_names(
-        taxpayers.select(["last_name", "first_name", "middle_name", "name_suffix"])
-    )
-    columns = {c: taxpayers.column(c) for c in ("tin", "tin_type", "date_of_birth")}
-    columns.update({c: names.column(c) for c in names.column_names})
     words = WordIds()
-    columns.update(name_match_columns(names, words))
-    pq.write_table(pa.table(columns), work / "taxpayers.parquet", compression="zstd")
+    writer: pq.ParquetWriter | None = None
+    # A slice at a time, written as it is done: the standardizer's working memory follows the
+    # slice, not the master (10 M names at once peaked near 6 GiB).
+    for start in range(0, max(taxpayers.num_rows, 1), STANDARDIZE_SLICE):
+        part = taxpayers.slice(start, STANDARDIZE_SLICE)
+        names = standardize_names(
+            part.select(["last_name", "first_name", "middle_name", "name_suffix"])
+        )
+        columns = {c: part.column(c) for c in ("tin", "tin_type", "date_of_birth")}
+        columns.update({c: names.column(c) for c in names.column_names})
+        columns.update(name_match_columns(names, words))
+        table = pa.table(columns)
+        if writer is None:
+            writer = pq.ParquetWriter(work / "taxpayers.parquet", table.schema, compression="zstd")
+        writer.write_table(table.cast(writer.schema))
+        del names, columns, table
+    if writer is not None:
+        writer.close()
     pq.write_table(words.table(), work / "name_words.parquet")
-    del names, columns
 
     announce("reading addresses of record")
     address_rows = read_master_rows(files.addresses, "addresses")
@@ -228,7 +242,14 @@ def build_index(
             """
         )
         announce(f"standardizing {forms.num_rows:,} distinct addresses")
-        standardized = standardize_addresses(forms.select(list(ADDRESS_FIELDS)))
+        # By slices, for the working memory as with the names; the rows are standardized one
+        # by one, so the slices give the same columns as one call.
+        address_columns = forms.select(list(ADDRESS_FIELDS))
+        standardized = pa.concat_tables(
+            standardize_addresses(address_columns.slice(start, STANDARDIZE_SLICE))
+            for start in range(0, max(forms.num_rows, 1), STANDARDIZE_SLICE)
+        )
+        del address_columns
         form_columns = {"form_id": forms.column("form_id")}
         form_columns.update({c: standardized.column(c) for c in standardized.column_names})
         engine.register("address_forms", pa.table(form_columns))
@@ -265,13 +286,13 @@ def build_index(
         engine.load_parquet("addr_links", work / "addresses.parquet")
         engine.to_parquet(
             f"""
-            SELECT DISTINCT f.addr_zip5, p.phonetic, p.name_first_initial, a.tin
+            SELECT DISTINCT f.addr_zip5, p.phonetic, p.name_first_given_id, a.tin
             FROM addr_links a
             JOIN address_forms f ON f.form_id = a.form_id
-            JOIN (SELECT tin, name_first_initial, {unnest}(name_phonetic) AS phonetic
+            JOIN (SELECT tin, name_first_given_id, {unnest}(name_phonetic) AS phonetic
                   FROM tp_names) p ON p.tin = a.tin
             WHERE f.addr_zip5 IS NOT NULL
-            ORDER BY f.addr_zip5, p.phonetic NULLS LAST, p.name_first_initial NULLS LAST, a.tin
+            ORDER BY f.addr_zip5, p.phonetic NULLS LAST, p.name_first_given_id NULLS LAST, a.tin
             """,
             work / "zip_phonetic.parquet",
         )

@@ -31,6 +31,16 @@ def synth(
     submitted_at: str = typer.Option(
         _DEFAULTS.submitted_at, help="The batch's submission instant (RFC 3339, UTC)."
     ),
+    taxpayers_per_zip: int = typer.Option(
+        _DEFAULTS.taxpayers_per_zip,
+        help="Mean taxpayers per ZIP code (log-normal over the ZIPs used); 0 spreads them "
+        "over every ZIP code, as the first worlds did.",
+    ),
+    address_history: str = typer.Option(
+        _DEFAULTS.address_history,
+        help="national (about 3 addresses a taxpayer over the years) or short (about 1.4, "
+        "the first worlds).",
+    ),
 ) -> None:
     """Write a synthetic master file, a signed request batch and the truth of every request.
 
@@ -43,6 +53,8 @@ def synth(
         deficient_rate=deficient_rate,
         records_format=records_format,
         submitted_at=submitted_at,
+        taxpayers_per_zip=taxpayers_per_zip,
+        address_history=address_history,
     )
     config.validate()
     with progress() as bar:

@@ -12,7 +12,9 @@ from ivs.domain.errors import ConfigError
 from ivs.formats.manifest import parse_instant
 
 __all__ = [
+    "ADDRESS_HISTORIES",
     "FIXED_SHARES",
+    "NATIONAL_TAXPAYERS_PER_ZIP",
     "RECORD_FORMATS",
     "Category",
     "SynthConfig",
@@ -20,6 +22,9 @@ __all__ = [
 ]
 
 RECORD_FORMATS = ("csv", "jsonl", "parquet")
+ADDRESS_HISTORIES = ("national", "short")
+# About 330 M people in 41,000 ZIP codes: the density of the national master file.
+NATIONAL_TAXPAYERS_PER_ZIP = 8_000
 
 
 class Category(StrEnum):
@@ -61,6 +66,9 @@ class SynthConfig:
     deficient_rate: float = 0.05
     records_format: str = "csv"
     submitted_at: str = "2025-06-27T14:00:00Z"
+    # Mean taxpayers per ZIP code; 0 spreads them over every ZIP code (the first worlds).
+    taxpayers_per_zip: int = NATIONAL_TAXPAYERS_PER_ZIP
+    address_history: str = "national"
 
     def validate(self) -> None:
         """Raise ``ConfigError`` naming every option that cannot make a world."""
@@ -87,6 +95,16 @@ class SynthConfig:
             problems.append(
                 f"--records-format must be one of {', '.join(RECORD_FORMATS)}, "
                 f"got {self.records_format!r}"
+            )
+        if self.taxpayers_per_zip < 0:
+            problems.append(
+                f"--taxpayers-per-zip must be 0 (every ZIP code) or more, "
+                f"got {self.taxpayers_per_zip}"
+            )
+        if self.address_history not in ADDRESS_HISTORIES:
+            problems.append(
+                f"--address-history must be one of {', '.join(ADDRESS_HISTORIES)}, "
+                f"got {self.address_history!r}"
             )
         try:
             parse_instant(self.submitted_at)

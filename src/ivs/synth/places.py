@@ -24,10 +24,12 @@ __all__ = [
     "UNIT_KINDS",
     "AddressRows",
     "Places",
+    "ZipPopulation",
     "address_rows",
     "draw_places",
     "histories",
     "last_known",
+    "zip_population",
 ]
 
 KIND_STREET, KIND_PO_BOX, KIND_RURAL, KIND_PR_URB = 0, 1, 2, 3
@@ -46,7 +48,16 @@ _DIRECTION_P = np.array([0.22, 0.22, 0.2, 0.2, 0.04, 0.04, 0.04, 0.04])
 UNIT_KINDS = ("APT", "UNIT", "#", "STE", "LOT")
 _UNIT_P = np.array([0.72, 0.14, 0.1, 0.02, 0.02])
 _EPOCH = date(1970, 1, 1)
-_MAX_ADDRESSES = 4
+# Addresses a household lives at over the tax years: the short histories of the first worlds
+# (1.6 a household, 1.4 a taxpayer), and the national master's, where movers and the years
+# give about three distinct addresses a taxpayer (31 M for 10 M taxpayers).
+SHORT_HISTORY_P = (0.55, 0.3, 0.12, 0.03)
+NATIONAL_HISTORY_P = (0.07, 0.16, 0.23, 0.22, 0.16, 0.1, 0.06)
+# Spread of the ZIP codes' populations (log-normal sigma): the largest of a hundred ZIPs
+# holds about five times the mean, as the most populous ZIPs hold five to ten times theirs.
+ZIP_POPULATION_SIGMA = 0.8
+# Fewest ZIP codes of a dense world, so that a small test world still spans several states.
+MIN_ZIPS = 10
 
 
 @dataclass(slots=True)
@@ -86,6 +97,48 @@ class Places:
                 values[target] = values[source]
 
 
+@dataclass(frozen=True, slots=True)
+class ZipPopulation:
+    """The ZIP codes a dense world lives in, each with its share of the addresses.
+
+    ``rows`` are sorted, so each state's ZIPs are consecutive; ``state_lo``/``state_hi`` bound
+    each state's stretch of ``cdf`` (equal where the state has none of these ZIPs).
+    """
+
+    rows: np.ndarray  # int32 into ZipTable, sorted
+    cdf: np.ndarray  # float64: cumulative share of the addresses over rows, the last is 1
+    state_lo: np.ndarray  # float64 per state code
+    state_hi: np.ndarray  # float64 per state code
+
+    def draw(self, u: np.ndarray) -> np.ndarray:
+        """The ZIP rows at quantiles ``u`` (in [0, 1)) of the population."""
+        at = np.minimum(np.searchsorted(self.cdf, u, side="right"), len(self.rows) - 1)
+        return np.asarray(self.rows[at], dtype=np.int32)
+
+
+def zip_population(
+    zips: ZipTable, rng: np.random.Generator, taxpayers: int, per_zip: int
+) -> ZipPopulation:
+    """About ``taxpayers / per_zip`` ZIP codes with log-normal populations.
+
+    ZIPs are chosen as the sparse world would place a taxpayer (by state weight, uniformly
+    within the state), without replacement, so the states keep their shares.
+    """
+    total = len(zips.zip)
+    count = min(total, max(MIN_ZIPS, -(-taxpayers // per_zip)))
+    state_weight = np.diff(np.concatenate([[0.0], zips.state_cdf]))
+    per_row = np.repeat(state_weight / zips.state_count, zips.state_count)
+    rows = np.sort(rng.choice(total, count, replace=False, p=per_row / per_row.sum()))
+    weight = rng.lognormal(0.0, ZIP_POPULATION_SIGMA, count)
+    cdf = np.cumsum(weight) / weight.sum()
+    cdf[-1] = 1.0
+    before = np.concatenate([[0.0], cdf])
+    state_end = zips.state_start + zips.state_count
+    lo = before[np.searchsorted(rows, zips.state_start)]
+    hi = before[np.searchsorted(rows, state_end)]
+    return ZipPopulation(rows.astype(np.int32), cdf, lo, hi)
+
+
 def _zip_in_state(zips: ZipTable, rng: np.random.Generator, state: np.ndarray) -> np.ndarray:
     offset = np.floor(rng.random(len(state)) * zips.state_count[state]).astype(np.int64)
     return np.asarray(zips.state_start[state] + offset, dtype=np.int32)
@@ -100,18 +153,33 @@ def draw_places(
     streets: Streets,
     rng: np.random.Generator,
     count: int,
+    *,
     near: np.ndarray | None = None,
+    population: ZipPopulation | None = None,
 ) -> Places:
-    """``count`` new addresses; with ``near`` (ZIP rows), most stay in that ZIP's state."""
-    state = np.minimum(
-        np.searchsorted(zips.state_cdf, rng.random(count), side="right"),
-        len(zips.state_codes) - 1,
-    )
-    zip_row = _zip_in_state(zips, rng, state)
+    """``count`` new addresses; with ``near`` (ZIP rows), most stay in that ZIP's state.
+
+    Without ``population`` ZIPs are drawn from every ZIP code (the sparse world); with it,
+    from its ZIPs by their shares.
+    """
+    if population is None:
+        state = np.minimum(
+            np.searchsorted(zips.state_cdf, rng.random(count), side="right"),
+            len(zips.state_codes) - 1,
+        )
+        zip_row = _zip_in_state(zips, rng, state)
+    else:
+        zip_row = population.draw(rng.random(count))
     if near is not None:
         stay = rng.random(count)
         same_state = stay < 0.75
-        zip_row[same_state] = _zip_in_state(zips, rng, _state_of_row(zips, near[same_state]))
+        if population is None:
+            zip_row[same_state] = _zip_in_state(zips, rng, _state_of_row(zips, near[same_state]))
+        else:
+            # A near ZIP is one of the population's, so its state's stretch is never empty.
+            near_state = _state_of_row(zips, near[same_state])
+            lo, hi = population.state_lo[near_state], population.state_hi[near_state]
+            zip_row[same_state] = population.draw(lo + rng.random(len(lo)) * (hi - lo))
         same_zip = stay < 0.35
         zip_row[same_zip] = near[same_zip]
     state = _state_of_row(zips, zip_row)
@@ -161,35 +229,56 @@ def draw_places(
 class Histories:
     """Per household: how many addresses, the years of its moves, and its first address."""
 
-    address_count: np.ndarray  # int8, 1..4
-    move_years: np.ndarray  # int16 (households, 3): sorted; year the j+1-th address starts
+    address_count: np.ndarray  # int8, 1..the longest history
+    move_years: np.ndarray  # int16 (households, longest - 1): sorted; year address j+1 starts
     first_address: np.ndarray  # int64: address index of the household's first address
 
 
 def histories(
-    zips: ZipTable, streets: Streets, rng: np.random.Generator, households: int
+    zips: ZipTable,
+    streets: Streets,
+    rng: np.random.Generator,
+    households: int,
+    *,
+    history_p: tuple[float, ...] = SHORT_HISTORY_P,
+    population: ZipPopulation | None = None,
 ) -> tuple[Histories, Places]:
-    """Address histories of every household, and the addresses they use (in order)."""
-    count = rng.choice(np.arange(1, _MAX_ADDRESSES + 1), households, p=[0.55, 0.3, 0.12, 0.03])
-    moves = np.sort(
-        rng.integers(FIRST_TAX_YEAR + 1, LAST_TAX_YEAR + 1, (households, _MAX_ADDRESSES - 1)),
-        axis=1,
-    ).astype(np.int16)
+    """Address histories of every household, and the addresses they use (in order).
+
+    ``history_p[k]`` is the share of households at k + 1 addresses.
+    """
+    most = len(history_p)
+    count = rng.choice(np.arange(1, most + 1), households, p=list(history_p))
+    years = LAST_TAX_YEAR - FIRST_TAX_YEAR
+    if history_p == SHORT_HISTORY_P:
+        # The short histories draw move years independently (two moves may share a year, and
+        # the address between them then has no return), as the first worlds did.
+        moves = np.sort(
+            rng.integers(FIRST_TAX_YEAR + 1, LAST_TAX_YEAR + 1, (households, most - 1)), axis=1
+        ).astype(np.int16)
+    else:
+        # Long histories move in different years, so every address has a return filed from it:
+        # each household's moves are the first count - 1 of a shuffle of the years, sorted.
+        shuffled = np.argsort(rng.random((households, years)), axis=1) + FIRST_TAX_YEAR + 1
+        unused = np.arange(years)[None, :] >= (count[:, None] - 1)
+        moves = np.sort(np.where(unused, LAST_TAX_YEAR + 1, shuffled), axis=1)[:, : most - 1]
+        moves = moves.astype(np.int16)
     first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
-    places = draw_places(zips, streets, rng, households)
+    places = draw_places(zips, streets, rng, households, population=population)
     previous_owner, previous_zip = np.arange(households), places.zip_row
-    for j in range(1, _MAX_ADDRESSES):
+    for j in range(1, most):
         movers = np.flatnonzero(count > j)
         # Most moves stay near the address the household is leaving.
         near = previous_zip[np.searchsorted(previous_owner, movers)]
-        step = draw_places(zips, streets, rng, len(movers), near=near)
+        step = draw_places(zips, streets, rng, len(movers), near=near, population=population)
         places.extend(step)
         previous_owner, previous_zip = movers, step.zip_row
     # draw_places was called per step; reorder so a household's addresses are consecutive.
+    steps = range(1, most)
     step_of = np.concatenate(
-        [np.zeros(households, np.int64)] + [np.full(int((count > j).sum()), j) for j in (1, 2, 3)]
+        [np.zeros(households, np.int64)] + [np.full(int((count > j).sum()), j) for j in steps]
     )
-    owner = np.concatenate([np.arange(households)] + [np.flatnonzero(count > j) for j in (1, 2, 3)])
+    owner = np.concatenate([np.arange(households)] + [np.flatnonzero(count > j) for j in steps])
     order = np.lexsort((step_of, owner))
     for f in fields(places):
         setattr(places, f.name, getattr(places, f.name)[order])
@@ -218,11 +307,12 @@ def address_rows(
     parts: list[tuple[np.ndarray, ...]] = []
     household = people.household
     count = history.address_count[household]
-    for j in range(_MAX_ADDRESSES):
+    most = history.move_years.shape[1] + 1
+    for j in range(most):
         start = np.int16(FIRST_TAX_YEAR) if j == 0 else history.move_years[household, j - 1]
         end = np.where(
             count > j + 1,
-            history.move_years[household, min(j, _MAX_ADDRESSES - 2)] - 1,
+            history.move_years[household, min(j, most - 2)] - 1,
             LAST_TAX_YEAR,
         )
         lo = np.maximum(start, people.first_year)

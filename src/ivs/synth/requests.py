@@ -13,7 +13,7 @@ import numpy as np
 
 from ivs.synth.config import Category
 from ivs.synth.people import People
-from ivs.synth.places import AddressRows, Places, draw_places
+from ivs.synth.places import AddressRows, Places, ZipPopulation, draw_places
 from ivs.synth.traps import Planted, building_keys, name_keys, pair_keys
 from ivs.synth.vocab import NameLists, Streets, ZipTable
 
@@ -57,6 +57,7 @@ def _row_ranges(rows: AddressRows, taxpayers: int) -> tuple[np.ndarray, np.ndarr
 def _fresh_places(
     *,
     zips: ZipTable,
+    population: ZipPopulation | None,
     streets: Streets,
     places: Places,
     rng: np.random.Generator,
@@ -68,7 +69,7 @@ def _fresh_places(
     ids = np.empty(len(near), dtype=np.int64)
     todo = np.arange(len(near))
     while len(todo):
-        fresh = draw_places(zips, streets, rng, len(todo), near=near[todo])
+        fresh = draw_places(zips, streets, rng, len(todo), near=near[todo], population=population)
         first = places.count
         places.extend(fresh)
         new_ids = np.arange(first, places.count)
@@ -93,6 +94,7 @@ def plan_requests(
     last_row: np.ndarray,
     planted: Planted,
     zips: ZipTable,
+    population: ZipPopulation | None,
     streets: Streets,
     rng: np.random.Generator,
 ) -> Plan:
@@ -168,6 +170,7 @@ def plan_requests(
     keys_moved = name_keys(names, people, person[moved])
     place[moved] = _fresh_places(
         zips=zips,
+        population=population,
         streets=streets,
         places=places,
         rng=rng,
@@ -194,6 +197,7 @@ def plan_requests(
     away = ~at_host
     place[outsiders_at[away]] = _fresh_places(
         zips=zips,
+        population=population,
         streets=streets,
         places=places,
         rng=rng,

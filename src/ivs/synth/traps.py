@@ -18,7 +18,15 @@ import pyarrow.compute as pc
 
 from ivs.domain.errors import ConfigError
 from ivs.synth.people import FIRST_TAX_YEAR, JR, LAST_TAX_YEAR, SR, People
-from ivs.synth.places import KIND_STREET, AddressRows, Histories, Places
+from ivs.synth.places import (
+    KIND_PO_BOX,
+    KIND_PR_URB,
+    KIND_RURAL,
+    KIND_STREET,
+    AddressRows,
+    Histories,
+    Places,
+)
 from ivs.synth.randomness import mix64
 from ivs.synth.render import fold_accents
 from ivs.synth.vocab import NameLists
@@ -164,23 +172,34 @@ def name_keys(names: NameLists, people: People, who: np.ndarray) -> np.ndarray:
 
 
 def building_keys(places: Places, ids: np.ndarray) -> np.ndarray:
-    """A hash of an address without its unit: equal for two units of one building."""
+    """A hash of an address without its unit: equal for two units of one building.
+
+    Only the fields its kind writes count: two addresses that read the same are one building
+    (a street address's unused box number must not tell apart two households at 48 CHESTNUT
+    ST, which a ZIP code of the national density often holds).
+    """
+    kind = places.kind[ids]
+    street, box = kind == KIND_STREET, (kind == KIND_PO_BOX) | (kind == KIND_RURAL)
+    urbanization = kind == KIND_PR_URB
     key = np.zeros(len(ids), dtype=np.uint64)
-    for field in (
-        places.kind,
-        places.zip_row,
-        places.house,
-        places.half,
-        places.predir,
-        places.postdir,
-        places.street,
-        places.suffix,
-        places.box,
-        places.route,
-        places.urb_generic,
-        places.calle,
+    for field, used in (
+        (places.kind, None),
+        (places.zip_row, None),
+        (places.house, street | urbanization),
+        (places.half, street),
+        (places.predir, street),
+        (places.postdir, street),
+        (places.street, street),
+        (places.suffix, street),
+        (places.box, box),
+        (places.route, kind == KIND_RURAL),
+        (places.urb_generic, urbanization),
+        (places.calle, urbanization),
     ):
-        key = mix64(key ^ field[ids].astype(np.int64).astype(np.uint64))
+        values = field[ids].astype(np.int64)
+        if used is not None:
+            values = np.where(used, values, 0)
+        key = mix64(key ^ values.astype(np.uint64))
     return key
 
 

@@ -15,7 +15,16 @@ from ivs.formats.master import MasterTableWriter, write_master_table
 from ivs.formats.records import write_records
 from ivs.synth.config import Category, SynthConfig, allocate_categories
 from ivs.synth.people import People, draw_people
-from ivs.synth.places import AddressRows, Places, address_rows, histories, last_known
+from ivs.synth.places import (
+    NATIONAL_HISTORY_P,
+    SHORT_HISTORY_P,
+    AddressRows,
+    Places,
+    address_rows,
+    histories,
+    last_known,
+    zip_population,
+)
 from ivs.synth.randomness import rng_for
 from ivs.synth.records import render_batch
 from ivs.synth.render import render_addresses, render_names
@@ -155,8 +164,18 @@ def generate_world(
     categories = allocate_categories(config, rng_for(seed, "categories"))
     count = {c: int((categories == i).sum()) for i, c in enumerate(Category)}
     people = draw_people(names, rng_for(seed, "people"), n, seed)
+    population = (
+        zip_population(zips, rng_for(seed, "zips"), n, config.taxpayers_per_zip)
+        if config.taxpayers_per_zip
+        else None
+    )
     history, places = histories(
-        zips, street_list, rng_for(seed, "places"), len(people.household_size)
+        zips,
+        street_list,
+        rng_for(seed, "places"),
+        len(people.household_size),
+        history_p=NATIONAL_HISTORY_P if config.address_history == "national" else SHORT_HISTORY_P,
+        population=population,
     )
     planted = plant_traps(
         people,
@@ -198,6 +217,7 @@ def generate_world(
         last_row=last_row,
         planted=planted,
         zips=zips,
+        population=population,
         streets=street_list,
         rng=rng_for(seed, "plan"),
     )
