@@ -50,8 +50,10 @@ __all__ = [
 
 _TOKEN = re.compile(r"^ivs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 _SESSION = re.compile(r"^ivss_([A-Za-z0-9_-]{43})$")
-# User names and agency codes are identifiers (ivs.domain.ids): one pattern for every id.
-NAME_PATTERN = AGENCY_PATTERN = rf"^{IDENTIFIER_PATTERN}\Z"
+# User names and agency codes are identifiers (ivs.domain.ids): one pattern for every id. `$`,
+# not `\Z`: the pattern is also the API's, whose regex engine has no `\Z` (and its `$` ends
+# the text); in Python the names are checked by `is_identifier`, a full match.
+NAME_PATTERN = AGENCY_PATTERN = rf"^{IDENTIFIER_PATTERN}$"
 
 
 class Role(StrEnum):
