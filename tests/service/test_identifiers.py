@@ -46,8 +46,14 @@ def test_a_lookup_by_an_id_that_cannot_exist_is_not_found(
 ) -> None:
     world = make_world(tmp_path / "w")
     with TestClient(create_app(world.context())) as client:
-        for batch_id in ("B%001", "B" * 300, "..%2F..", "%E2%80%AE"):
+        for batch_id in ("..%2F..", "%E2%80%AE"):
             for path in (f"/v1/batches/{batch_id}", f"/v1/batches/{batch_id}/response"):
                 answer = client.get(path, headers=bearer(world.tokens["requester"]))
                 assert answer.status_code == 404, (path, answer.text)
                 assert answer.json()["error"]["type"] == "NotFound"
+        # Past the store's 200 characters, or holding a control character: refused by the
+        # route's own form, whether or not any batch exists (422, never a store error).
+        for batch_id in ("B%001", "B" * 300):
+            for path in (f"/v1/batches/{batch_id}", f"/v1/batches/{batch_id}/response"):
+                answer = client.get(path, headers=bearer(world.tokens["requester"]))
+                assert answer.status_code == 422, (path, answer.text)
