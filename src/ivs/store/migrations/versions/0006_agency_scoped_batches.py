@@ -18,6 +18,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from alembic import op
 
+from ivs.domain.errors import StoreError
+
 revision = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | None = None
@@ -152,6 +154,8 @@ def _remake(
 ) -> None:
     """``name`` made anew, scoped or not, its rows carried over."""
     bind = op.get_bind()
+    # Left by an attempt that stopped part-way (SQLite commits a CREATE TABLE by itself).
+    op.execute(f"DROP TABLE IF EXISTS {name}_0006")
     new = make(f"{name}_0006", scoped)
     new.create(bind)
     columns = [c.name for c in new.columns]
@@ -182,8 +186,21 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Only a store whose ids are still unique across agencies can go back: otherwise the old
-    # key would be violated, and the downgrade fails without changing anything.
+    # Only a store whose ids are still unique across agencies can go back: the old key would
+    # be violated otherwise, so the downgrade refuses before changing anything.
+    shared = (
+        op.get_bind()
+        .execute(
+            sa.text("SELECT batch_id FROM batches GROUP BY batch_id HAVING COUNT(*) > 1 LIMIT 5")
+        )
+        .scalars()
+        .all()
+    )
+    if shared:
+        raise StoreError(
+            f"cannot go back to revision 0005: batch ids {', '.join(map(repr, shared))} are "
+            "used by several agencies, and before 0006 an id named one batch. Nothing was changed."
+        )
     for name, make, _agency in reversed(_TABLES):
         _remake(name, make, None, scoped=False)
     _indexes(scoped=False)
