@@ -23,6 +23,7 @@ from ivs.domain.settings import Settings
 
 __all__ = [
     "decisions_as_matched",
+    "decisions_digest",
     "index_of",
     "legacy_work_decisions_path",
     "rule_set_of",
@@ -46,7 +47,7 @@ def work_decisions_path(settings: Settings, key: BatchKey, manifest_digest: str)
     work = Path(settings.home) / "work"
     path = key.folder(work) / "decisions.arrow"
     unscoped = legacy_work_decisions_path(settings, key.batch_id)
-    if not path.exists() and stored_decisions(unscoped, manifest_digest) is not None:
+    if not path.exists() and decisions_digest(unscoped) == manifest_digest:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old, new in (
             (unscoped, path),
@@ -55,6 +56,24 @@ def work_decisions_path(settings: Settings, key: BatchKey, manifest_digest: str)
             if old.is_file():
                 old.replace(new)
     return path
+
+
+def decisions_digest(path: Path) -> str | None:
+    """The manifest digest working decisions at ``path`` (or as Parquet beside it) were made
+    for, read from their schema alone; None when there are none, or they cannot be read."""
+    legacy = path.with_suffix(".parquet")
+    try:
+        if path.is_file() and not path.is_symlink():
+            with pa.OSFile(str(path), "rb") as source:
+                metadata = pa.ipc.open_file(source).schema.metadata or {}
+        elif legacy.is_file() and not legacy.is_symlink():
+            metadata = pq.read_schema(legacy).metadata or {}
+        else:
+            return None
+    except (OSError, pa.ArrowInvalid):
+        return None
+    digest = metadata.get(b"ivs.manifest_digest")
+    return None if digest is None else digest.decode()
 
 
 def legacy_work_decisions_path(settings: Settings, batch_id: str) -> Path:

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
 import sqlalchemy as sa
 
-from ivs.batch.decisions_file import legacy_work_decisions_path
+from ivs.batch.decisions_file import decisions_digest, legacy_work_decisions_path
 from ivs.domain.ids import BatchKey, is_identifier, path_for_id
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import instant, purge
@@ -56,14 +55,9 @@ def _unscoped_work_files(settings: Settings, batch_id: str, digest: str) -> list
     agency, if they are this batch's (its manifest digest; another agency's batch of the same
     id may be the one that left them)."""
     arrow = legacy_work_decisions_path(settings, batch_id)
-    if not arrow.is_file() or arrow.is_symlink():
+    if decisions_digest(arrow) != digest:
         return []
-    try:
-        with pa.OSFile(str(arrow), "rb") as source:
-            metadata = pa.ipc.open_file(source).schema.metadata or {}
-    except (OSError, pa.ArrowInvalid):
-        return []
-    return [arrow] if metadata.get(b"ivs.manifest_digest") == digest.encode() else []
+    return [p for p in (arrow, arrow.with_suffix(".parquet")) if p.is_file()]
 
 
 def purge_working_data(

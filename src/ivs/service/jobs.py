@@ -577,8 +577,10 @@ def _finished_on_record(ctx: ServiceContext, row: Any) -> dict[str, int] | None:
                 batch.status == BatchStatus.WITHHELD and not agency_status(conn, row.agency).cleared
             )
         )
+    if not finished or not is_identifier(row.batch_id):
+        return None
     decisions = path_for_id(Path(row.out_dir), row.batch_id, ".decisions.parquet")
-    if not finished or not decisions.exists():
+    if not decisions.exists():
         return None
     outcome = pq.read_table(decisions, columns=["outcome"]).column("outcome")
     return {str(r["values"]): int(r["counts"]) for r in pc.value_counts(outcome).to_pylist()}

@@ -108,6 +108,7 @@ class BatchAccepted(BaseModel):
 
 class CaseOut(BaseModel):
     case_id: int
+    agency: str = Field(description="The batch's requesting agency: with batch_id, the batch.")
     batch_id: str
     request_id: str
     match_probability: float
