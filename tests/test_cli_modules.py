@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -40,3 +42,21 @@ def test_the_script_imports_only_the_module_of_its_command() -> None:
     assert "'ivs.cli.run'" in loaded
     assert "'ivs.cli.report'" not in loaded
     assert "'ivs.report'" not in loaded
+
+
+@pytest.mark.parametrize("module", sorted(COMMAND_MODULES))
+def test_commands_are_defined_at_module_level_and_register_only_adds_them(module: str) -> None:
+    """One style for every command module: a command is a module-level function (importable
+    and testable alone); ``register`` adds commands and groups and defines nothing."""
+    source = Path(importlib.import_module(module).__file__ or "").read_text(encoding="utf-8")
+    register = next(
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and node.name == "register"
+    )
+    defined = [
+        node.name
+        for node in ast.walk(register)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node is not register
+    ]
+    assert defined == [], f"{module}.register defines {defined}"

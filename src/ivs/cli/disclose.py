@@ -289,108 +289,108 @@ def agency_status_command(
     console.print(table)
 
 
+@handle_errors
+def purge(
+    older_than: int | None = typer.Option(
+        None, "--older-than", help="Days (default: the retention_days setting)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be purged."),
+) -> None:
+    """Destroy working data and response files past retention (the ledger is kept)."""
+    settings = load_settings()
+    result = purge_working_data(
+        settings,
+        open_ledger(settings),
+        older_than_days=older_than,
+        purged_by=getpass.getuser(),
+        dry_run=dry_run,
+    )
+    verb = "would purge" if dry_run else "purged"
+    console.print(
+        f"{verb} {result.files} file(s) or folder(s) of {len(result.batches)} "
+        f"batch(es) finished before {result.cutoff}"
+    )
+    if result.skipped:
+        # Printed escaped: such an id may hold anything, control characters included.
+        ids = ", ".join(repr(batch_id) for batch_id in result.skipped[:10])
+        more = f" and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
+        console.print(
+            f"left alone: {len(result.skipped)} batch(es) stored under an id that is not a "
+            f"valid identifier ({ids}{more}); no path is derived from such an id, so their "
+            "working data was not touched: remove it by hand (docs/ledger.md, Retention)",
+            markup=False,
+        )
+
+
+@handle_errors
+def accounting(
+    tin: str | None = typer.Option(None, "--tin", help="Every request about this taxpayer."),
+    year: int | None = typer.Option(None, "--year", help="Totals for the annual report."),
+) -> None:
+    """The accounting of 6103(p)(3): by taxpayer, or a year's totals."""
+    if (tin is None) == (year is None):
+        raise ConfigError("give exactly one of --tin or --year")
+    ledger = open_ledger(load_settings())
+    with ledger.store.connect() as conn:
+        if tin is not None:
+            lines = accounting_for_tin(conn, tin.replace("-", "").strip())
+            table = Table(title=f"Accounting for TIN ***-**-{tin[-4:]}: {len(lines)} request(s)")
+            for column in (
+                "decided",
+                "agency",
+                "statute",
+                "batch",
+                "request",
+                "outcome",
+                "code",
+                "entries",
+                "recipients",
+            ):
+                table.add_column(column)
+            for x in lines:
+                entries = str(x.decision_entry) + (
+                    f", {x.disclosure_entry}" if x.disclosure_entry is not None else ""
+                )
+                table.add_row(
+                    x.decided_at,
+                    x.requesting_agency,
+                    x.statute or "",
+                    x.batch_id,
+                    x.request_id,
+                    x.outcome,
+                    x.code,
+                    entries,
+                    "; ".join(x.recipients),
+                )
+            console.print(table)
+            return
+        assert year is not None
+        totals = annual_totals(conn, year)
+    table = Table(title=f"Requests and disclosures in {year}")
+    for column in (
+        "requesting agency",
+        "statute",
+        "requests",
+        "disclosed",
+        "not disclosed",
+        "rejected",
+    ):
+        table.add_column(column, justify="right" if column[0] in "rdn" else "left")
+    for t in totals:
+        table.add_row(
+            t.requesting_agency,
+            t.statute,
+            f"{t.requests:,}",
+            f"{t.disclosed:,}",
+            f"{t.not_disclosed:,}",
+            f"{t.rejected:,}",
+        )
+    console.print(table if totals else f"no requests decided in {year}")
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(purge)
+    app.command()(accounting)
     app.add_typer(hold_app, name="hold")
     app.add_typer(recall_app, name="recall")
     app.add_typer(agency_app, name="agency")
-
-    @app.command()
-    @handle_errors
-    def purge(
-        older_than: int | None = typer.Option(
-            None, "--older-than", help="Days (default: the retention_days setting)."
-        ),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be purged."),
-    ) -> None:
-        """Destroy working data and response files past retention (the ledger is kept)."""
-        settings = load_settings()
-        result = purge_working_data(
-            settings,
-            open_ledger(settings),
-            older_than_days=older_than,
-            purged_by=getpass.getuser(),
-            dry_run=dry_run,
-        )
-        verb = "would purge" if dry_run else "purged"
-        console.print(
-            f"{verb} {result.files} file(s) or folder(s) of {len(result.batches)} "
-            f"batch(es) finished before {result.cutoff}"
-        )
-        if result.skipped:
-            # Printed escaped: such an id may hold anything, control characters included.
-            ids = ", ".join(repr(batch_id) for batch_id in result.skipped[:10])
-            more = f" and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
-            console.print(
-                f"left alone: {len(result.skipped)} batch(es) stored under an id that is not a "
-                f"valid identifier ({ids}{more}); no path is derived from such an id, so their "
-                "working data was not touched: remove it by hand (docs/ledger.md, Retention)",
-                markup=False,
-            )
-
-    @app.command()
-    @handle_errors
-    def accounting(
-        tin: str | None = typer.Option(None, "--tin", help="Every request about this taxpayer."),
-        year: int | None = typer.Option(None, "--year", help="Totals for the annual report."),
-    ) -> None:
-        """The accounting of 6103(p)(3): by taxpayer, or a year's totals."""
-        if (tin is None) == (year is None):
-            raise ConfigError("give exactly one of --tin or --year")
-        ledger = open_ledger(load_settings())
-        with ledger.store.connect() as conn:
-            if tin is not None:
-                lines = accounting_for_tin(conn, tin.replace("-", "").strip())
-                table = Table(
-                    title=f"Accounting for TIN ***-**-{tin[-4:]}: {len(lines)} request(s)"
-                )
-                for column in (
-                    "decided",
-                    "agency",
-                    "statute",
-                    "batch",
-                    "request",
-                    "outcome",
-                    "code",
-                    "entries",
-                    "recipients",
-                ):
-                    table.add_column(column)
-                for x in lines:
-                    entries = str(x.decision_entry) + (
-                        f", {x.disclosure_entry}" if x.disclosure_entry is not None else ""
-                    )
-                    table.add_row(
-                        x.decided_at,
-                        x.requesting_agency,
-                        x.statute or "",
-                        x.batch_id,
-                        x.request_id,
-                        x.outcome,
-                        x.code,
-                        entries,
-                        "; ".join(x.recipients),
-                    )
-                console.print(table)
-                return
-            assert year is not None
-            totals = annual_totals(conn, year)
-        table = Table(title=f"Requests and disclosures in {year}")
-        for column in (
-            "requesting agency",
-            "statute",
-            "requests",
-            "disclosed",
-            "not disclosed",
-            "rejected",
-        ):
-            table.add_column(column, justify="right" if column[0] in "rdn" else "left")
-        for t in totals:
-            table.add_row(
-                t.requesting_agency,
-                t.statute,
-                f"{t.requests:,}",
-                f"{t.disclosed:,}",
-                f"{t.not_disclosed:,}",
-                f"{t.rejected:,}",
-            )
-        console.print(table if totals else f"no requests decided in {year}")

@@ -67,44 +67,46 @@ def write_verdicts(outcome: IntakeOutcome, out_dir: Path) -> Path:
     return path
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    @handle_errors
-    def validate(
-        manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
-        signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
-        out: Path | None = typer.Option(
-            None, "--out", help="Write per-record verdicts to DIR/BATCH_ID.verdicts.csv."
-        ),
-    ) -> None:
-        """Check a batch as intake would, without matching or disclosing anything.
+@handle_errors
+def validate(
+    manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
+    signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write per-record verdicts to DIR/BATCH_ID.verdicts.csv."
+    ),
+) -> None:
+    """Check a batch as intake would, without matching or disclosing anything.
 
-        Prints the batch verdict and rejected records counted by reason code with example
-        rows. Exit 0 when the batch is acceptable as a whole; 4 when it is refused (every
-        problem listed); 5 when too many records are deficient and it would be held.
-        """
-        settings = load_settings()
-        roster = read_signers(signers)
-        pilot = pilot_history(open_store(settings))
-        with err_console.status("checking batch") as status:
-            outcome = intake_batch(
-                manifest,
-                roster,
-                settings,
-                pilot,
-                now=datetime.now(UTC),
-                step=status.update,
-            )
-        m = outcome.manifest
-        console.print(
-            f"batch [bold]{m.batch_id}[/] from {m.requesting_agency}, signed by {m.signer_name} "
-            f"({m.signer_key_id}): {outcome.records.num_rows:,} records, "
-            f"{outcome.accepted:,} accepted, {outcome.rejected:,} rejected"
+    Prints the batch verdict and rejected records counted by reason code with example
+    rows. Exit 0 when the batch is acceptable as a whole; 4 when it is refused (every
+    problem listed); 5 when too many records are deficient and it would be held.
+    """
+    settings = load_settings()
+    roster = read_signers(signers)
+    pilot = pilot_history(open_store(settings))
+    with err_console.status("checking batch") as status:
+        outcome = intake_batch(
+            manifest,
+            roster,
+            settings,
+            pilot,
+            now=datetime.now(UTC),
+            step=status.update,
         )
-        if outcome.counts:
-            console.print(verdict_table(outcome))
-        if out is not None:
-            console.print(f"per-record verdicts: {write_verdicts(outcome, out)}")
-        if outcome.quarantine_reason:
-            raise BatchQuarantined(m.batch_id, outcome.quarantine_reason)
-        console.print("[green]the batch is acceptable as a whole[/]")
+    m = outcome.manifest
+    console.print(
+        f"batch [bold]{m.batch_id}[/] from {m.requesting_agency}, signed by {m.signer_name} "
+        f"({m.signer_key_id}): {outcome.records.num_rows:,} records, "
+        f"{outcome.accepted:,} accepted, {outcome.rejected:,} rejected"
+    )
+    if outcome.counts:
+        console.print(verdict_table(outcome))
+    if out is not None:
+        console.print(f"per-record verdicts: {write_verdicts(outcome, out)}")
+    if outcome.quarantine_reason:
+        raise BatchQuarantined(m.batch_id, outcome.quarantine_reason)
+    console.print("[green]the batch is acceptable as a whole[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(validate)

@@ -91,158 +91,156 @@ def _print_set_aside(info: IndexInfo) -> None:
         )
 
 
+@handle_errors
+def index(
+    master: Path = typer.Argument(..., help="Master folder (taxpayers, addresses, restrictions)."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even if up to date."),
+    engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
+    spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
+) -> None:
+    """Standardize the master file and build what matching needs, once per snapshot.
+
+    The index lives under $IVS_HOME/index and is rebuilt automatically when the master
+    files change; `ivs run` builds it when missing.
+    """
+    choice = EngineChoice(engine, spark_master)
+    settings = load_settings()
+    with err_console.status("indexing") as status:
+        build = build_index if rebuild else ensure_index
+        info = build(master, settings, step=status.update, engine_choice=choice)
+    console.print(
+        f"index {info.folder}: {info.taxpayers:,} taxpayers, {info.addresses:,} addresses of "
+        f"record ({info.address_forms:,} distinct), {info.restrictions:,} restrictions; "
+        f"built in {info.seconds:.1f}s"
+    )
+    _print_set_aside(info)
+
+
+@handle_errors
+def run(
+    manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
+    master: Path = typer.Option(..., "--master", help="Master folder."),
+    out: Path = typer.Option(..., "--out", help="Folder for the response and decisions."),
+    signers: Path | None = typer.Option(
+        None,
+        "--signers",
+        help="Signer roster (signers.json); default: the roster stored by `ivs signers import`.",
+    ),
+    model: Path | None = typer.Option(None, "--model", help="Match model JSON (default: shipped)."),
+    engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
+    spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
+) -> None:
+    """Run a batch end to end: intake, matching, decision, ledger, response.
+
+    Writes OUT/BATCH_ID.response.csv (for the requester) and OUT/BATCH_ID.decisions.parquet
+    (internal). Every decision and disclosure is on the ledger before the response is
+    written; interrupted, the same command resumes; repeated, it answers from the record.
+    Exits non-zero, writing no response, when the batch fails as a whole (4), is
+    quarantined (5), or its response is withheld by the safeguards gate (8).
+    """
+    choice = EngineChoice(engine, spark_master)
+    settings = load_settings()
+    roster = read_signers(signers) if signers else stored_roster(open_store(settings))
+    with err_console.status("running batch") as status:
+        result = run_batch(
+            manifest,
+            master,
+            roster,
+            settings,
+            out,
+            now=datetime.now(UTC),
+            model_path=model,
+            step=status.update,
+            progress=lambda done, total: status.update(
+                f"recording decisions on the ledger: {done:,} of {total:,}"
+            ),
+            engine_choice=choice,
+        )
+    print_run_summary(result)
+    if result.withheld:
+        raise typer.Exit(code=8)
+
+
+@model_app.command("train")
+@handle_errors
+def train(
+    manifest: Path = typer.Argument(..., help="A batch whose TIN-carrying requests label m."),
+    master: Path = typer.Option(..., "--master", help="Master folder."),
+    signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the model JSON."),
+    reviews: bool = typer.Option(
+        True, "--reviews/--no-reviews", help="Use reviewers' decisions on this batch as labels."
+    ),
+) -> None:
+    """Estimate m (from TIN-verified pairs and reviewers' decisions) and u (from random
+    pairs); write versioned JSON."""
+    settings = load_settings()
+    with err_console.status("training") as status:
+        model = train_from_batch(
+            manifest,
+            master,
+            read_signers(signers),
+            settings,
+            now=datetime.now(UTC),
+            step=status.update,
+            with_reviews=reviews,
+        )
+    out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+    console.print(f"model {model.digest[:16]} written to {out}")
+    for name, levels in model.levels.items():
+        console.print(
+            f"  {name}: " + ", ".join(f"{label} {lw.weight:+.2f}" for label, lw in levels.items())
+        )
+
+
+@handle_errors
+def simulate(
+    manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
+    master: Path = typer.Option(..., "--master", help="Master folder."),
+    signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
+    policy: str = typer.Option(
+        "lawful", "--policy", help="lawful, tin-only (the 2025 rule) or name-only."
+    ),
+    truth: Path | None = typer.Option(
+        None, "--truth", help="truth.parquet from ivs synth: score the policy against it."
+    ),
+    engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
+    spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
+) -> None:
+    """Run matching under a named policy without disclosing or recording anything.
+
+    tin-only reproduces the 2025 process: the last known address is disclosed whenever the
+    request's name and TIN match, whatever its address says. With --truth, reports
+    wrong-person disclosures and disclosures on deficient or otherwise unlawful requests.
+    """
+    choice = EngineChoice(engine, spark_master)
+    with err_console.status("simulating") as status:
+        result = run_simulation(
+            manifest,
+            master,
+            read_signers(signers),
+            load_settings(),
+            policy,
+            now=datetime.now(UTC),
+            truth=truth,
+            step=status.update,
+            engine_choice=choice,
+        )
+    console.print(
+        f"policy {result.policy}: {result.disclosed:,} of {result.records:,} records would "
+        "be disclosed"
+    )
+    if result.wrong_person is not None:
+        console.print(
+            f"  to the wrong person: {result.wrong_person:,}; on deficient requests: "
+            f"{result.on_deficient:,}; where the lawful answer was not to disclose: "
+            f"{result.unlawful:,}; lawfully matchable records found: {result.recalled:,} of "
+            f"{result.lawfully_matchable:,}"
+        )
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    @handle_errors
-    def index(
-        master: Path = typer.Argument(
-            ..., help="Master folder (taxpayers, addresses, restrictions)."
-        ),
-        rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even if up to date."),
-        engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
-        spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
-    ) -> None:
-        """Standardize the master file and build what matching needs, once per snapshot.
-
-        The index lives under $IVS_HOME/index and is rebuilt automatically when the master
-        files change; `ivs run` builds it when missing.
-        """
-        choice = EngineChoice(engine, spark_master)
-        settings = load_settings()
-        with err_console.status("indexing") as status:
-            build = build_index if rebuild else ensure_index
-            info = build(master, settings, step=status.update, engine_choice=choice)
-        console.print(
-            f"index {info.folder}: {info.taxpayers:,} taxpayers, {info.addresses:,} addresses of "
-            f"record ({info.address_forms:,} distinct), {info.restrictions:,} restrictions; "
-            f"built in {info.seconds:.1f}s"
-        )
-        _print_set_aside(info)
-
-    @app.command()
-    @handle_errors
-    def run(
-        manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
-        master: Path = typer.Option(..., "--master", help="Master folder."),
-        out: Path = typer.Option(..., "--out", help="Folder for the response and decisions."),
-        signers: Path | None = typer.Option(
-            None,
-            "--signers",
-            help="Signer roster (signers.json); default: the roster stored by "
-            "`ivs signers import`.",
-        ),
-        model: Path | None = typer.Option(
-            None, "--model", help="Match model JSON (default: shipped)."
-        ),
-        engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
-        spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
-    ) -> None:
-        """Run a batch end to end: intake, matching, decision, ledger, response.
-
-        Writes OUT/BATCH_ID.response.csv (for the requester) and OUT/BATCH_ID.decisions.parquet
-        (internal). Every decision and disclosure is on the ledger before the response is
-        written; interrupted, the same command resumes; repeated, it answers from the record.
-        Exits non-zero, writing no response, when the batch fails as a whole (4), is
-        quarantined (5), or its response is withheld by the safeguards gate (8).
-        """
-        choice = EngineChoice(engine, spark_master)
-        settings = load_settings()
-        roster = read_signers(signers) if signers else stored_roster(open_store(settings))
-        with err_console.status("running batch") as status:
-            result = run_batch(
-                manifest,
-                master,
-                roster,
-                settings,
-                out,
-                now=datetime.now(UTC),
-                model_path=model,
-                step=status.update,
-                progress=lambda done, total: status.update(
-                    f"recording decisions on the ledger: {done:,} of {total:,}"
-                ),
-                engine_choice=choice,
-            )
-        print_run_summary(result)
-        if result.withheld:
-            raise typer.Exit(code=8)
-
-    @model_app.command("train")
-    @handle_errors
-    def train(
-        manifest: Path = typer.Argument(..., help="A batch whose TIN-carrying requests label m."),
-        master: Path = typer.Option(..., "--master", help="Master folder."),
-        signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
-        out: Path = typer.Option(..., "--out", help="Where to write the model JSON."),
-        reviews: bool = typer.Option(
-            True, "--reviews/--no-reviews", help="Use reviewers' decisions on this batch as labels."
-        ),
-    ) -> None:
-        """Estimate m (from TIN-verified pairs and reviewers' decisions) and u (from random
-        pairs); write versioned JSON."""
-        settings = load_settings()
-        with err_console.status("training") as status:
-            model = train_from_batch(
-                manifest,
-                master,
-                read_signers(signers),
-                settings,
-                now=datetime.now(UTC),
-                step=status.update,
-                with_reviews=reviews,
-            )
-        out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
-        console.print(f"model {model.digest[:16]} written to {out}")
-        for name, levels in model.levels.items():
-            console.print(
-                f"  {name}: "
-                + ", ".join(f"{label} {lw.weight:+.2f}" for label, lw in levels.items())
-            )
-
-    @app.command()
-    @handle_errors
-    def simulate(
-        manifest: Path = typer.Argument(..., help="The batch's NAME.manifest.json."),
-        master: Path = typer.Option(..., "--master", help="Master folder."),
-        signers: Path = typer.Option(..., "--signers", help="Signer roster (signers.json)."),
-        policy: str = typer.Option(
-            "lawful", "--policy", help="lawful, tin-only (the 2025 rule) or name-only."
-        ),
-        truth: Path | None = typer.Option(
-            None, "--truth", help="truth.parquet from ivs synth: score the policy against it."
-        ),
-        engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
-        spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
-    ) -> None:
-        """Run matching under a named policy without disclosing or recording anything.
-
-        tin-only reproduces the 2025 process: the last known address is disclosed whenever the
-        request's name and TIN match, whatever its address says. With --truth, reports
-        wrong-person disclosures and disclosures on deficient or otherwise unlawful requests.
-        """
-        choice = EngineChoice(engine, spark_master)
-        with err_console.status("simulating") as status:
-            result = run_simulation(
-                manifest,
-                master,
-                read_signers(signers),
-                load_settings(),
-                policy,
-                now=datetime.now(UTC),
-                truth=truth,
-                step=status.update,
-                engine_choice=choice,
-            )
-        console.print(
-            f"policy {result.policy}: {result.disclosed:,} of {result.records:,} records would "
-            "be disclosed"
-        )
-        if result.wrong_person is not None:
-            console.print(
-                f"  to the wrong person: {result.wrong_person:,}; on deficient requests: "
-                f"{result.on_deficient:,}; where the lawful answer was not to disclose: "
-                f"{result.unlawful:,}; lawfully matchable records found: {result.recalled:,} of "
-                f"{result.lawfully_matchable:,}"
-            )
-
+    app.command()(index)
+    app.command()(run)
+    app.command()(simulate)
     app.add_typer(model_app, name="model")

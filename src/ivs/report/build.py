@@ -24,7 +24,9 @@ from ivs.report import charts
 from ivs.report.document import Cell, Figure, Report, Section, Table, Total
 from ivs.report.sections import (
     OUTCOMES,
+    HoldsInScope,
     counterfactual_section,
+    holds_section,
     outcome_counts,
     outcomes_section,
     reviews_section,
@@ -42,51 +44,6 @@ def _now() -> str:
 
 def _day(at: str) -> date:
     return date.fromisoformat(at[:10])
-
-
-def _holds_rows(placed: Sequence[Record], lifted: Sequence[Record]) -> list[tuple[Cell, ...]]:
-    lifts = {r["hold_id"]: r for r in lifted}
-    return [
-        (
-            r["hold_id"],
-            r["scope"],
-            r["authority"],
-            r["at"],
-            lifts[r["hold_id"]]["at"] if r["hold_id"] in lifts else None,
-            r["reason"],
-        )
-        for r in placed
-    ]
-
-
-_HOLD_COLUMNS = ("hold", "scope", "authority", "placed", "lifted", "reason")
-_RECALL_COLUMNS = (
-    "notice",
-    "recipient",
-    "scope",
-    "order",
-    "disclosures",
-    "certify by",
-    "certified",
-)
-
-
-def _recall_rows(
-    recalls: Sequence[Record], certified: Sequence[Record], counted: dict[str, int]
-) -> list[tuple[Cell, ...]]:
-    done = {r["notice_id"]: r["certified_on"] for r in certified}
-    return [
-        (
-            r["notice_id"],
-            r["recipient_agency"],
-            r["scope"],
-            r["order"],
-            counted[r["notice_id"]],
-            r["certify_by"],
-            done.get(r["notice_id"]),
-        )
-        for r in recalls
-    ]
 
 
 def _holds_and_recalls_batch(view: LedgerView, batch_id: str, agency: str) -> Section:
@@ -125,35 +82,31 @@ def _holds_and_recalls_batch(view: LedgerView, batch_id: str, agency: str) -> Se
             recalls.append(recall)
             counted[recall["notice_id"]] = hit
     notices = set(counted)
-    incidents = [r for r in view.ever(EntryKind.INCIDENT_REPORTED) if r["notice_id"] in notices]
     certified = [r for r in view.ever(EntryKind.DESTRUCTION_CERTIFIED) if r["notice_id"] in notices]
-    section = Section(
+    return holds_section(
         "Holds and recalls",
+        HoldsInScope(
+            holds=touching,
+            lifts=lifts,
+            recalls=recalls,
+            recalled=counted,
+            incidents=[
+                r for r in view.ever(EntryKind.INCIDENT_REPORTED) if r["notice_id"] in notices
+            ],
+            certified=certified,
+            certifications=certified,
+        ),
+        hold_totals=[
+            Total("holds.held_records", "records withheld by a hold", held),
+            Total("holds.touching", "holds in force over the batch", len(touching)),
+        ],
         paragraphs=[
             "Court holds whose scope covers this batch (all, its agency, the batch, or a state "
             "among its requests) and that were in force while its records were decided; recall "
             "notices for disclosures made in this batch, the incidents reported on them and "
             "the recipients' certifications of destruction."
         ],
-        totals=[
-            Total("holds.held_records", "records withheld by a hold", held),
-            Total("holds.touching", "holds in force over the batch", len(touching)),
-            Total("recalls.notices", "recall notices", len(recalls)),
-            Total("recalls.disclosures", "disclosures recalled", sum(counted.values())),
-            Total("incidents.reported", "incident reports", len(incidents)),
-            Total(
-                "incidents.unauthorized",
-                "unauthorized disclosures reported",
-                sum(int(r["unauthorized_disclosures"]) for r in incidents),
-            ),
-            Total("recalls.certified", "destructions certified", len(certified)),
-        ],
     )
-    section.tables.append(Table(_HOLD_COLUMNS, _holds_rows(touching, lifts), title="Holds"))
-    section.tables.append(
-        Table(_RECALL_COLUMNS, _recall_rows(recalls, certified, counted), title="Recall notices")
-    )
-    return section
 
 
 def batch_report(
@@ -359,77 +312,31 @@ def period_report(ledger: Ledger, first: date, last: date, settings: Settings) -
         )
     )
     overview.tables.append(_batches_table(view))
-    holds_section = Section(
+    recalls = view.of(EntryKind.RECALL_ISSUED)
+    placed, lifted = view.of(EntryKind.HOLD_PLACED), view.of(EntryKind.HOLD_LIFTED)
+    period_holds = holds_section(
         "Holds, recalls and incidents",
-        totals=[
-            Total("holds.placed", "holds placed", len(view.of(EntryKind.HOLD_PLACED))),
-            Total("holds.lifted", "holds lifted", len(view.of(EntryKind.HOLD_LIFTED))),
-            Total("recalls.notices", "recall notices", len(view.of(EntryKind.RECALL_ISSUED))),
-            Total(
-                "recalls.disclosures",
-                "disclosures recalled",
-                sum(len(r["disclosure_entries"]) for r in view.of(EntryKind.RECALL_ISSUED)),
-            ),
-            Total(
-                "incidents.reported", "incident reports", len(view.of(EntryKind.INCIDENT_REPORTED))
-            ),
-            Total(
-                "incidents.unauthorized",
-                "unauthorized disclosures reported",
-                sum(
-                    int(r["unauthorized_disclosures"]) for r in view.of(EntryKind.INCIDENT_REPORTED)
-                ),
-            ),
-            Total(
-                "recalls.certified",
-                "destructions certified",
-                len(view.of(EntryKind.DESTRUCTION_CERTIFIED)),
-            ),
+        HoldsInScope(
+            holds=placed,
+            lifts=view.ever(EntryKind.HOLD_LIFTED),
+            recalls=recalls,
+            recalled={r["notice_id"]: len(r["disclosure_entries"]) for r in recalls},
+            incidents=view.of(EntryKind.INCIDENT_REPORTED),
+            certified=view.of(EntryKind.DESTRUCTION_CERTIFIED),
+            certifications=view.ever(EntryKind.DESTRUCTION_CERTIFIED),
+        ),
+        hold_totals=[
+            Total("holds.placed", "holds placed", len(placed)),
+            Total("holds.lifted", "holds lifted", len(lifted)),
         ],
-    )
-    holds_section.tables.append(
-        Table(
-            _HOLD_COLUMNS,
-            _holds_rows(view.of(EntryKind.HOLD_PLACED), view.ever(EntryKind.HOLD_LIFTED)),
-            title="Holds placed in the period",
-        )
-    )
-    holds_section.tables.append(
-        Table(
-            _RECALL_COLUMNS,
-            _recall_rows(
-                view.of(EntryKind.RECALL_ISSUED),
-                view.ever(EntryKind.DESTRUCTION_CERTIFIED),
-                {
-                    r["notice_id"]: len(r["disclosure_entries"])
-                    for r in view.of(EntryKind.RECALL_ISSUED)
-                },
-            ),
-            title="Recall notices issued in the period",
-        )
-    )
-    holds_section.tables.append(
-        Table(
-            ("incident", "notice", "unauthorized disclosures", "reported", "report sha-256"),
-            [
-                (
-                    r["incident_id"],
-                    r["notice_id"],
-                    int(r["unauthorized_disclosures"]),
-                    r["at"],
-                    r["report_sha256"],
-                )
-                for r in view.of(EntryKind.INCIDENT_REPORTED)
-            ],
-            title="Incident reports",
-        )
+        in_the_period=True,
     )
     sections = [
         overview,
         outcomes_section(view),
         scores_section(view, settings.disclosure_threshold, settings.review_threshold),
         reviews_section(view, view.of(EntryKind.REVIEW_DECISION)),
-        holds_section,
+        period_holds,
         states_section(view, last),
         counterfactual_section(view.of(EntryKind.BATCH_COMPLETED)),
     ]

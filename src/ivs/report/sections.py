@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median, quantiles
 from typing import Any
@@ -25,7 +26,9 @@ from ivs.report.source import LedgerView, Record
 
 __all__ = [
     "OUTCOMES",
+    "HoldsInScope",
     "counterfactual_section",
+    "holds_section",
     "outcome_counts",
     "outcomes_section",
     "pilot_status",
@@ -445,4 +448,107 @@ def counterfactual_section(completed: Sequence[Record]) -> Section:
             ),
         )
     )
+    return section
+
+
+@dataclass(frozen=True)
+class HoldsInScope:
+    """The holds, recall notices, incidents and certifications one report speaks of: those
+    touching a batch, or those of a period."""
+
+    holds: Sequence[Record]
+    lifts: Sequence[Record]  # the lifts known, looked up by hold id
+    recalls: Sequence[Record]
+    recalled: Mapping[str, int]  # notice id -> disclosures it recalls within the scope
+    incidents: Sequence[Record]
+    certified: Sequence[Record]  # the certifications counted in the scope
+    certifications: Sequence[Record]  # the certifications known, looked up by notice id
+
+
+_HOLD_COLUMNS = ("hold", "scope", "authority", "placed", "lifted", "reason")
+_RECALL_COLUMNS = (
+    "notice",
+    "recipient",
+    "scope",
+    "order",
+    "disclosures",
+    "certify by",
+    "certified",
+)
+_INCIDENT_COLUMNS = ("incident", "notice", "unauthorized disclosures", "reported", "report sha-256")
+
+
+def holds_section(
+    title: str,
+    scope: HoldsInScope,
+    *,
+    hold_totals: Sequence[Total],
+    paragraphs: Sequence[str] = (),
+    in_the_period: bool = False,
+) -> Section:
+    """Court holds, recall notices, incident reports and certifications of destruction: the
+    one section the batch and period reports share, differing only in what ``scope`` holds
+    and in how the holds are counted (``hold_totals``)."""
+    lifted_at = {r["hold_id"]: r["at"] for r in scope.lifts}
+    certified_on = {r["notice_id"]: r["certified_on"] for r in scope.certifications}
+    section = Section(
+        title,
+        paragraphs=list(paragraphs),
+        totals=[
+            *hold_totals,
+            Total("recalls.notices", "recall notices", len(scope.recalls)),
+            Total("recalls.disclosures", "disclosures recalled", sum(scope.recalled.values())),
+            Total("incidents.reported", "incident reports", len(scope.incidents)),
+            Total(
+                "incidents.unauthorized",
+                "unauthorized disclosures reported",
+                sum(int(r["unauthorized_disclosures"]) for r in scope.incidents),
+            ),
+            Total("recalls.certified", "destructions certified", len(scope.certified)),
+        ],
+    )
+    holds: list[tuple[Cell, ...]] = [
+        (
+            r["hold_id"],
+            r["scope"],
+            r["authority"],
+            r["at"],
+            lifted_at.get(r["hold_id"]),
+            r["reason"],
+        )
+        for r in scope.holds
+    ]
+    recalls: list[tuple[Cell, ...]] = [
+        (
+            r["notice_id"],
+            r["recipient_agency"],
+            r["scope"],
+            r["order"],
+            scope.recalled[r["notice_id"]],
+            r["certify_by"],
+            certified_on.get(r["notice_id"]),
+        )
+        for r in scope.recalls
+    ]
+    incidents: list[tuple[Cell, ...]] = [
+        (
+            r["incident_id"],
+            r["notice_id"],
+            int(r["unauthorized_disclosures"]),
+            r["at"],
+            r["report_sha256"],
+        )
+        for r in scope.incidents
+    ]
+    section.tables += [
+        Table(
+            _HOLD_COLUMNS, holds, title="Holds placed in the period" if in_the_period else "Holds"
+        ),
+        Table(
+            _RECALL_COLUMNS,
+            recalls,
+            title="Recall notices issued in the period" if in_the_period else "Recall notices",
+        ),
+        Table(_INCIDENT_COLUMNS, incidents, title="Incident reports"),
+    ]
     return section
