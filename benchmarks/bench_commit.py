@@ -123,7 +123,7 @@ def main() -> None:
         commit = time.perf_counter() - started
         commit_cpu = time.process_time() - cpu_started
         started = time.perf_counter()
-        committed_decisions(store, table, "BENCH")
+        committed_decisions(store, table, account.key)
         read_back = time.perf_counter() - started
         started = time.perf_counter()
         ledger.checkpoint()

@@ -46,6 +46,7 @@ def run(entries: int, batch: int, home: Path, *, verify_only: bool) -> None:
                 lambda first, ids=ids, count=count, done=done: record_decision_bytes(
                     first,
                     at=at,
+                    agency="A",
                     batch_id=f"B{done // 100_000:05d}",
                     rule_set="9f2c" * 16,
                     software_version="0.1.0",

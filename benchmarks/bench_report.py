@@ -83,6 +83,7 @@ def build(ledger: Ledger, batch_id: str, records: int, at: datetime, rng: random
                 record_decision_bytes(
                     first,
                     at=at,
+                    agency="ICE",
                     batch_id=batch_id,
                     rule_set="9f2c" * 16,
                     software_version="0.1.0",
@@ -117,6 +118,7 @@ def build(ledger: Ledger, batch_id: str, records: int, at: datetime, rng: random
         [
             e.batch_completed(
                 at=at + timedelta(minutes=30),
+                agency="ICE",
                 batch_id=batch_id,
                 records=records,
                 outcomes={"DISCLOSED": disclosed},

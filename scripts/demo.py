@@ -108,7 +108,7 @@ def main() -> None:
 
     console.rule("4. the oversight report")
     page = write_report(
-        batch_report(ledger, result.batch_id, settings),
+        batch_report(ledger, result.batch_id, settings, agency=result.agency),
         folder / "out" / f"{result.batch_id}.report.html",
     )
     console.print(f"batch report, computed from the ledger alone: {page}")

@@ -106,6 +106,7 @@ def _expected(
             entries.append(
                 record_decision(
                     at=at,
+                    agency=ACCOUNT.agency,
                     batch_id=ACCOUNT.batch_id,
                     request_id=row["request_id"],
                     outcome=outcome,
@@ -217,9 +218,9 @@ def test_the_columnar_commit_records_what_one_entry_at_a_time_would(
     assert stored_records == expected_records
     assert ledger.verify().ok
 
-    read_back = committed_decisions(store, decisions, ACCOUNT.batch_id)
+    read_back = committed_decisions(store, decisions, ACCOUNT.key)
     # What this run's transactions committed is what the store holds.
-    assert committed_decisions(store, decisions, ACCOUNT.batch_id, committed_here) == read_back
+    assert committed_decisions(store, decisions, ACCOUNT.key, committed_here) == read_back
     committed = read_back.to_pylist()
     for row, record in zip(committed, expected_records, strict=True):
         assert (row["outcome"], row["decision_code"]) == record[3:5]
@@ -239,14 +240,14 @@ def test_rows_this_run_did_not_commit_are_read_back() -> None:
     )
     resumed = commit_decisions(store, ledger, decisions, ACCOUNT, chunk_records=8, clock=lambda: T0)
     assert [c.first_row for c in resumed] == [20, 28, 36, 44]
-    read_back = committed_decisions(store, decisions, ACCOUNT.batch_id)
-    assert committed_decisions(store, decisions, ACCOUNT.batch_id, resumed) == read_back
+    read_back = committed_decisions(store, decisions, ACCOUNT.key)
+    assert committed_decisions(store, decisions, ACCOUNT.key, resumed) == read_back
     # Where this run's chunks cover every row they are used as they are, without a read.
     refused = [
         CommittedChunk(0, pa.array(["NOT_DISCLOSED"] * 20), pa.array(["X"] * 20)),
         *resumed,
     ]
-    answered = committed_decisions(store, decisions, ACCOUNT.batch_id, refused)
+    answered = committed_decisions(store, decisions, ACCOUNT.key, refused)
     assert answered.column("decision_code").to_pylist()[:20] == ["X"] * 20
     assert (
         answered.column("outcome").to_pylist()[20:] == read_back.column("outcome").to_pylist()[20:]

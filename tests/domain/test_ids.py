@@ -14,6 +14,7 @@ from ivs.batch.retention import _batch_files
 from ivs.domain.errors import InvalidIdentifier
 from ivs.domain.ids import (
     MAX_CASE_ID,
+    BatchKey,
     check_identifier,
     is_case_id,
     is_identifier,
@@ -78,7 +79,10 @@ def test_no_path_named_after_an_input_leaves_its_folder(value: str) -> None:
     out = Path("/srv/answers")
     settings = load_settings(home=home)
     makers = [
-        lambda: work_decisions_path(settings, value),
+        # A batch is its agency's: the agency code and the id each name a folder.
+        lambda: work_decisions_path(settings, BatchKey("DHS-ICE", value), "0" * 64),
+        lambda: work_decisions_path(settings, BatchKey(value, "B-1"), "0" * 64),
+        lambda: BatchKey(value, value).folder(home / "work"),
         lambda: path_for_id(out, value, ".response.csv"),
         lambda: path_for_id(out, value, ".decisions.parquet"),
         lambda: path_for_id(home / "work", value, ""),
@@ -95,8 +99,9 @@ def test_no_path_named_after_an_input_leaves_its_folder(value: str) -> None:
         base = home / "work" if path.is_relative_to(home) else out
         assert _inside(path, base), (value, path)
     # The manifest refuses every batch id that is not one, before anything is named after it.
-    problems = check_manifest({"batch_id": value}, "m.json")
+    problems = check_manifest({"batch_id": value, "requesting_agency": value}, "m.json")
     assert any(p.field == "batch_id" for p in problems) == (not is_identifier(value))
+    assert any(p.field == "requesting_agency" for p in problems) == (not is_identifier(value))
 
 
 @given(st.text(max_size=40))

@@ -103,6 +103,38 @@ def test_signer_roster_problems_name_entry_and_field(tmp_path: Path) -> None:
     assert fields == {"signers[0].role", "signers[0].public_key", "signers[0].valid_from"}
 
 
+def test_signer_key_ids_and_agencies_are_identifiers(tmp_path: Path) -> None:
+    """A key id or agency code that is not an identifier (a path, a space, a formula) is
+    refused at import, the problem naming file, line and field."""
+    roster = json.loads(make_batch(tmp_path / "b").signers.read_text())
+    good = roster["signers"][0]
+    roster["signers"] = [
+        good,
+        {**good, "key_id": "../../keys/x"},
+        {**good, "key_id": "ice director"},
+        {**good, "key_id": "=cmd", "agency": "DHS/ICE"},
+    ]
+    path = tmp_path / "signers.json"
+    path.write_text(json.dumps(roster, indent=2))
+    with pytest.raises(FormatErrors) as info:
+        read_signers(path)
+    problems = {(p.field, p.line) for p in info.value.problems}
+    lines = path.read_text().splitlines()
+
+    def line_of(text: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if text in line)
+
+    assert problems == {
+        ("signers[1].key_id", line_of('"../../keys/x"')),
+        ("signers[2].key_id", line_of('"ice director"')),
+        ("signers[3].key_id", line_of('"=cmd"')),
+        ("signers[3].agency", line_of('"DHS/ICE"')),
+    }
+    said = str(info.value)
+    assert str(path) in said
+    assert "must be an identifier" in said
+
+
 def master_table(**overrides: list[object]) -> pa.Table:
     columns: dict[str, list[object]] = {
         "tin": ["123456789", "234567891"],

@@ -115,6 +115,7 @@ def _entries(count: int, rng: random.Random) -> list[Entry]:
             made.append(
                 record_decision(
                     at=NOW,
+                    agency="A",
                     batch_id="B",
                     request_id=rng.choice(["R", 'R"q', "Ré\n"]) + str(i),
                     outcome=rng.choice(["DISCLOSED", "NOT_DISCLOSED"]),

@@ -16,6 +16,7 @@ AT = datetime(2025, 3, 1, tzinfo=UTC)
 def _decision(k: int) -> Entry:
     return record_decision(
         at=AT,
+        agency="A",
         batch_id="B",
         request_id=f"R{k}",
         outcome="REJECTED",

@@ -32,6 +32,7 @@ def test_bulk_bytes_equal_the_constructors(
     encoded = record_decision_bytes(
         first,
         at=AT,
+        agency="A",
         batch_id=batch_id,
         rule_set=rule_set,
         software_version="0.1.0",
@@ -47,6 +48,7 @@ def test_bulk_bytes_equal_the_constructors(
     ):
         expected = record_decision(
             at=AT,
+            agency="A",
             batch_id=batch_id,
             request_id=request_id,
             outcome=outcome,
@@ -65,6 +67,7 @@ def test_escapes_quotes_backslashes_and_control_characters() -> None:
     (data,) = record_decision_bytes(
         0,
         at=AT,
+        agency="A",
         batch_id="B",
         rule_set="r",
         software_version="v",

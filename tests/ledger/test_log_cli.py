@@ -36,6 +36,7 @@ def initialised(runner: CliRunner, ivs_home: Path) -> Path:
         [
             record_decision(
                 at=AT,
+                agency="A",
                 batch_id="B",
                 request_id=f"R{i}",
                 outcome="NOT_DISCLOSED",

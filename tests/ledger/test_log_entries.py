@@ -24,6 +24,7 @@ class Officer:
 def test_canonical_bytes_are_pinned() -> None:
     entry = E.record_decision(
         at=AT,
+        agency="A",
         batch_id="B1",
         request_id="R1",
         outcome="DISCLOSED",
@@ -34,7 +35,8 @@ def test_canonical_bytes_are_pinned() -> None:
         score="0.999812",
     )
     assert entry.to_bytes(7) == (
-        b'{"at":"2025-03-01T12:30:05.123Z","body":{"batch_id":"B1","code":"MATCHED",'
+        b'{"at":"2025-03-01T12:30:05.123Z","body":{"agency":"A","batch_id":"B1",'
+        b'"code":"MATCHED",'
         b'"outcome":"DISCLOSED","request_id":"R1","rule_set":"ab","score":"0.999812",'
         b'"software_version":"0.1.0","state":"TX"},"i":7,"kind":"record_decision","v":1}'
     )
@@ -53,6 +55,7 @@ def test_non_ascii_text_is_utf8_and_floats_are_refused() -> None:
     entry = E.review_decision(
         at=AT,
         case_id="C1",
+        agency="A",
         batch_id="B1",
         request_id="R1",
         reviewer="Núñez",
@@ -103,19 +106,21 @@ def test_every_kind_has_a_constructor_that_round_trips() -> None:
             recipients=officers,
         ),
         E.batch_refused(at=AT, batch_id=None, manifest_digest="d", problems=["bad"]),
-        E.batch_quarantined(at=AT, batch_id="B", manifest_digest="d", reason="r"),
+        E.batch_quarantined(at=AT, agency="A", batch_id="B", manifest_digest="d", reason="r"),
         E.record_decision(
-            at=AT, batch_id="B", request_id="R", outcome="o", code="c", rule_set="r",
+            at=AT, agency="A", batch_id="B", request_id="R", outcome="o", code="c", rule_set="r",
             software_version="v",
         ),
         E.disclosure(
             at=AT, batch_id="B", request_id="R", tin="1", recipient_agency="a",
             recipients=officers, statute="s", purpose="p", fields=["zip"], values_digest="d",
         ),
-        E.duplicate_submission(at=AT, batch_id="B", manifest_digest="d", first_received_at="t"),
+        E.duplicate_submission(
+            at=AT, agency="A", batch_id="B", manifest_digest="d", first_received_at="t"
+        ),
         E.review_decision(
-            at=AT, case_id="C", batch_id="B", request_id="R", reviewer="r", decision="d",
-            reason="r",
+            at=AT, case_id="C", agency="A", batch_id="B", request_id="R", reviewer="r",
+            decision="d", reason="r",
         ),
         E.hold_placed(at=AT, hold_id="H", scope="tin:1", authority="a", placed_by="p", reason="r"),
         E.hold_lifted(at=AT, hold_id="H", lifted_by="l", reason="r"),
@@ -123,11 +128,11 @@ def test_every_kind_has_a_constructor_that_round_trips() -> None:
             at=AT, action="enable", state="TX", zip3=None, effective="2025-01-01", changed_by="c"
         ),
         E.signers_changed(at=AT, roster_digest="d", added=["k"], removed=[], changed_by="c"),
-        E.response_released(at=AT, batch_id="B", response_sha256="d", record_count=2),
+        E.response_released(at=AT, agency="A", batch_id="B", response_sha256="d", record_count=2),
         E.purge(at=AT, what="w", before="b", items=1, purged_by="p"),
         E.batch_completed(
-            at=AT, batch_id="B", records=2, outcomes={"DISCLOSED": 1}, codes={"MATCHED": 1},
-            rule_set="r", counterfactual={"disclosed": 2},
+            at=AT, agency="A", batch_id="B", records=2, outcomes={"DISCLOSED": 1},
+            codes={"MATCHED": 1}, rule_set="r", counterfactual={"disclosed": 2},
         ),
         E.response_fetched(at=AT, batch_id="B", user="u", agency="DHS"),
         E.recall_issued(

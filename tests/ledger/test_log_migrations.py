@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import ivs.store  # noqa: F401 - imports every table module, so every table joins metadata
-from ivs.store.migrate import current_revision, head_revision, upgrade_store
+from ivs.domain.errors import StoreError
+from ivs.store.migrate import alembic_config, current_revision, head_revision, upgrade_store
 from ivs.store.schema import metadata
 
 INITIAL_TABLES = {
@@ -37,6 +41,7 @@ def _table_of(difference: Any) -> str:
 
 def test_the_initial_revision_builds_its_tables_as_declared(engine: sa.Engine) -> None:
     assert current_revision(engine) == head_revision()
+    assert _differences(engine) == []
     inside = [d for d in _differences(engine) if _table_of(d) in INITIAL_TABLES]
     assert inside == []
     assert upgrade_store(engine) == head_revision()  # a second run changes nothing
@@ -52,6 +57,7 @@ def test_a_store_made_by_create_all_is_stamped_not_recreated(tmp_path: Path) -> 
     assert current_revision(engine) is None
     assert upgrade_store(engine) == head_revision()
     assert current_revision(engine) == head_revision()
+    assert _differences(engine) == []
     engine.dispose()
 
 
@@ -67,3 +73,86 @@ def test_a_store_made_by_create_all_before_0005_gets_its_columns(tmp_path: Path)
     assert upgrade_store(engine) == head_revision()
     assert _differences(engine) == []
     engine.dispose()
+
+
+def _migrate(engine: sa.Engine, step: Callable[..., None], revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        step(config, revision)
+
+
+def test_0006_keys_batches_by_agency_and_carries_rows_over(engine: sa.Engine) -> None:
+    """Rows stored while batch ids were one namespace keep their batch, now known by its agency;
+    after the migration another agency may store a batch of the same id."""
+    _migrate(engine, command.downgrade, "0005")
+    batch = {"batch_id": "B-1", "requesting_agency": "DHS-ICE"}
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO batches (batch_id, manifest_digest, requesting_agency, record_count,"
+                " status, received_at, committed_rows) VALUES (:batch_id, 'd', "
+                ":requesting_agency, 1, 'completed', 't', 1)"
+            ),
+            batch,
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO batch_records (batch_id, row, request_id, outcome, code, "
+                "decision_entry, decided_at) VALUES "
+                "('B-1', 0, 'R1', 'DISCLOSED', 'MATCHED', 0, 't')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO review_cases (batch_id, request_id, row, tin, match_probability, "
+                "match_weight, rule_set, decisions_path, enqueued_at, status) VALUES "
+                "('B-1', 'R1', 0, '123456789', 0.97, 10.0, 'r', '/x', 't', 'open')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO review_releases (batch_id, number, released_at, released_by, path, "
+                "response_sha256, disclosed, not_disclosed) VALUES "
+                "('B-1', 1, 't', 'o', '/x', 'h', 1, 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO service_jobs (batch_id, agency, submitted_by, manifest_path, "
+                "out_dir, record_count, status, submitted_at) VALUES "
+                "('B-1', 'DHS-ICE', 'ana', '/m', '/o', 1, 'completed', 't')"
+            )
+        )
+    assert upgrade_store(engine) == head_revision()
+    assert _differences(engine) == []
+    with engine.begin() as conn:
+        for table, agency in (
+            ("batches", "requesting_agency"),
+            ("batch_records", "agency"),
+            ("review_cases", "agency"),
+            ("review_releases", "agency"),
+            ("service_jobs", "agency"),
+        ):
+            rows = conn.execute(sa.text(f"SELECT {agency}, batch_id FROM {table}")).all()
+            assert [tuple(r) for r in rows] == [("DHS-ICE", "B-1")], table
+        # Another agency's batch of the same id is another batch.
+        conn.execute(
+            sa.text(
+                "INSERT INTO batches (batch_id, manifest_digest, requesting_agency, record_count,"
+                " status, received_at, committed_rows) VALUES ('B-1', 'e', 'DHS-CBP', 1, "
+                "'running', 't', 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO batch_records (agency, batch_id, row, request_id, outcome, code, "
+                "decision_entry, decided_at) VALUES ('DHS-CBP', 'B-1', 0, 'R1', 'REJECTED', "
+                "'X', 1, 't')"
+            )
+        )
+    # And back: the downgrade refuses what the old key cannot hold, changing nothing.
+    with pytest.raises(StoreError, match="used by several agencies"):
+        _migrate(engine, command.downgrade, "0005")
+    assert current_revision(engine) == head_revision()
+    assert _differences(engine) == []

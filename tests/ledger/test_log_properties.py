@@ -18,6 +18,7 @@ entry_strategy = st.one_of(
     st.builds(
         lambda r, o: record_decision(
             at=AT,
+            agency="A",
             batch_id="B",
             request_id=r,
             outcome=o,

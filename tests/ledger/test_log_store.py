@@ -30,6 +30,7 @@ def decisions(count: int, start: int = 0) -> list[Entry]:
     return [
         record_decision(
             at=AT,
+            agency="A",
             batch_id="B1",
             request_id=f"R{start + i}",
             outcome="NOT_DISCLOSED",

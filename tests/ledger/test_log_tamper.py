@@ -21,6 +21,7 @@ def entries(count: int) -> list[Entry]:
     return [
         record_decision(
             at=AT,
+            agency="A",
             batch_id="B1",
             request_id=f"R{i}",
             outcome="DISCLOSED" if i % 3 == 0 else "NOT_DISCLOSED",

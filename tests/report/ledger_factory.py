@@ -127,6 +127,7 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
             decisions.append(
                 e.record_decision(
                     at=at,
+                    agency=batch.agency,
                     batch_id=batch.batch_id,
                     request_id=request_id,
                     outcome=outcome,
@@ -160,6 +161,7 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
             [
                 e.batch_completed(
                     at=done,
+                    agency=batch.agency,
                     batch_id=batch.batch_id,
                     records=batch.records,
                     outcomes=outcomes,
@@ -173,6 +175,7 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
                 ),
                 e.response_released(
                     at=done,
+                    agency=batch.agency,
                     batch_id=batch.batch_id,
                     response_sha256="cd" * 32,
                     record_count=batch.records,
@@ -193,6 +196,7 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
                 e.review_decision(
                     at=batch.at + timedelta(hours=1 + 7 * k),
                     case_id=f"C{k}",
+                    agency=batch.agency,
                     batch_id=batch.batch_id,
                     request_id=str(d.body["request_id"]),
                     reviewer="reviewer.one",
@@ -224,6 +228,7 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
                 ),
                 e.response_released(
                     at=released_at,
+                    agency=batch.agency,
                     batch_id=batch.batch_id,
                     response_sha256="ef" * 32,
                     record_count=len(approved),
@@ -260,6 +265,7 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
                     ),
                     e.duplicate_submission(
                         at=done + timedelta(days=1),
+                        agency=batch.agency,
                         batch_id=batch.batch_id,
                         manifest_digest=f"{batch.records:064x}",
                         first_received_at=batch.at.isoformat(),
@@ -293,6 +299,7 @@ def build_ledger(ledger: Ledger, seed: int = 8) -> None:
             ),
             e.batch_quarantined(
                 at=quarantined_at,
+                agency="CBP",
                 batch_id="CBP-2025-0002",
                 manifest_digest="12" * 32,
                 reason="41 % of records rejected",

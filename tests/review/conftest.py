@@ -43,7 +43,7 @@ def run_world(tmp_path: Path, settings: Settings) -> Ran:
     result = run_batch(batch.manifest, master, read_signers(batch.signers), settings, out, now=NOW)
     index = ensure_index(master, settings).folder
     # What run_batch is to do after writing the decisions (see docs/review.md).
-    record_inputs(out, result.batch_id, manifest=batch.manifest, master=master, index=index)
+    record_inputs(out, result.key, manifest=batch.manifest, master=master, index=index)
     return Ran(result, batch.manifest, master, out, index, settings)
 
 
@@ -61,5 +61,5 @@ def reviewed(tmp_path: Path) -> Ran:
 @pytest.fixture
 def store(reviewed: Ran) -> sa.Engine:
     engine = open_store(reviewed.settings)
-    enqueue_reviews(engine, reviewed.result.batch_id, reviewed.result.decisions, now=NOW)
+    enqueue_reviews(engine, reviewed.result.key, reviewed.result.decisions, now=NOW)
     return engine

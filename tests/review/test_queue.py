@@ -49,7 +49,7 @@ def test_review_records_are_enqueued_once(reviewed: Ran, store: sa.Engine) -> No
     assert [c.request_id for c in cases] == REVIEW_IDS
     assert {c.status for c in cases} == {"open"}
     assert cases[0].tin == "123456789"
-    assert enqueue_reviews(store, reviewed.result.batch_id, reviewed.result.decisions) == 0
+    assert enqueue_reviews(store, reviewed.result.key, reviewed.result.decisions) == 0
     assert len(list_cases(store)) == 4
     assert list_cases(store, batch_id="OTHER") == []
 
@@ -58,7 +58,7 @@ def test_nothing_is_enqueued_when_nothing_is_in_the_band(ran: Ran) -> None:
     from ivs.store import open_store
 
     engine = open_store(ran.settings)
-    assert enqueue_reviews(engine, ran.result.batch_id, ran.result.decisions) == 0
+    assert enqueue_reviews(engine, ran.result.key, ran.result.decisions) == 0
 
 
 @pytest.mark.parametrize("reason", ["", "   \n"])
@@ -132,7 +132,7 @@ def test_release_writes_only_newly_decided_cases(reviewed: Ran, store: sa.Engine
     batch_id = reviewed.result.batch_id
     out = reviewed.out / "supplements"
     release = lambda: release_batch(  # noqa: E731 - the same call three times
-        store, batch_id, out, index=reviewed.index, released_by="officer", now=NOW
+        store, reviewed.result.key, out, index=reviewed.index, released_by="officer", now=NOW
     )
     with pytest.raises(Conflict, match="no review decisions"):
         release()
@@ -184,7 +184,7 @@ def test_release_fails_without_the_batch_index(reviewed: Ran, store: sa.Engine) 
     )
     with pytest.raises(NotFound, match="no last known address"):
         release_batch(
-            store, reviewed.result.batch_id, reviewed.out, index=empty, released_by="o", now=NOW
+            store, reviewed.result.key, reviewed.out, index=empty, released_by="o", now=NOW
         )
     # Nothing recorded, so the case is still waiting for release.
     assert case_of(store, "R1").release_number is None

@@ -27,6 +27,7 @@ from ivs.decide.rules import apply_holds
 from ivs.disclose.holds import held_mask, holds_in_force
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import LedgerError
+from ivs.domain.ids import BatchKey
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import EntryKind, instant
@@ -34,7 +35,7 @@ from ivs.ledger.entry_columns import disclosure_bytes, record_decision_bytes, va
 from ivs.ledger.log import Ledger
 from ivs.store.bulk import insert_columns, select_rows
 from ivs.store.disclosure_tables import batch_records
-from ivs.store.schema import batches
+from ivs.store.schema import batch_is, batches
 
 __all__ = [
     "BatchAccount",
@@ -55,6 +56,10 @@ class BatchAccount:
     purpose: str
     rule_set: str
     software_version: str
+
+    @property
+    def key(self) -> BatchKey:
+        return BatchKey(self.agency, self.batch_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +88,9 @@ def _advisories(chunk: pa.Table) -> list[str | None] | None:
     return chunk.column("advisories").to_pylist()  # type: ignore[no-any-return]
 
 
-def _committed_rows(conn: sa.Connection, batch_id: str) -> int:
+def _committed_rows(conn: sa.Connection, key: BatchKey) -> int:
     return int(
-        conn.execute(
-            sa.select(batches.c.committed_rows).where(batches.c.batch_id == batch_id)
-        ).scalar_one()
+        conn.execute(sa.select(batches.c.committed_rows).where(batch_is(batches, key))).scalar_one()
     )
 
 
@@ -156,6 +159,7 @@ def _commit_chunk(
         lambda first: record_decision_bytes(
             first,
             at=at,
+            agency=account.agency,
             batch_id=account.batch_id,
             rule_set=account.rule_set,
             software_version=account.software_version,
@@ -185,6 +189,7 @@ def _commit_chunk(
         conn,
         batch_records,
         {
+            "agency": [account.agency] * n,
             "batch_id": [account.batch_id] * n,
             "row": range(first_row, first_row + n),
             "request_id": request_ids,
@@ -201,9 +206,7 @@ def _commit_chunk(
         grouped=False,
     )
     conn.execute(
-        batches.update()
-        .where(batches.c.batch_id == account.batch_id)
-        .values(committed_rows=first_row + n)
+        batches.update().where(batch_is(batches, account.key)).values(committed_rows=first_row + n)
     )
     return CommittedChunk(first_row, _one_array(outcome), _one_array(code))
 
@@ -227,12 +230,12 @@ def commit_decisions(
     total = decisions.num_rows
     committed: list[CommittedChunk] = []
     with store.connect() as conn:
-        done = _committed_rows(conn, account.batch_id)
+        done = _committed_rows(conn, account.key)
     while done < total:
         with store.begin() as conn:
             ledger.lock(conn)
             # Re-read under the lock: another runner of this batch may have moved on.
-            done = _committed_rows(conn, account.batch_id)
+            done = _committed_rows(conn, account.key)
             if done >= total:
                 break
             size = min(chunk_records, total - done)
@@ -250,7 +253,7 @@ def commit_decisions(
 def committed_decisions(
     store: sa.Engine,
     decisions: pa.Table,
-    batch_id: str,
+    key: BatchKey,
     committed_here: Sequence[CommittedChunk] = (),
 ) -> pa.Table:
     """``decisions`` with each record's outcome and code as committed (holds applied), and the
@@ -263,7 +266,7 @@ def committed_decisions(
         outcome = pa.concat_arrays([c.outcome for c in committed_here])
         code = pa.concat_arrays([c.code for c in committed_here])
     else:
-        outcome, code = _read_back(store, decisions, batch_id)
+        outcome, code = _read_back(store, decisions, key)
     disclosed = pc.equal(outcome, Outcome.DISCLOSED.value)
     table = decisions.set_column(decisions.schema.get_field_index("outcome"), "outcome", outcome)
     table = table.set_column(table.schema.get_field_index("decision_code"), "decision_code", code)
@@ -283,15 +286,15 @@ def _covers(chunks: Sequence[CommittedChunk], rows: int) -> bool:
     return expected == rows
 
 
-def _read_back(store: sa.Engine, decisions: pa.Table, batch_id: str) -> tuple[pa.Array, pa.Array]:
+def _read_back(store: sa.Engine, decisions: pa.Table, key: BatchKey) -> tuple[pa.Array, pa.Array]:
     """Each record's committed outcome and code, from the records' rows."""
+    batch_id = key.batch_id
     with store.connect() as conn:
         rows = select_rows(
             conn,
             batch_records,
             ("request_id", "outcome", "code"),
-            where="batch_id",
-            equals=batch_id,
+            where={"agency": key.agency, "batch_id": batch_id},
             order_by="row",
         )
     if len(rows) != decisions.num_rows:

@@ -18,12 +18,14 @@ import pyarrow.compute as pc
 import pyarrow.ipc
 import pyarrow.parquet as pq
 
-from ivs.domain.ids import path_for_id
+from ivs.domain.ids import BatchKey, path_for_id
 from ivs.domain.settings import Settings
 
 __all__ = [
     "decisions_as_matched",
+    "decisions_digest",
     "index_of",
+    "legacy_work_decisions_path",
     "rule_set_of",
     "stored_decisions",
     "unchanged_by_commit",
@@ -36,9 +38,47 @@ __all__ = [
 ]
 
 
-def work_decisions_path(settings: Settings, batch_id: str) -> Path:
+def work_decisions_path(settings: Settings, key: BatchKey, manifest_digest: str) -> Path:
+    """``$IVS_HOME/work/AGENCY/BATCH_ID/decisions.arrow``. Working decisions kept before
+    batches were known by their agency (``work/BATCH_ID/decisions.arrow``) are moved there
+    when they are this very batch's (its manifest digest), and left alone otherwise."""
     # Arrow IPC, read by this program alone: with the candidate lists it is written in a sixth
     # of Parquet's time.
+    work = Path(settings.home) / "work"
+    path = key.folder(work) / "decisions.arrow"
+    unscoped = legacy_work_decisions_path(settings, key.batch_id)
+    if not path.exists() and decisions_digest(unscoped) == manifest_digest:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old, new in (
+            (unscoped, path),
+            (unscoped.with_suffix(".parquet"), path.with_suffix(".parquet")),
+        ):
+            if old.is_file():
+                old.replace(new)
+    return path
+
+
+def decisions_digest(path: Path) -> str | None:
+    """The manifest digest working decisions at ``path`` (or as Parquet beside it) were made
+    for, read from their schema alone; None when there are none, or they cannot be read."""
+    legacy = path.with_suffix(".parquet")
+    try:
+        if path.is_file() and not path.is_symlink():
+            with pa.OSFile(str(path), "rb") as source:
+                metadata = pa.ipc.open_file(source).schema.metadata or {}
+        elif legacy.is_file() and not legacy.is_symlink():
+            metadata = pq.read_schema(legacy).metadata or {}
+        else:
+            return None
+    except (OSError, pa.ArrowInvalid):
+        return None
+    digest = metadata.get(b"ivs.manifest_digest")
+    return None if digest is None else digest.decode()
+
+
+def legacy_work_decisions_path(settings: Settings, batch_id: str) -> Path:
+    """Where working decisions were kept while batch ids were one namespace for all
+    agencies."""
     return path_for_id(Path(settings.home) / "work", batch_id, "/decisions.arrow")
 
 

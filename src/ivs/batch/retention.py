@@ -2,15 +2,16 @@
 each purge is on the record. The ledger and the store's accounting rows are never purged.
 
 Purged, per batch finished before the cutoff: the working decisions under
-``$IVS_HOME/work/BATCH_ID`` and, in the folder the batch was answered into, its response,
-decisions, inputs and supplement files. A purged batch can no longer be answered again
-(``ivs run`` says so); its accounting is unaffected.
+``$IVS_HOME/work/AGENCY/BATCH_ID`` (or, kept before batches were known by their agency,
+``$IVS_HOME/work/BATCH_ID/decisions.arrow`` when it is this batch's) and, in the folder the
+batch was answered into, its response, decisions, inputs and supplement files. A purged batch
+can no longer be answered again (``ivs run`` says so); its accounting is unaffected.
 
 Every path purged is named by ``ivs.domain.ids.path_for_id``: inside ``$IVS_HOME/work`` or the
-batch's answer folder, never elsewhere. A batch stored before batch ids were checked whose id is
-not an identifier (``..``, ``/tmp/x``, ``a/b``) names no path: its files are left alone, the
-batch is reported as skipped at every purge (its ``purged_at`` stays empty, so the record never
-says it was purged), and the operator removes them by hand.
+batch's answer folder, never elsewhere. A batch stored before ids were checked whose id or
+agency is not an identifier (``..``, ``/tmp/x``, ``a/b``) names no path: its files are left
+alone, the batch is reported as skipped at every purge (its ``purged_at`` stays empty, so the
+record never says it was purged), and the operator removes them by hand.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ivs.domain.ids import is_identifier, path_for_id
+from ivs.batch.decisions_file import decisions_digest, legacy_work_decisions_path
+from ivs.domain.ids import BatchKey, is_identifier, path_for_id
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import instant, purge
 from ivs.ledger.log import Ledger
-from ivs.store.schema import batches
+from ivs.store.schema import batch_is, batches
 
 __all__ = ["PurgeResult", "purge_working_data"]
 
@@ -34,7 +36,7 @@ __all__ = ["PurgeResult", "purge_working_data"]
 @dataclass(frozen=True, slots=True)
 class PurgeResult:
     cutoff: str
-    batches: list[str]
+    batches: list[BatchKey]
     files: int
     # Due, but stored under an id that names no path: nothing of theirs was touched.
     skipped: list[str] = field(default_factory=list)
@@ -46,6 +48,16 @@ def _batch_files(out_dir: Path, batch_id: str) -> list[Path]:
     # The id holds no glob character (the identifier pattern), so this matches its own files.
     supplements = sorted(out_dir.glob(f"{batch_id}.supplement-*.response.csv"))
     return [p for p in found if p.is_file() and not p.is_symlink()] + supplements
+
+
+def _unscoped_work_files(settings: Settings, batch_id: str, digest: str) -> list[Path]:
+    """The batch's working decisions where they were kept before batches were known by their
+    agency, if they are this batch's (its manifest digest; another agency's batch of the same
+    id may be the one that left them)."""
+    arrow = legacy_work_decisions_path(settings, batch_id)
+    if decisions_digest(arrow) != digest:
+        return []
+    return [p for p in (arrow, arrow.with_suffix(".parquet")) if p.is_file()]
 
 
 def purge_working_data(
@@ -64,23 +76,30 @@ def purge_working_data(
     store = ledger.store
     with store.connect() as conn:
         due = conn.execute(
-            sa.select(batches.c.batch_id, batches.c.out_dir)
+            sa.select(
+                batches.c.requesting_agency,
+                batches.c.batch_id,
+                batches.c.out_dir,
+                batches.c.manifest_digest,
+            )
             .where(batches.c.finished_at.is_not(None))
             .where(batches.c.finished_at < cutoff)
             .where(batches.c.purged_at.is_(None))
-            .order_by(batches.c.batch_id)
+            .order_by(batches.c.requesting_agency, batches.c.batch_id)
         ).all()
     targets: list[Path] = []
-    purged: list[str] = []
+    purged: list[BatchKey] = []
     skipped: list[str] = []
-    for batch_id, out_dir in due:
-        if not is_identifier(batch_id):
+    for agency, batch_id, out_dir, digest in due:
+        if not (is_identifier(batch_id) and is_identifier(agency)):
             skipped.append(str(batch_id))
             continue
-        purged.append(batch_id)
-        work = path_for_id(Path(settings.home) / "work", batch_id, "")
+        key = BatchKey(agency, batch_id)
+        purged.append(key)
+        work = key.folder(Path(settings.home) / "work")
         if work.is_dir() and not work.is_symlink():
             targets.append(work)
+        targets += _unscoped_work_files(settings, batch_id, digest)
         if out_dir:
             targets += _batch_files(Path(str(out_dir)), batch_id)
     if dry_run or not purged:
@@ -93,7 +112,8 @@ def purge_working_data(
             [
                 purge(
                     at=at,
-                    what=f"working data and response files of batches {', '.join(purged)}",
+                    what="working data and response files of batches "
+                    + ", ".join(f"{k.agency}/{k.batch_id}" for k in purged),
                     before=cutoff,
                     items=len(targets),
                     purged_by=purged_by,
@@ -101,9 +121,10 @@ def purge_working_data(
             ],
             conn,
         )
-        conn.execute(
-            batches.update().where(batches.c.batch_id.in_(purged)).values(purged_at=instant(at))
-        )
+        for key in purged:
+            conn.execute(
+                batches.update().where(batch_is(batches, key)).values(purged_at=instant(at))
+            )
         for target in targets:
             if target.is_dir():
                 shutil.rmtree(target)

@@ -48,6 +48,7 @@ from ivs.batch.intake_step import intake_batch, request_states
 from ivs.batch.match_step import match_batch
 from ivs.batch.policies import counterfactual_totals, tin_only_disclosures
 from ivs.batch.status import (
+    batch_key,
     finish_batch,
     record_duplicate,
     record_quarantined,
@@ -59,7 +60,7 @@ from ivs.decide.rules import rule_set_for
 from ivs.disclose.response import response_table
 from ivs.disclose.safeguards import agency_status
 from ivs.domain.errors import BatchQuarantined, BatchRejected, Conflict
-from ivs.domain.ids import path_for_id
+from ivs.domain.ids import BatchKey, path_for_id
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.response import write_response
@@ -67,7 +68,7 @@ from ivs.formats.signers import Signer
 from ivs.ledger.keys import ledger_key_path, load_ledger_key
 from ivs.ledger.log import Ledger
 from ivs.match.model import load_model
-from ivs.review import enqueue_reviews, record_inputs
+from ivs.review import claim_answer_folder, enqueue_reviews, record_inputs
 from ivs.store import open_store, pilot_history
 
 __all__ = ["RunResult", "run_batch"]
@@ -92,6 +93,11 @@ class RunResult:
     # Decided and recorded, but the recipient agency's safeguards review bars the response
     # file until it is cleared (disclose/safeguards.py); run the batch again then.
     withheld: bool = False
+    agency: str = ""  # the requesting agency: with ``batch_id``, the batch's identity
+
+    @property
+    def key(self) -> BatchKey:
+        return BatchKey(self.agency, self.batch_id)
 
 
 def _counts(column: pa.ChunkedArray) -> dict[str, int]:
@@ -152,6 +158,7 @@ def run_batch(
     timings["intake"] = time.perf_counter() - started
     m = intake.manifest
     batch_id = m.batch_id
+    key = batch_key(intake)
     out_dir.mkdir(parents=True, exist_ok=True)
     decisions_path = path_for_id(out_dir, batch_id, ".decisions.parquet")
     response_path = path_for_id(out_dir, batch_id, ".response.csv")
@@ -166,10 +173,11 @@ def run_batch(
     tin_only: Future[pa.Table] | None = None
     matched_written: Future[Path] | None = None
     try:
+        claim_answer_folder(out_dir, key)
         status = register_batch(store, ledger, intake, out_dir, now)
-        work_path = work_decisions_path(settings, batch_id)
+        work_path = work_decisions_path(settings, key, m.digest)
         committed_here: list[CommittedChunk] = []
-        result = RunResult(batch_id, response_path, decisions_path, {}, {}, "")
+        result = RunResult(batch_id, response_path, decisions_path, {}, {}, "", agency=key.agency)
         index: IndexInfo | None = None
         if status.answered:
             # The same signed batch again: answered from what is on the record, byte for byte;
@@ -227,7 +235,7 @@ def run_batch(
             # unless a hold changes an outcome meanwhile, which is checked before it is used.
             matched_written = pool.submit(decisions_as_matched, whole, decisions_path)
             account_rule_set = rule_set_of(matched)
-            set_rule_set(store, batch_id, account_rule_set)
+            set_rule_set(store, key, account_rule_set)
             t = time.perf_counter()
             announce("recording decisions on the ledger")
             committed_here = commit_decisions(
@@ -253,7 +261,7 @@ def run_batch(
 
         t = time.perf_counter()
         announce("writing decisions and response")
-        decisions = committed_decisions(store, matched, batch_id, committed_here)
+        decisions = committed_decisions(store, matched, key, committed_here)
         if matched_written is not None and unchanged_by_commit(matched, decisions):
             decisions_written = matched_written
         else:
@@ -263,8 +271,8 @@ def run_batch(
                 write_unpublished, decisions.drop_columns(["request_state"]), decisions_path
             )
         # The index the batch was matched against, for `ivs explain` and review releases.
-        record_inputs(out_dir, batch_id, manifest=manifest, master=master, index=index_of(matched))
-        enqueue_reviews(store, batch_id, decisions_path, decisions=decisions)
+        record_inputs(out_dir, key, manifest=manifest, master=master, index=index_of(matched))
+        enqueue_reviews(store, key, decisions_path, decisions=decisions)
         outcomes = _counts(decisions.column("outcome"))
         codes = _counts(decisions.column("decision_code"))
         counterfactual = counterfactual_totals(tin_only.result(), decisions) if tin_only else None
@@ -277,7 +285,7 @@ def run_batch(
         finish_batch(
             store,
             ledger,
-            batch_id,
+            key,
             records=decisions.num_rows,
             outcomes=outcomes,
             codes=codes,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ivs.batch.intake_step import IntakeOutcome
 from ivs.domain.errors import Conflict
+from ivs.domain.ids import BatchKey
 from ivs.formats.manifest import file_sha256
 from ivs.ledger.entries import (
     Entry,
@@ -27,10 +28,11 @@ from ivs.ledger.entries import (
     response_released,
 )
 from ivs.ledger.log import Ledger
-from ivs.store import batches
+from ivs.store import batch_is, batches
 
 __all__ = [
     "BatchStatus",
+    "batch_key",
     "finish_batch",
     "record_duplicate",
     "record_quarantined",
@@ -85,6 +87,11 @@ def _manifest_file_digest(manifest: Path) -> str:
         return "unreadable"
 
 
+def batch_key(intake: IntakeOutcome) -> BatchKey:
+    """The batch's identity: its requesting agency and its id."""
+    return BatchKey(intake.manifest.requesting_agency, intake.manifest.batch_id)
+
+
 def record_refused(
     ledger: Ledger, batch_id: str | None, manifest: Path, problems: Sequence[str]
 ) -> None:
@@ -110,6 +117,7 @@ def record_quarantined(ledger: Ledger, intake: IntakeOutcome) -> None:
             _received(intake, at),
             batch_quarantined(
                 at=at,
+                agency=m.requesting_agency,
                 batch_id=m.batch_id,
                 manifest_digest=m.digest,
                 reason=intake.quarantine_reason or "",
@@ -124,15 +132,17 @@ def register_batch(
     """The batch's status before this run: ``NEW`` (now recorded as received), ``RUNNING``
     (a run that stopped part-way: resume it), ``COMPLETED`` or ``WITHHELD``.
 
-    A batch id already used by a different manifest is refused, on the record (Conflict)."""
+    A batch id its agency already used for a different manifest is refused, on the record
+    (Conflict); another agency's batch of the same id is another batch."""
     m = intake.manifest
+    key = batch_key(intake)
     with store.begin() as conn:
         ledger.lock(conn)
-        row = conn.execute(sa.select(batches).where(batches.c.batch_id == m.batch_id)).first()
+        row = conn.execute(sa.select(batches).where(batch_is(batches, key))).first()
         if row is not None and row.manifest_digest == m.digest:
             conn.execute(
                 batches.update()
-                .where(batches.c.batch_id == m.batch_id)
+                .where(batch_is(batches, key))
                 .values(out_dir=str(out_dir.resolve()))
             )
             return BatchStatus(row.status)
@@ -152,13 +162,18 @@ def register_batch(
             ledger.append([_received(intake, _clock())], conn)
             return BatchStatus.NEW
     problem = (
-        f"batch id {m.batch_id!r} was already used by a different batch (manifest digest "
-        f"{row.manifest_digest[:12]}…); a new batch needs a new batch_id"
+        f"batch id {m.batch_id!r} was already used by a different batch of "
+        f"{m.requesting_agency} (manifest digest {row.manifest_digest[:12]}…); a new batch "
+        "needs a new batch_id"
     )
     ledger.append(
         [
             batch_refused(
-                at=_clock(), batch_id=m.batch_id, manifest_digest=m.digest, problems=[problem]
+                at=_clock(),
+                batch_id=m.batch_id,
+                manifest_digest=m.digest,
+                problems=[problem],
+                agency=m.requesting_agency,
             )
         ]
     )
@@ -171,12 +186,13 @@ def record_duplicate(store: sa.Engine, ledger: Ledger, intake: IntakeOutcome) ->
     with store.begin() as conn:
         ledger.lock(conn)
         first = conn.execute(
-            sa.select(batches.c.received_at).where(batches.c.batch_id == m.batch_id)
+            sa.select(batches.c.received_at).where(batch_is(batches, batch_key(intake)))
         ).scalar_one()
         ledger.append(
             [
                 duplicate_submission(
                     at=_clock(),
+                    agency=m.requesting_agency,
                     batch_id=m.batch_id,
                     manifest_digest=m.digest,
                     first_received_at=str(first),
@@ -186,18 +202,16 @@ def record_duplicate(store: sa.Engine, ledger: Ledger, intake: IntakeOutcome) ->
         )
 
 
-def set_rule_set(store: sa.Engine, batch_id: str, rule_set: str) -> None:
+def set_rule_set(store: sa.Engine, key: BatchKey, rule_set: str) -> None:
     """The rule set deciding the batch, kept with its row."""
     with store.begin() as conn:
-        conn.execute(
-            batches.update().where(batches.c.batch_id == batch_id).values(rule_set=rule_set)
-        )
+        conn.execute(batches.update().where(batch_is(batches, key)).values(rule_set=rule_set))
 
 
 def finish_batch(
     store: sa.Engine,
     ledger: Ledger,
-    batch_id: str,
+    key: BatchKey,
     *,
     records: int,
     outcomes: Mapping[str, int],
@@ -213,9 +227,7 @@ def finish_batch(
     with store.begin() as conn:
         ledger.lock(conn)
         current = BatchStatus(
-            conn.execute(
-                sa.select(batches.c.status).where(batches.c.batch_id == batch_id)
-            ).scalar_one()
+            conn.execute(sa.select(batches.c.status).where(batch_is(batches, key))).scalar_one()
         )
         entries: list[Entry] = []
         at = _clock()
@@ -223,7 +235,8 @@ def finish_batch(
             entries.append(
                 batch_completed(
                     at=at,
-                    batch_id=batch_id,
+                    agency=key.agency,
+                    batch_id=key.batch_id,
                     records=records,
                     outcomes=outcomes,
                     codes=codes,
@@ -235,7 +248,8 @@ def finish_batch(
             entries.append(
                 response_released(
                     at=at,
-                    batch_id=batch_id,
+                    agency=key.agency,
+                    batch_id=key.batch_id,
                     response_sha256=response_sha256,
                     record_count=records,
                 )
@@ -245,7 +259,7 @@ def finish_batch(
             done = BatchStatus.COMPLETED if response_sha256 is not None else BatchStatus.WITHHELD
             conn.execute(
                 batches.update()
-                .where(batches.c.batch_id == batch_id)
+                .where(batch_is(batches, key))
                 .values(
                     status=done.value,
                     finished_at=now.isoformat(timespec="seconds"),

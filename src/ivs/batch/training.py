@@ -40,7 +40,11 @@ def train_from_batch(
     if with_reviews:
         cases = [
             c
-            for c in list_cases(open_store(settings), batch_id=intake.manifest.batch_id)
+            for c in list_cases(
+                open_store(settings),
+                batch_id=intake.manifest.batch_id,
+                agency=intake.manifest.requesting_agency,
+            )
             if c.status != CaseStatus.OPEN
         ]
         reviewed = pa.table(

@@ -26,6 +26,7 @@ from ivs.domain.settings import load_settings
 from ivs.ledger.accounting import accounting_for_tin, annual_totals
 from ivs.ledger.entries import instant
 from ivs.ledger.keys import open_ledger
+from ivs.store import find_batch
 
 __all__ = ["register"]
 
@@ -132,6 +133,11 @@ def recall(
         None, "--where", help="rule_set=HASH (a rule set found wrong)."
     ),
     batch_id: str | None = typer.Option(None, "--batch", help="Disclosures of one batch."),
+    agency: str | None = typer.Option(
+        None,
+        "--agency",
+        help="With --batch: the batch's requesting agency, when agencies used the same id.",
+    ),
     since: str | None = typer.Option(None, "--since", help="Disclosures since DATE."),
     order: str | None = typer.Option(
         None, "--order", help="The order or finding the recall rests on."
@@ -151,8 +157,9 @@ def recall(
     settings = load_settings()
     ledger = open_ledger(settings)
     with ledger.store.connect() as conn:
+        key = None if batch_id is None else find_batch(conn, batch_id, agency)
         scope = recall_scope(
-            conn, hold_id=hold_id, where=where, batch_id=batch_id, since=_day(since, "--since")
+            conn, hold_id=hold_id, where=where, batch=key, since=_day(since, "--since")
         )
         found = disclosures_in_scope(conn, scope)
     console.print(f"{len(found):,} disclosure(s) in scope: {scope.description}")

@@ -59,6 +59,12 @@ def _wrote(report: Report, out: Path) -> None:
 def batch(
     batch_id: str = typer.Argument(..., help="The batch's batch_id."),
     out: Path = _OUT,
+    agency: str | None = typer.Option(
+        None,
+        "--agency",
+        help="The batch's requesting agency, when agencies used the same batch id (each "
+        "agency's ids are its own).",
+    ),
 ) -> None:
     """One batch, from its entries on the ledger.
 
@@ -67,7 +73,7 @@ def batch(
     TIN-only rule would have disclosed.
     """
     settings = load_settings()
-    _wrote(batch_report(open_ledger(settings), batch_id, settings), out)
+    _wrote(batch_report(open_ledger(settings), batch_id, settings, agency=agency), out)
 
 
 @report_app.command("period")

@@ -18,6 +18,7 @@ from ivs.ledger.keys import open_ledger
 from ivs.match.model import load_model
 from ivs.review import (
     Explanation,
+    claim_answer_folder,
     decide_case,
     decisions_path,
     get_case,
@@ -29,7 +30,7 @@ from ivs.review import (
     render_explanation,
 )
 from ivs.review.accounting import ReviewAccounting
-from ivs.store import open_store
+from ivs.store import find_batch, open_store
 
 __all__ = ["register"]
 
@@ -46,6 +47,12 @@ _MASTER = typer.Option(
 )
 _MODEL = typer.Option(None, "--model", help="Match model JSON the batch used (default: shipped).")
 _CANDIDATES = typer.Option(5, "--candidates", min=1, help="Candidates shown, by weight.")
+_AGENCY = typer.Option(
+    None,
+    "--agency",
+    help="The batch's requesting agency, when agencies used the same batch id (each agency's "
+    "ids are its own).",
+)
 
 
 def _index_from(master: Path | None, choice: EngineChoice = DUCKDB) -> Path | None:
@@ -116,19 +123,21 @@ def explain(
 @review_app.command("list")
 @handle_errors
 def list_(
-    batch: str | None = typer.Option(None, "--batch", help="Only this batch."),
+    batch: str | None = typer.Option(None, "--batch", help="Only batches of this id."),
+    agency: str | None = typer.Option(None, "--agency", help="Only this agency's batches."),
     status: str | None = typer.Option(
         None, "--status", help="Only cases open, approved or refused."
     ),
 ) -> None:
     """The review cases, in the order queued."""
-    cases = list_cases(open_store(load_settings()), batch_id=batch, status=status)
+    cases = list_cases(open_store(load_settings()), batch_id=batch, agency=agency, status=status)
     table = Table(title=f"{len(cases)} review case(s)")
-    for column in ("case", "batch", "request", "probability", "status", "by", "released"):
+    for column in ("case", "agency", "batch", "request", "probability", "status", "by", "released"):
         table.add_column(column)
     for c in cases:
         table.add_row(
             str(c.case_id),
+            c.agency,
             c.batch_id,
             c.request_id,
             f"{c.match_probability:.6f}",
@@ -193,7 +202,7 @@ def decide(
     console.print(
         f"case {decision.case_id} ({decision.batch_id} {decision.request_id}) "
         f"{decision.decision} by {decision.decided_by}: {decision.outcome} in the next "
-        f"supplement (`ivs review release {decision.batch_id}`)"
+        f"supplement (`ivs review release {decision.batch_id} --agency {decision.agency}`)"
     )
 
 
@@ -202,20 +211,24 @@ def decide(
 def release(
     batch_id: str = typer.Argument(..., help="The batch whose decided cases to release."),
     out: Path = typer.Option(..., "--out", help="Folder for the supplement response."),
+    agency: str | None = _AGENCY,
     master: Path | None = _MASTER,
     by: str | None = typer.Option(None, "--by", help="Who releases (default: the OS user)."),
 ) -> None:
     """Write BATCH_ID.supplement-N.response.csv with the cases decided since the last one."""
     ledger = open_ledger(load_settings())
     store = ledger.store
-    queued = list_cases(store, batch_id=batch_id)
+    with store.connect() as conn:
+        key = find_batch(conn, batch_id, agency)
+    queued = list_cases(store, batch_id=batch_id, agency=key.agency)
     if not queued:
-        raise typer.BadParameter(f"batch {batch_id} has no review cases", param_hint="BATCH_ID")
+        raise typer.BadParameter(f"batch {key} has no review cases", param_hint="BATCH_ID")
     decisions = queued[0].decisions_path
     inputs = read_inputs(decisions.parent, batch_id)
+    claim_answer_folder(out, key)
     done = release_batch(
         store,
-        batch_id,
+        key,
         out,
         index=locate_index(inputs, _index_from(master)),
         released_by=_reviewer(by),
@@ -223,7 +236,7 @@ def release(
         ledger=ReviewAccounting(ledger),
     )
     console.print(
-        f"supplement {done.number} of {batch_id}: {done.disclosed} disclosed, "
+        f"supplement {done.number} of {key}: {done.disclosed} disclosed, "
         f"{done.not_disclosed} not disclosed -> {done.path}"
     )
 

@@ -52,6 +52,8 @@ def print_run_summary(result: RunResult) -> None:
             f"{result.blocking_recall:.2%}"
         )
     console.print("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.stage_seconds.items()))
+    if result.index is not None:
+        _print_set_aside(result.index)  # as `ivs index` prints it: the master as matched
     if result.repeated:
         console.print("this batch was already processed: the recorded decisions were reused")
     console.print(f"rule set {result.rule_set[:16]}")

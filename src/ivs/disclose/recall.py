@@ -21,11 +21,11 @@ import sqlalchemy as sa
 
 from ivs.disclose.holds import HoldScope, list_holds
 from ivs.domain.errors import ConfigError, Conflict, NotFound
-from ivs.domain.ids import path_for_id
+from ivs.domain.ids import BatchKey, path_for_id
 from ivs.ledger.entries import destruction_certified, incident_reported, instant, recall_issued
 from ivs.ledger.log import Ledger
 from ivs.store.disclosure_tables import batch_records, recalls
-from ivs.store.schema import batches
+from ivs.store.schema import batch_is, batches
 
 __all__ = [
     "DisclosureRecord",
@@ -46,7 +46,7 @@ class RecallScope:
     description: str
     hold: HoldScope | None = None
     rule_set: str | None = None
-    batch_id: str | None = None
+    batch: BatchKey | None = None
     since: str | None = None  # UTC instant, as the ledger writes it
 
 
@@ -55,11 +55,11 @@ def recall_scope(
     *,
     hold_id: str | None = None,
     where: str | None = None,
-    batch_id: str | None = None,
+    batch: BatchKey | None = None,
     since: date | None = None,
 ) -> RecallScope:
     """The scope of ``ivs recall --hold ID | --where rule_set=HASH | --batch ID | --since D``."""
-    if not any((hold_id, where, batch_id, since)):
+    if not any((hold_id, where, batch, since)):
         raise ConfigError("a recall needs a scope: --hold, --where, --batch or --since")
     parts: list[str] = []
     hold_scope = None
@@ -79,13 +79,13 @@ def recall_scope(
             )
         rule_set = matched.group(1)
         parts.append(f"rule set {rule_set}")
-    if batch_id is not None:
-        parts.append(f"batch {batch_id}")
+    if batch is not None:
+        parts.append(f"batch {batch}")
     stamp = None
     if since is not None:
         stamp = instant(datetime(since.year, since.month, since.day, tzinfo=UTC))
         parts.append(f"since {since.isoformat()}")
-    return RecallScope("; ".join(parts), hold_scope, rule_set, batch_id, stamp)
+    return RecallScope("; ".join(parts), hold_scope, rule_set, batch, stamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,13 @@ def disclosures_in_scope(conn: sa.Connection, scope: RecallScope) -> list[Disclo
             batch_records.c.disclosure_entry,
             batch_records.c.decided_at,
         )
-        .join(batches, batches.c.batch_id == batch_records.c.batch_id)
+        .join(
+            batches,
+            sa.and_(
+                batches.c.requesting_agency == batch_records.c.agency,
+                batches.c.batch_id == batch_records.c.batch_id,
+            ),
+        )
         .where(batch_records.c.disclosure_entry.is_not(None))
         .order_by(batch_records.c.disclosure_entry)
     )
@@ -119,8 +125,8 @@ def disclosures_in_scope(conn: sa.Connection, scope: RecallScope) -> list[Disclo
         query = query.where(batch_records.c.request_state == hold.value)
     if scope.rule_set is not None:
         query = query.where(batches.c.rule_set.like(scope.rule_set + "%"))
-    if scope.batch_id is not None:
-        query = query.where(batch_records.c.batch_id == scope.batch_id)
+    if scope.batch is not None:
+        query = query.where(batch_is(batch_records, scope.batch))
     if scope.since is not None:
         query = query.where(batch_records.c.decided_at >= scope.since)
     return [

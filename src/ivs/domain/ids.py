@@ -11,6 +11,10 @@ id holds no path separator, is never ``.`` or ``..``, never starts like a spread
 and fits every column of the store. Review case ids are whole numbers from 1 to
 :data:`MAX_CASE_ID` (the store's integer).
 
+A batch is known by its requesting agency and its id together (:class:`BatchKey`): two agencies
+may each send a batch ``X``, and each is its own batch in the store, on the ledger and on disk
+(``$IVS_HOME/work/AGENCY/BATCH_ID/``).
+
 Every file named after an id is named by :func:`path_for_id`, which checks the id again and
 that the path stays inside its folder, so that no id can name a file outside it, whatever
 path it came by. The check is lexical (no file is read): a folder and an id-free suffix are
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ivs.domain.errors import InvalidIdentifier
@@ -28,6 +33,7 @@ from ivs.domain.errors import InvalidIdentifier
 __all__ = [
     "IDENTIFIER_PATTERN",
     "MAX_CASE_ID",
+    "BatchKey",
     "check_identifier",
     "is_case_id",
     "is_identifier",
@@ -60,6 +66,24 @@ def check_identifier(kind: str, value: object) -> str:
         "digits, '.', '_' or '-' (ASCII), starting with a letter or a digit, so that it can "
         f"never name a path; give the {kind} in that form"
     )
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class BatchKey:
+    """A batch's identity: the agency that requested it and the id it gave it. Ids are the
+    agencies' own, so the id alone names a batch only within one agency."""
+
+    agency: str
+    batch_id: str
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} of {self.agency}"
+
+    def folder(self, base: Path) -> Path:
+        """``base/AGENCY/BATCH_ID``, each part checked by :func:`path_for_id`."""
+        return path_for_id(
+            path_for_id(base, self.agency, "", kind="agency code"), self.batch_id, ""
+        )
 
 
 def is_case_id(value: object) -> bool:

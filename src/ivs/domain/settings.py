@@ -125,11 +125,6 @@ class Settings(BaseSettings):
         ge=0,
         description="How far in the future a batch's submitted_at may be (clock skew).",
     )
-    batch_id_prefixes: dict[str, str] = Field(
-        default_factory=dict,
-        description="Agency code -> the prefix its batch ids must start with (the service's "
-        "batch ids per agency apart); empty: any id.",
-    )
 
     @field_validator("statute_allow_list", "trusted_proxies", mode="before")
     @classmethod
@@ -137,21 +132,6 @@ class Settings(BaseSettings):
         # From the environment a list arrives as one string: items separated by ';'.
         if isinstance(value, str):
             return tuple(s.strip() for s in value.split(";") if s.strip())
-        return value
-
-    @field_validator("batch_id_prefixes")
-    @classmethod
-    def _apart(cls, value: dict[str, str]) -> dict[str, str]:
-        # Each agency's ids must be apart from every other's: no prefix may start another.
-        for agency, prefix in value.items():
-            if not prefix:
-                raise ValueError(f"the batch id prefix of {agency} is empty")
-            for other, theirs in value.items():
-                if other != agency and theirs.startswith(prefix):
-                    raise ValueError(
-                        f"the batch id prefix {prefix!r} of {agency} also starts {other}'s "
-                        f"{theirs!r}: their batch ids would not be apart"
-                    )
         return value
 
     @field_validator("trusted_proxies")

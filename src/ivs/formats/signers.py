@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ivs.domain.errors import FormatErrors, Problem
+from ivs.domain.ids import is_identifier
 from ivs.domain.schema import SIGNER_ROLES, SIGNERS_FORMAT
-from ivs.formats.tabular import load_json_object
+from ivs.formats.tabular import load_json_object, read_text
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -56,8 +57,25 @@ def _date(
         return None
 
 
-def check_signers(raw: dict[str, Any], file: str) -> tuple[list[Signer], list[Problem]]:
-    """The roster's signers and every problem found in it."""
+def _line_of(text: str | None, key: str, value: str) -> int | None:
+    """The line of ``text`` (the roster as written) where ``"key": value`` stands, if found."""
+    if text is None:
+        return None
+    found = re.search(rf'"{key}"\s*:\s*{re.escape(json.dumps(value))}', text)
+    if found is None:
+        found = re.search(re.escape(json.dumps(value, ensure_ascii=False)), text)
+    return None if found is None else text.count("\n", 0, found.start()) + 1
+
+
+def check_signers(
+    raw: dict[str, Any], file: str, text: str | None = None
+) -> tuple[list[Signer], list[Problem]]:
+    """The roster's signers and every problem found in it; ``text``, the roster as written,
+    lets a problem name its line.
+
+    A key id and an agency code are identifiers (``ivs.domain.ids``): a manifest names its
+    signer's key by it and a batch is its agency's, so neither may be text that the manifest
+    check would refuse or that could name a path."""
     problems: list[Problem] = []
     if raw.get("format") != SIGNERS_FORMAT:
         problems.append(
@@ -84,6 +102,17 @@ def check_signers(raw: dict[str, Any], file: str) -> tuple[list[Signer], list[Pr
                 # A name or title is one line of text (and the store cannot hold NUL).
                 problems.append(
                     Problem(file, "must not contain control characters", None, f"{at}.{key}")
+                )
+            elif key in ("key_id", "agency") and not is_identifier(value):
+                problems.append(
+                    Problem(
+                        file,
+                        f"must be an identifier (1 to 100 ASCII letters, digits, '.', '_' or "
+                        f"'-', starting with a letter or a digit); got {value[:60]!r}. Give "
+                        f"the {key.replace('_', ' ')} in that form, as manifests name it",
+                        _line_of(text, key, value),
+                        f"{at}.{key}",
+                    )
                 )
             else:
                 texts[key] = value
@@ -143,7 +172,8 @@ def check_signers(raw: dict[str, Any], file: str) -> tuple[list[Signer], list[Pr
 
 def read_signers(path: Path) -> dict[str, Signer]:
     """The roster by ``key_id``; every problem in the file is reported together."""
-    signers, problems = check_signers(load_json_object(path), str(path))
+    raw = load_json_object(path)
+    signers, problems = check_signers(raw, str(path), read_text(path))
     if problems:
         raise FormatErrors(problems)
     return {s.key_id: s for s in signers}

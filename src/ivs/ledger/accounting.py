@@ -36,6 +36,13 @@ class AccountingLine:
     recipients: list[str]
 
 
+# A record's batch: its agency and its id (each agency's batch ids are its own).
+_same_batch = sa.and_(
+    batches.c.requesting_agency == batch_records.c.agency,
+    batches.c.batch_id == batch_records.c.batch_id,
+)
+
+
 def accounting_for_tin(conn: sa.Connection, tin: str) -> list[AccountingLine]:
     """Every request decided about taxpayer ``tin`` (as best candidate), oldest first."""
     rows = conn.execute(
@@ -51,7 +58,7 @@ def accounting_for_tin(conn: sa.Connection, tin: str) -> list[AccountingLine]:
             batch_records.c.disclosure_entry,
             ledger_entries.c.entry,
         )
-        .join(batches, batches.c.batch_id == batch_records.c.batch_id)
+        .join(batches, _same_batch)
         .outerjoin(ledger_entries, ledger_entries.c.entry_index == batch_records.c.disclosure_entry)
         .where(batch_records.c.tin == tin)
         .order_by(batch_records.c.decision_entry)
@@ -103,7 +110,7 @@ def annual_totals(conn: sa.Connection, year: int) -> list[AnnualLine]:
             sa.func.sum(sa.case((outcome == Outcome.NOT_DISCLOSED.value, 1), else_=0)),
             sa.func.sum(sa.case((outcome == Outcome.REJECTED.value, 1), else_=0)),
         )
-        .join(batches, batches.c.batch_id == batch_records.c.batch_id)
+        .join(batches, _same_batch)
         .where(batch_records.c.decided_at >= start, batch_records.c.decided_at < end)
         .group_by(batches.c.requesting_agency, batches.c.statute)
         .order_by(batches.c.requesting_agency, batches.c.statute)

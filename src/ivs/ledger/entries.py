@@ -289,28 +289,48 @@ def batch_received(
 
 
 def batch_refused(
-    *, at: datetime, batch_id: str | None, manifest_digest: str, problems: Sequence[str]
+    *,
+    at: datetime,
+    batch_id: str | None,
+    manifest_digest: str,
+    problems: Sequence[str],
+    agency: str | None = None,
 ) -> Entry:
-    """A batch failed as a whole; nothing was disclosed."""
+    """A batch failed as a whole; nothing was disclosed. ``agency`` is the requesting agency
+    where the refusal knows it (a key only then, as ``batch_id`` names a batch only with it)."""
+    known: dict[str, JsonValue] = {} if agency is None else {"agency": agency}
     return _entry(
         EntryKind.BATCH_REFUSED,
         at,
-        {"batch_id": batch_id, "manifest_digest": manifest_digest, "problems": list(problems)},
+        {
+            **known,
+            "batch_id": batch_id,
+            "manifest_digest": manifest_digest,
+            "problems": list(problems),
+        },
     )
 
 
-def batch_quarantined(*, at: datetime, batch_id: str, manifest_digest: str, reason: str) -> Entry:
+def batch_quarantined(
+    *, at: datetime, agency: str, batch_id: str, manifest_digest: str, reason: str
+) -> Entry:
     """A batch is held for legal review; nothing was disclosed."""
     return _entry(
         EntryKind.BATCH_QUARANTINED,
         at,
-        {"batch_id": batch_id, "manifest_digest": manifest_digest, "reason": reason},
+        {
+            "agency": agency,
+            "batch_id": batch_id,
+            "manifest_digest": manifest_digest,
+            "reason": reason,
+        },
     )
 
 
 def record_decision(
     *,
     at: datetime,
+    agency: str,
     batch_id: str,
     request_id: str,
     outcome: str,
@@ -335,6 +355,7 @@ def record_decision(
         at,
         {
             **extra,
+            "agency": agency,
             "batch_id": batch_id,
             "request_id": request_id,
             "outcome": outcome,
@@ -379,13 +400,14 @@ def disclosure(
 
 
 def duplicate_submission(
-    *, at: datetime, batch_id: str, manifest_digest: str, first_received_at: str
+    *, at: datetime, agency: str, batch_id: str, manifest_digest: str, first_received_at: str
 ) -> Entry:
     """An already-answered batch was submitted again and answered from the record."""
     return _entry(
         EntryKind.DUPLICATE_SUBMISSION,
         at,
         {
+            "agency": agency,
             "batch_id": batch_id,
             "manifest_digest": manifest_digest,
             "first_received_at": first_received_at,
@@ -397,6 +419,7 @@ def review_decision(
     *,
     at: datetime,
     case_id: str,
+    agency: str,
     batch_id: str,
     request_id: str,
     reviewer: str,
@@ -409,6 +432,7 @@ def review_decision(
         at,
         {
             "case_id": case_id,
+            "agency": agency,
             "batch_id": batch_id,
             "request_id": request_id,
             "reviewer": reviewer,
@@ -481,13 +505,18 @@ def signers_changed(
 
 
 def response_released(
-    *, at: datetime, batch_id: str, response_sha256: str, record_count: int
+    *, at: datetime, agency: str, batch_id: str, response_sha256: str, record_count: int
 ) -> Entry:
     """A response file left the agency; its digest pins which bytes."""
     return _entry(
         EntryKind.RESPONSE_RELEASED,
         at,
-        {"batch_id": batch_id, "response_sha256": response_sha256, "record_count": record_count},
+        {
+            "agency": agency,
+            "batch_id": batch_id,
+            "response_sha256": response_sha256,
+            "record_count": record_count,
+        },
     )
 
 
@@ -503,6 +532,7 @@ def purge(*, at: datetime, what: str, before: str, items: int, purged_by: str) -
 def batch_completed(
     *,
     at: datetime,
+    agency: str,
     batch_id: str,
     records: int,
     outcomes: Mapping[str, int],
@@ -517,6 +547,7 @@ def batch_completed(
         EntryKind.BATCH_COMPLETED,
         at,
         {
+            "agency": agency,
             "batch_id": batch_id,
             "records": records,
             "outcomes": dict(outcomes),

@@ -56,6 +56,7 @@ def record_decision_bytes(
     first_index: int,
     *,
     at: datetime,
+    agency: str,
     batch_id: str,
     rule_set: str,
     software_version: str,
@@ -67,13 +68,14 @@ def record_decision_bytes(
     advisories: Sequence[str | None] | None = None,
 ) -> list[bytes]:
     """The bytes of one decision entry per record, indexed from ``first_index``."""
-    # "advisories" sorts first among the body's keys, and is there only where not null.
+    # "advisories" sorts first among the body's keys (then "agency"), and is there only where
+    # not null.
     opened = f'{{"at":"{instant(at)}","body":{{'
     advised = [
         "" if literal == "null" else f'"advisories":{literal},'
         for literal in _json_strings(advisories or [None] * len(request_ids))
     ]
-    head = f'"batch_id":{_quote(batch_id)},"code":'
+    head = f'"agency":{_quote(agency)},"batch_id":{_quote(batch_id)},"code":'
     after_code = ',"outcome":'
     after_outcome = ',"request_id":'
     after_request = f',"rule_set":{_quote(rule_set)},"score":'

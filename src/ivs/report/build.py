@@ -109,14 +109,23 @@ def _holds_and_recalls_batch(view: LedgerView, batch_id: str, agency: str) -> Se
     )
 
 
-def batch_report(ledger: Ledger, batch_id: str, settings: Settings) -> Report:
-    """Everything the ledger says about one batch."""
-    view = read_view(ledger, Scope(batch_id=batch_id))
-    received = next(r for r in view.ever(EntryKind.BATCH_RECEIVED) if r["batch_id"] == batch_id)
-    agency = str(received["requesting_agency"])
+def batch_report(
+    ledger: Ledger, batch_id: str, settings: Settings, *, agency: str | None = None
+) -> Report:
+    """Everything the ledger says about one batch: the batch ``batch_id`` of ``agency``, or of
+    the one agency that sent a batch of that id (``InvalidRequest`` naming the agencies when
+    several did)."""
+    view = read_view(ledger, Scope(batch_id=batch_id, agency=agency))
+    agency = str(view.scope.agency)
 
     def mine(kind: EntryKind) -> list[Record]:
-        return [r for r in view.ever(kind) if r.get("batch_id") == batch_id]
+        return [
+            r
+            for r in view.ever(kind)
+            if r.get("batch_id") == batch_id and r.get("agency") == agency
+        ]
+
+    received = mine(EntryKind.BATCH_RECEIVED)[0]
 
     completed = mine(EntryKind.BATCH_COMPLETED)
     outcomes = outcome_counts(view.decisions)
@@ -342,11 +351,19 @@ def period_report(ledger: Ledger, first: date, last: date, settings: Settings) -
     )
 
 
+def _batch_keys(table: pa.Table) -> Counter[tuple[str, str]]:
+    """Rows of ``table`` by batch: (agency, batch id)."""
+    return Counter(
+        zip(table.column("agency").to_pylist(), table.column("batch_id").to_pylist(), strict=True)
+    )
+
+
 def _batches_table(view: LedgerView) -> Table:
-    decided = Counter(view.decisions.column("batch_id").to_pylist())
-    disclosed = Counter(view.disclosures.column("batch_id").to_pylist())
+    decided = _batch_keys(view.decisions)
+    disclosed = _batch_keys(view.disclosures)
     rows: list[tuple[Cell, ...]] = []
     for r in view.of(EntryKind.BATCH_RECEIVED):
+        key = (r["requesting_agency"], r["batch_id"])
         rows.append(
             (
                 r["batch_id"],
@@ -354,8 +371,8 @@ def _batches_table(view: LedgerView) -> Table:
                 r["statute"],
                 r["at"],
                 int(r["record_count"]),
-                decided[r["batch_id"]],
-                disclosed[r["batch_id"]],
+                decided[key],
+                disclosed[key],
             )
         )
     return Table(
@@ -409,7 +426,7 @@ ANNUAL_COLUMNS = (
 def annual_rows(view: LedgerView) -> list[AnnualRow]:
     """Requests and disclosures by requesting agency and statute."""
     by_batch = {
-        r["batch_id"]: (r["requesting_agency"], r["statute"])
+        (r["requesting_agency"], r["batch_id"]): (r["requesting_agency"], r["statute"])
         for r in view.ever(EntryKind.BATCH_RECEIVED)
     }
     batches: Counter[tuple[str, str]] = Counter()
@@ -419,9 +436,9 @@ def annual_rows(view: LedgerView) -> list[AnnualRow]:
         batches[key] += 1
         received[key] += int(r["record_count"])
     decided: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    grouped = view.decisions.group_by(["batch_id", "outcome"]).aggregate([("i", "count")])
+    grouped = view.decisions.group_by(["agency", "batch_id", "outcome"]).aggregate([("i", "count")])
     for row in grouped.to_pylist():
-        key = by_batch.get(row["batch_id"], ("(unknown batch)", "(unknown)"))
+        key = by_batch.get((row["agency"], row["batch_id"]), ("(unknown batch)", "(unknown)"))
         decided[key][row["outcome"]] += int(row["i_count"])
     disclosures = view.disclosures
     entries: Counter[tuple[str, str]] = Counter()

@@ -204,18 +204,25 @@ def _parse_at(at: str) -> datetime:
 def reviews_section(view: LedgerView, reviews: Sequence[Record]) -> Section:
     """Cases sent to review in scope, reviewers' decisions, and how long they took."""
     sent = view.decisions.filter(pc.equal(view.decisions.column("code"), DecisionCode.REVIEW))
+    # A record is known by its batch's agency and id, and its request id.
     sent_at = {
-        (b, r): a
-        for b, r, a in zip(
+        (g, b, r): a
+        for g, b, r, a in zip(
+            sent.column("agency").to_pylist(),
             sent.column("batch_id").to_pylist(),
             sent.column("request_id").to_pylist(),
             sent.column("at").to_pylist(),
             strict=True,
         )
     }
-    ever = {(r["batch_id"], r["request_id"]) for r in view.ever(EntryKind.REVIEW_DECISION)}
+
+    def record(r: Record) -> tuple[str, str, str]:
+        return (str(r.get("agency")), str(r["batch_id"]), str(r["request_id"]))
+
+    ever = {record(r) for r in view.ever(EntryKind.REVIEW_DECISION)}
     pending = sum(1 for key in sent_at if key not in ever)
     disclosed_keys = zip(
+        view.disclosures.column("agency").to_pylist(),
         view.disclosures.column("batch_id").to_pylist(),
         view.disclosures.column("request_id").to_pylist(),
         strict=True,
@@ -223,9 +230,9 @@ def reviews_section(view: LedgerView, reviews: Sequence[Record]) -> Section:
     released = sum(1 for key in disclosed_keys if key in sent_at)
     decided = Counter(str(r["decision"]) for r in reviews)
     hours = sorted(
-        (_parse_at(r["at"]) - sent_at[(r["batch_id"], r["request_id"])]).total_seconds() / 3600
+        (_parse_at(r["at"]) - sent_at[record(r)]).total_seconds() / 3600
         for r in reviews
-        if (r["batch_id"], r["request_id"]) in sent_at
+        if record(r) in sent_at
     )
     section = Section(
         "Review",
@@ -500,7 +507,7 @@ def holds_section(
             Total("recalls.certified", "destructions certified", len(scope.certified)),
         ],
     )
-    holds = [
+    holds: list[tuple[Cell, ...]] = [
         (
             r["hold_id"],
             r["scope"],

@@ -14,6 +14,7 @@ from ivs.review.explain import (
 )
 from ivs.review.inputs import (
     BatchInputs,
+    claim_answer_folder,
     decisions_path,
     locate_index,
     locate_manifest,
@@ -46,6 +47,7 @@ __all__ = [
     "ReviewCase",
     "ReviewDecision",
     "ReviewLedger",
+    "claim_answer_folder",
     "decide_case",
     "decision_row",
     "decision_text",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ivs.disclose.holds import held_mask, holds_in_force
 from ivs.domain.codes import Outcome
+from ivs.domain.ids import BatchKey
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import (
@@ -26,7 +27,7 @@ from ivs.review.queue import ReviewDecision
 from ivs.review.release import Release
 from ivs.store.disclosure_tables import batch_records
 from ivs.store.ledger_tables import ledger_entries
-from ivs.store.schema import batches
+from ivs.store.schema import batch_is
 
 __all__ = ["ReviewAccounting"]
 
@@ -43,6 +44,7 @@ class ReviewAccounting:
                 review_decision(
                     at=datetime.now(UTC),
                     case_id=str(decision.case_id),
+                    agency=decision.agency,
                     batch_id=decision.batch_id,
                     request_id=decision.request_id,
                     reviewer=decision.decided_by,
@@ -53,43 +55,40 @@ class ReviewAccounting:
             conn,
         )
 
-    def held_case_ids(self, conn: sa.Connection, batch_id: str, cases: list[Any]) -> set[int]:
+    def held_case_ids(self, conn: sa.Connection, key: BatchKey, cases: list[Any]) -> set[int]:
         self._ledger.lock(conn)
         in_force = holds_in_force(conn, datetime.now(UTC))
         if not in_force:
             return set()
-        agency = conn.execute(
-            sa.select(batches.c.requesting_agency).where(batches.c.batch_id == batch_id)
-        ).scalar_one_or_none()
         states = dict(
             conn.execute(
                 sa.select(batch_records.c.request_id, batch_records.c.request_state).where(
-                    batch_records.c.batch_id == batch_id
+                    batch_is(batch_records, key)
                 )
             ).all()
         )
         held = held_mask(
             in_force,
-            agency=str(agency),
-            batch_id=batch_id,
+            agency=key.agency,
+            batch_id=key.batch_id,
             states=[pa.array([states.get(c.request_id) for c in cases], pa.string())],
             length=len(cases),
         ).to_pylist()
         return {int(c.case_id) for c, is_held in zip(cases, held, strict=True) if is_held}
 
-    def _received(self, conn: sa.Connection, batch_id: str) -> dict[str, Any]:
+    def _received(self, conn: sa.Connection, key: BatchKey) -> dict[str, Any]:
         for (data,) in conn.execute(
             sa.select(ledger_entries.c.entry).where(ledger_entries.c.kind == "batch_received")
         ):
             body: dict[str, Any] = json.loads(bytes(data))["body"]
-            if body["batch_id"] == batch_id:
+            if body["batch_id"] == key.batch_id and body["requesting_agency"] == key.agency:
                 return body
-        raise LookupError(f"batch {batch_id} has no batch_received entry")
+        raise LookupError(f"batch {key} has no batch_received entry")
 
     def append_review_release(
         self, conn: sa.Connection, release: Release, supplement: pa.Table, tins: list[str | None]
     ) -> None:
-        received = self._received(conn, release.batch_id)
+        received = self._received(conn, BatchKey(release.agency, release.batch_id))
         at = datetime.now(UTC)
         entries: list[Entry] = []
         for row, tin in zip(supplement.to_pylist(), tins, strict=True):
@@ -112,6 +111,7 @@ class ReviewAccounting:
         entries.append(
             response_released(
                 at=at,
+                agency=release.agency,
                 batch_id=release.batch_id,
                 response_sha256=release.response_sha256,
                 record_count=supplement.num_rows,

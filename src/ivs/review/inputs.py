@@ -4,8 +4,15 @@ The decisions file holds outcomes and evidence but not the request itself (that 
 requester's data, kept in the signed records file) nor the master snapshot it was matched
 against. Explaining or releasing a decision needs both, so a run records their locations:
 
-    {"format": "ivs-batch-inputs/1", "batch_id": "...", "manifest": "/abs/...manifest.json",
-     "master": "/abs/master", "index": "/abs/$IVS_HOME/index/<fingerprint>"}
+    {"format": "ivs-batch-inputs/1", "agency": "...", "batch_id": "...",
+     "manifest": "/abs/...manifest.json", "master": "/abs/master",
+     "index": "/abs/$IVS_HOME/index/<fingerprint>"}
+
+It also says whose batch the folder answers: files in an answer folder are named after the
+batch id alone (formats.md §3), so one folder answers one agency's batch of an id, and a run of
+another agency's batch of the same id is sent to a folder of its own
+(:func:`claim_answer_folder`). A file written before batches were known by their agency has no
+``agency``.
 
 Every command that reads it also accepts ``--manifest`` and ``--master``, which take precedence.
 """
@@ -17,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivs.domain.errors import ConfigError, Conflict, NotFound
-from ivs.domain.ids import path_for_id
+from ivs.domain.ids import BatchKey, path_for_id
 
 __all__ = [
     "INPUTS_FORMAT",
     "BatchInputs",
+    "claim_answer_folder",
     "decisions_path",
     "inputs_path",
     "locate_index",
@@ -39,6 +47,7 @@ class BatchInputs:
     manifest: Path | None
     master: Path | None
     index: Path | None
+    agency: str | None = None  # None: recorded before batches were known by their agency
 
 
 def inputs_path(out_dir: Path, batch_id: str) -> Path:
@@ -66,14 +75,27 @@ def decisions_path(out_dir: Path, batch_id: str | None) -> Path:
     return found[0]
 
 
+def claim_answer_folder(out_dir: Path, key: BatchKey) -> None:
+    """Refuse to answer batch ``key`` in ``out_dir`` when the folder answers another agency's
+    batch of the same id (its files, named after the id alone, would be overwritten)."""
+    holder = read_inputs(out_dir, key.batch_id).agency
+    if holder is not None and holder != key.agency:
+        raise Conflict(
+            f"{out_dir} already holds the answer to batch {key.batch_id} of {holder}; the "
+            f"batch {key.batch_id} of {key.agency} is another batch, and its files would "
+            "replace those. Give it an answer folder of its own (another --out)"
+        )
+
+
 def record_inputs(
-    out_dir: Path, batch_id: str, *, manifest: Path, master: Path, index: Path
+    out_dir: Path, key: BatchKey, *, manifest: Path, master: Path, index: Path
 ) -> Path:
     """Write ``BATCH_ID.inputs.json``, with absolute paths so it holds wherever it is read."""
-    path = inputs_path(out_dir, batch_id)
+    path = inputs_path(out_dir, key.batch_id)
     body = {
         "format": INPUTS_FORMAT,
-        "batch_id": batch_id,
+        "agency": key.agency,
+        "batch_id": key.batch_id,
         "manifest": str(manifest.resolve()),
         "master": str(master.resolve()),
         "index": str(index.resolve()),
@@ -104,7 +126,14 @@ def read_inputs(out_dir: Path, batch_id: str) -> BatchInputs:
         value = data.get(key)
         return Path(value) if isinstance(value, str) and value else None
 
-    return BatchInputs(batch_id, where("manifest"), where("master"), where("index"))
+    agency = data.get("agency")
+    return BatchInputs(
+        batch_id,
+        where("manifest"),
+        where("master"),
+        where("index"),
+        agency if isinstance(agency, str) else None,
+    )
 
 
 def locate_manifest(inputs: BatchInputs, given: Path | None) -> Path:

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 
 from ivs.domain.codes import DecisionCode, Outcome
 from ivs.domain.errors import Conflict, NotFound, ReasonRequired
-from ivs.domain.ids import is_case_id
+from ivs.domain.ids import BatchKey, is_case_id
 from ivs.store.review_tables import REVIEW_TABLES, review_cases
-from ivs.store.schema import metadata
+from ivs.store.schema import batch_is, metadata
 
 __all__ = [
     "CaseStatus",
@@ -51,6 +51,7 @@ class CaseStatus:
 @dataclass(frozen=True, slots=True)
 class ReviewCase:
     case_id: int
+    agency: str
     batch_id: str
     request_id: str
     row: int
@@ -72,6 +73,7 @@ class ReviewDecision:
     """What the ledger records of a review decision (the outcome it turns the record into)."""
 
     case_id: int
+    agency: str
     batch_id: str
     request_id: str
     tin: str
@@ -99,6 +101,7 @@ def ensure_review_tables(engine: sa.Engine) -> None:
 def _case(row: Any) -> ReviewCase:
     return ReviewCase(
         case_id=int(row.case_id),
+        agency=row.agency,
         batch_id=row.batch_id,
         request_id=row.request_id,
         row=int(row.row),
@@ -118,7 +121,7 @@ def _case(row: Any) -> ReviewCase:
 
 def enqueue_reviews(
     engine: sa.Engine,
-    batch_id: str,
+    key: BatchKey,
     decisions_path: Path,
     *,
     decisions: pa.Table | None = None,
@@ -151,7 +154,7 @@ def enqueue_reviews(
             (r.request_id, r.row)
             for r in conn.execute(
                 sa.select(review_cases.c.request_id, review_cases.c.row).where(
-                    review_cases.c.batch_id == batch_id
+                    batch_is(review_cases, key)
                 )
             )
         }
@@ -160,7 +163,8 @@ def enqueue_reviews(
                 continue
             conn.execute(
                 review_cases.insert().values(
-                    batch_id=batch_id,
+                    agency=key.agency,
+                    batch_id=key.batch_id,
                     request_id=record["request_id"],
                     row=record["_row"],
                     tin=record["best_tin"],
@@ -177,13 +181,20 @@ def enqueue_reviews(
 
 
 def list_cases(
-    engine: sa.Engine, *, batch_id: str | None = None, status: str | None = None
+    engine: sa.Engine,
+    *,
+    batch_id: str | None = None,
+    agency: str | None = None,
+    status: str | None = None,
 ) -> Sequence[ReviewCase]:
-    """Cases in the order queued, optionally of one batch and one status."""
+    """Cases in the order queued, optionally of batches of one id, of one agency, and of one
+    status."""
     ensure_review_tables(engine)
     query = sa.select(review_cases).order_by(review_cases.c.case_id)
     if batch_id is not None:
         query = query.where(review_cases.c.batch_id == batch_id)
+    if agency is not None:
+        query = query.where(review_cases.c.agency == agency)
     if status is not None:
         query = query.where(review_cases.c.status == status)
     with engine.connect() as conn:
@@ -260,6 +271,7 @@ def decide_case(
         _still_in_band(case)
     decision = ReviewDecision(
         case_id=case_id,
+        agency=case.agency,
         batch_id=case.batch_id,
         request_id=case.request_id,
         tin=case.tin,

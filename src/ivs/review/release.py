@@ -24,17 +24,19 @@ from sqlalchemy.exc import IntegrityError
 
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import Conflict, NotFound
-from ivs.domain.ids import path_for_id
+from ivs.domain.ids import BatchKey, path_for_id
 from ivs.domain.schema import ADDRESS_FIELDS, RESPONSE_COLUMNS
 from ivs.formats.response import write_response
 from ivs.review.queue import CaseStatus, ensure_review_tables
 from ivs.store.review_tables import review_cases, review_releases
+from ivs.store.schema import batch_is
 
 __all__ = ["Release", "ReleaseLedger", "release_batch", "supplement_path"]
 
 
 @dataclass(frozen=True, slots=True)
 class Release:
+    agency: str
     batch_id: str
     number: int
     path: Path
@@ -51,7 +53,7 @@ class ReleaseLedger(Protocol):
     cases a hold in force keeps back (they wait for a later supplement), and the entries for
     the disclosures and the file released."""
 
-    def held_case_ids(self, conn: sa.Connection, batch_id: str, cases: list[Any]) -> set[int]: ...
+    def held_case_ids(self, conn: sa.Connection, key: BatchKey, cases: list[Any]) -> set[int]: ...
 
     def append_review_release(
         self, conn: sa.Connection, release: Release, supplement: pa.Table, tins: list[str | None]
@@ -102,7 +104,7 @@ def _supplement(cases: list[Any], index: Path) -> pa.Table:
 
 def release_batch(
     engine: sa.Engine,
-    batch_id: str,
+    key: BatchKey,
     out_dir: Path,
     *,
     index: Path,
@@ -110,7 +112,9 @@ def release_batch(
     now: datetime,
     ledger: ReleaseLedger | None = None,
 ) -> Release:
-    """Write the next supplement of ``batch_id`` and record it; Conflict if nothing is new."""
+    """Write the next supplement of the batch ``key`` and record it; Conflict if nothing is
+    new."""
+    batch_id = key.batch_id
     ensure_review_tables(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -118,7 +122,7 @@ def release_batch(
             cases = list(
                 conn.execute(
                     sa.select(review_cases)
-                    .where(review_cases.c.batch_id == batch_id)
+                    .where(batch_is(review_cases, key))
                     .where(review_cases.c.status != CaseStatus.OPEN)
                     .where(review_cases.c.release_number.is_(None))
                     .order_by(review_cases.c.row)
@@ -126,7 +130,7 @@ def release_batch(
             )
             if ledger is not None:
                 # Checked at the moment of disclosure: held approvals stay unreleased.
-                held = ledger.held_case_ids(conn, batch_id, cases)
+                held = ledger.held_case_ids(conn, key, cases)
                 cases = [c for c in cases if int(c.case_id) not in held]
             if not cases:
                 raise Conflict(
@@ -136,7 +140,7 @@ def release_batch(
                 )
             last = conn.execute(
                 sa.select(sa.func.max(review_releases.c.number)).where(
-                    review_releases.c.batch_id == batch_id
+                    batch_is(review_releases, key)
                 )
             ).scalar()
             number = int(last or 0) + 1
@@ -144,6 +148,7 @@ def release_batch(
             table = _supplement(cases, index)
             disclosed = sum(1 for c in cases if c.status == CaseStatus.APPROVED)
             release = Release(
+                agency=key.agency,
                 batch_id=batch_id,
                 number=number,
                 path=path,
@@ -156,6 +161,7 @@ def release_batch(
             )
             conn.execute(
                 review_releases.insert().values(
+                    agency=key.agency,
                     batch_id=batch_id,
                     number=number,
                     released_at=release.released_at,
@@ -175,7 +181,7 @@ def release_batch(
             sha = write_response(path, table)
             conn.execute(
                 review_releases.update()
-                .where(review_releases.c.batch_id == batch_id)
+                .where(batch_is(review_releases, key))
                 .where(review_releases.c.number == number)
                 .values(response_sha256=sha)
             )

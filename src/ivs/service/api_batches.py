@@ -8,13 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from ivs.domain.ids import BatchKey
 from ivs.service.deps import Context, Requester, StatusReader, audit_access
 from ivs.service.errors import ERROR_RESPONSES
 from ivs.service.exports import response_from_bytes, spreadsheet_csv
 from ivs.service.jobs import JobStatus, accept_batch, fetch_response, job_status, list_jobs
-from ivs.service.models import BATCH_ID_PATH, BatchAccepted, BatchOut
+from ivs.service.models import AGENCY_QUERY, BATCH_ID_PATH, BatchAccepted, BatchOut
 
 BatchId = Annotated[str, BATCH_ID_PATH]
+AgencyOf = Annotated[str | None, AGENCY_QUERY]
 
 __all__ = ["batch_out", "router"]
 
@@ -44,7 +46,7 @@ def submit_batch(
 ) -> BatchAccepted:
     """Submit a signed batch: checked by intake at once, then run in the background."""
     status = accept_batch(ctx, user, manifest.file, records.file)
-    request.app.state.worker.submit(status.batch_id)
+    request.app.state.worker.submit(BatchKey(status.agency, status.batch_id))
     out = batch_out(status)
     return BatchAccepted(batch_id=status.batch_id, status_url=out.status_url, batch=out)
 
@@ -56,9 +58,11 @@ def batches(ctx: Context, user: StatusReader) -> list[BatchOut]:
 
 
 @router.get("/{batch_id}", response_model=BatchOut)
-def batch_status(batch_id: BatchId, ctx: Context, user: StatusReader) -> BatchOut:
+def batch_status(
+    batch_id: BatchId, ctx: Context, user: StatusReader, agency: AgencyOf = None
+) -> BatchOut:
     """Status, progress and counts by outcome."""
-    return batch_out(job_status(ctx, user, batch_id))
+    return batch_out(job_status(ctx, user, batch_id, agency))
 
 
 @router.get(
@@ -71,6 +75,7 @@ def batch_response(
     request: Request,
     ctx: Context,
     user: Requester,
+    *,
     form: Annotated[
         Literal["contract", "spreadsheet"],
         Query(
@@ -78,9 +83,10 @@ def batch_response(
             "the same rows with formula-like cells neutralised by a leading apostrophe."
         ),
     ] = "contract",
+    agency: AgencyOf = None,
 ) -> Response:
     """The released response file (formats.md §3); 409 until released. Recorded on the ledger."""
-    data = fetch_response(ctx, user, batch_id)
+    data = fetch_response(ctx, user, batch_id, agency)
     audit_access(request, ctx, user, f"response of batch {batch_id} ({form})")
     if form == "spreadsheet":
         data = spreadsheet_csv(response_from_bytes(data))

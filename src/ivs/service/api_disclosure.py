@@ -17,11 +17,13 @@ from ivs.disclose.safeguards import (
     set_agency_status,
 )
 from ivs.domain.errors import ConfigError
+from ivs.domain.ids import BatchKey
 from ivs.service.api_batches import batch_out
 from ivs.service.deps import Admin, Context
 from ivs.service.errors import ERROR_RESPONSES, InvalidRequest
 from ivs.service.jobs import rerun_job
 from ivs.service.models import (
+    AGENCY_QUERY,
     BATCH_ID_PATH,
     BatchOut,
     HoldIn,
@@ -144,9 +146,15 @@ def record_safeguards(agency: Agency, body: SafeguardIn, ctx: Context, user: Adm
 
 
 @router.post("/batches/{batch_id}/run", status_code=202, response_model=BatchOut)
-def run_again(batch_id: BatchId, request: Request, ctx: Context, user: Admin) -> BatchOut:
+def run_again(
+    batch_id: BatchId,
+    request: Request,
+    ctx: Context,
+    user: Admin,
+    agency: Annotated[str | None, AGENCY_QUERY] = None,
+) -> BatchOut:
     """Run a batch again: a withheld batch is released once its agency is cleared, a failed
     one retried. The run resumes from what is recorded; nothing is decided twice."""
-    status = rerun_job(ctx, user, batch_id)
-    request.app.state.worker.submit(batch_id)
+    status = rerun_job(ctx, user, batch_id, agency)
+    request.app.state.worker.submit(BatchKey(status.agency, status.batch_id))
     return batch_out(status)

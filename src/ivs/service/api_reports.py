@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from ivs.domain.errors import ConfigError
+from ivs.domain.errors import ConfigError, NotFound
+from ivs.domain.ids import is_identifier
 from ivs.report import Report, annual_report, batch_report, period_report, render_html
 from ivs.service.deps import Auditor, Context
 from ivs.service.errors import ERROR_RESPONSES, InvalidRequest
-from ivs.service.models import BATCH_ID_PATH
+from ivs.service.models import AGENCY_QUERY, BATCH_ID_PATH
 
 __all__ = ["REPORT_POLICY", "router"]
 
@@ -42,9 +43,18 @@ def _page(report: Report) -> HTMLResponse:
 
 
 @router.get("/batches/{batch_id}", response_class=Response, responses=_HTML)
-def batch(batch_id: Annotated[str, BATCH_ID_PATH], ctx: Context, _caller: Auditor) -> HTMLResponse:
-    """One batch from its ledger entries: outcomes by reason, scores, review, holds, recalls."""
-    return _page(batch_report(ctx.ledger, batch_id, ctx.settings))
+def batch(
+    batch_id: Annotated[str, BATCH_ID_PATH],
+    ctx: Context,
+    _caller: Auditor,
+    agency: Annotated[str | None, AGENCY_QUERY] = None,
+) -> HTMLResponse:
+    """One batch from its ledger entries: outcomes by reason, scores, review, holds, recalls.
+    ``agency`` says whose batch, where agencies used the same id."""
+    if not is_identifier(batch_id) or not (agency is None or is_identifier(agency)):
+        # No batch can have such an id: not looked for (as the other batch routes).
+        raise NotFound(f"batch {batch_id!r} is not on the ledger")
+    return _page(batch_report(ctx.ledger, batch_id, ctx.settings, agency=agency))
 
 
 @router.get("/period", response_class=Response, responses=_HTML)

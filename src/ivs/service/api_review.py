@@ -29,6 +29,7 @@ router = APIRouter(prefix="/v1/review", tags=["review"], responses=ERROR_RESPONS
 def case_out(case: ReviewCase) -> CaseOut:
     return CaseOut(
         case_id=case.case_id,
+        agency=case.agency,
         batch_id=case.batch_id,
         request_id=case.request_id,
         match_probability=case.match_probability,

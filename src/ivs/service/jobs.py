@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,13 +47,14 @@ from ivs.domain.errors import (
     BatchQuarantined,
     BatchRejected,
     Conflict,
+    InvalidRequest,
     IvsError,
     LedgerError,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
 )
-from ivs.domain.ids import is_identifier, path_for_id
+from ivs.domain.ids import BatchKey, is_identifier, path_for_id
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import response_fetched
 from ivs.service.context import ServiceContext
@@ -67,7 +69,7 @@ from ivs.service.leases import (
     worker_finished,
 )
 from ivs.service.users import Role, User
-from ivs.store import batches, open_store, pilot_history
+from ivs.store import batch_is, batches, open_store, pilot_history
 from ivs.store.service_tables import service_jobs
 
 __all__ = [
@@ -175,27 +177,6 @@ def _read_manifest(source: BinaryIO, limit: int) -> tuple[bytes, dict[str, Any]]
     return data, raw
 
 
-def _check_prefix(ctx: ServiceContext, user: User, batch_id: str | None) -> None:
-    """With ``batch_id_prefixes`` set, an agency submits ids of its own prefix only: agencies'
-    ids are apart, so none can take or probe another's."""
-    prefixes = ctx.settings.batch_id_prefixes
-    if not prefixes or batch_id is None:
-        return
-    prefix = prefixes.get(user.agency or "")
-    if prefix is None:
-        raise BatchRejected(
-            batch_id,
-            [
-                f"no batch id prefix is configured for agency {user.agency}; an administrator "
-                "adds one to the batch_id_prefixes setting"
-            ],
-        )
-    if not batch_id.startswith(prefix):
-        raise BatchRejected(
-            batch_id, [f"batch_id must start with {prefix!r}, the prefix of {user.agency}'s ids"]
-        )
-
-
 def _check_fresh(ctx: ServiceContext, batch_id: str, submitted: datetime, now: datetime) -> None:
     """A batch is received within ``submitted_at_max_age_hours`` of its signing, and not from
     the future (beyond ``submitted_at_max_skew_minutes`` of clock skew): an old signed batch
@@ -222,10 +203,10 @@ def _check_fresh(ctx: ServiceContext, batch_id: str, submitted: datetime, now: d
         )
 
 
-def _row(conn: sa.Connection, batch_id: str) -> Any:
-    if not is_identifier(batch_id):  # no such batch can exist; PostgreSQL refuses a NUL
-        return None
-    return conn.execute(sa.select(service_jobs).where(service_jobs.c.batch_id == batch_id)).first()
+def _row(conn: sa.Connection, key: BatchKey) -> Any:
+    if not (is_identifier(key.batch_id) and is_identifier(key.agency)):
+        return None  # no such batch can exist; PostgreSQL refuses a NUL
+    return conn.execute(sa.select(service_jobs).where(batch_is(service_jobs, key))).first()
 
 
 def accept_batch(
@@ -240,7 +221,6 @@ def accept_batch(
             f"the batch names requesting agency {agency!r}; {user.name} submits for "
             f"{user.agency} only"
         )
-    _check_prefix(ctx, user, batch_id)
     name = _records_name(raw, batch_id)
     folder = ctx.work_dir / "batches" / secrets.token_hex(8)
     for private in (ctx.work_dir, folder.parent, folder):  # uploads are their owner's alone
@@ -263,18 +243,17 @@ def accept_batch(
                 f"batch {intake.manifest.batch_id}: {intake.quarantine_reason}",
             )
         accepted_id = intake.manifest.batch_id
+        key = BatchKey(intake.manifest.requesting_agency, accepted_id)
         _check_fresh(ctx, accepted_id, intake.manifest.submitted_at, now)
-        # The same answer whoever used the id first, this agency or another.
+        # Ids are each agency's own: only a batch of the requester's own agency can use it.
         used = Conflict(
-            f"batch id {accepted_id!r} cannot be used: it names a batch already received. A "
-            "new batch needs a new batch_id"
+            f"batch id {accepted_id!r} cannot be used: it names a batch your agency already "
+            "submitted. A new batch needs a new batch_id"
         )
         with ctx.store.begin() as conn:
             if (
-                _row(conn, accepted_id) is not None
-                or conn.execute(
-                    sa.select(batches.c.batch_id).where(batches.c.batch_id == accepted_id)
-                ).first()
+                _row(conn, key) is not None
+                or conn.execute(sa.select(batches.c.batch_id).where(batch_is(batches, key))).first()
             ):
                 raise used
             conn.execute(
@@ -300,12 +279,37 @@ def accept_batch(
     return job_status(ctx, user, accepted_id)
 
 
-def _visible(conn: sa.Connection, user: User, batch_id: str) -> Any:
-    row = _row(conn, batch_id)
-    # Another agency's batch answers exactly as a batch that does not exist.
-    if row is None or (user.role is Role.REQUESTER and row.agency != user.agency):
-        raise NotFound(f"no batch {batch_id!r} submitted by your agency")
-    return row
+def _visible(conn: sa.Connection, user: User, batch_id: str, agency: str | None) -> Any:
+    """The job of batch ``batch_id`` the user may see. A requester's is its own agency's: it
+    never learns whether another agency sent a batch of that id (the same ``NotFound``). Others
+    see every agency's; an id that several agencies used needs ``agency``."""
+    if user.role is Role.REQUESTER:
+        row = None
+        if agency in (None, user.agency):
+            row = _row(conn, BatchKey(user.agency or "", batch_id))
+        if row is None:
+            raise NotFound(f"no batch {batch_id!r} submitted by your agency")
+        return row
+    rows: Sequence[Any] = ()
+    if is_identifier(batch_id) and (agency is None or is_identifier(agency)):
+        query = sa.select(service_jobs).where(service_jobs.c.batch_id == batch_id)
+        if agency is not None:
+            query = query.where(service_jobs.c.agency == agency)
+        rows = conn.execute(query.order_by(service_jobs.c.agency)).all()
+    if not rows:
+        of = f" of {agency}" if agency is not None else ""
+        raise NotFound(f"no batch {batch_id!r}{of}")
+    if len(rows) > 1:
+        raise InvalidRequest(
+            f"batch id {batch_id!r} names batches of {len(rows)} agencies "
+            f"({', '.join(r.agency for r in rows)}); each agency's batch ids are its own. Say "
+            "which batch with ?agency=CODE"
+        )
+    return rows[0]
+
+
+def _key(row: Any) -> BatchKey:
+    return BatchKey(row.agency, row.batch_id)
 
 
 def _status(row: Any, batch: Any) -> JobStatus:
@@ -335,14 +339,16 @@ def _status(row: Any, batch: Any) -> JobStatus:
     )
 
 
-def _batch(conn: sa.Connection, batch_id: str) -> Any:
-    return conn.execute(sa.select(batches).where(batches.c.batch_id == batch_id)).first()
+def _batch(conn: sa.Connection, key: BatchKey) -> Any:
+    return conn.execute(sa.select(batches).where(batch_is(batches, key))).first()
 
 
-def job_status(ctx: ServiceContext, user: User, batch_id: str) -> JobStatus:
+def job_status(
+    ctx: ServiceContext, user: User, batch_id: str, agency: str | None = None
+) -> JobStatus:
     with ctx.store.connect() as conn:
-        row = _visible(conn, user, batch_id)
-        return _status(row, _batch(conn, batch_id))
+        row = _visible(conn, user, batch_id, agency)
+        return _status(row, _batch(conn, _key(row)))
 
 
 def list_jobs(ctx: ServiceContext, user: User, *, limit: int = 100) -> list[JobStatus]:
@@ -353,36 +359,42 @@ def list_jobs(ctx: ServiceContext, user: User, *, limit: int = 100) -> list[JobS
     with ctx.store.connect() as conn:
         rows = conn.execute(query).all()
         found = {
-            b.batch_id: b
+            BatchKey(b.requesting_agency, b.batch_id): b
             for b in conn.execute(
                 sa.select(batches).where(batches.c.batch_id.in_([r.batch_id for r in rows]))
             )
         }
-    return [_status(r, found.get(r.batch_id)) for r in rows]
+    return [_status(r, found.get(_key(r))) for r in rows]
 
 
-def rerun_job(ctx: ServiceContext, user: User, batch_id: str) -> JobStatus:
-    """Queue a withheld or failed batch again (the caller hands it to the worker)."""
+def rerun_job(
+    ctx: ServiceContext, user: User, batch_id: str, agency: str | None = None
+) -> JobStatus:
+    """Queue a withheld or failed batch again (the caller hands it to the worker: the batch's
+    ``agency`` and id are in the answer)."""
     with ctx.store.begin() as conn:
-        row = _visible(conn, user, batch_id)
-        status = _status(row, _batch(conn, batch_id))
+        row = _visible(conn, user, batch_id, agency)
+        key = _key(row)
+        status = _status(row, _batch(conn, key))
         if status.status in (JobState.QUEUED, JobState.RUNNING):
             raise Conflict(f"batch {batch_id} is already {status.status}")
         if status.released:
             raise Conflict(f"batch {batch_id} is completed and released; nothing to run again")
         conn.execute(
             service_jobs.update()
-            .where(service_jobs.c.batch_id == batch_id)
+            .where(batch_is(service_jobs, key))
             .values(status=JobState.QUEUED, step="queued again", finished_at=None)
         )
-    return job_status(ctx, user, batch_id)
+    return job_status(ctx, user, batch_id, key.agency)
 
 
-def fetch_response(ctx: ServiceContext, user: User, batch_id: str) -> bytes:
+def fetch_response(
+    ctx: ServiceContext, user: User, batch_id: str, agency: str | None = None
+) -> bytes:
     """The released response file's bytes, the fetch recorded on the ledger first."""
     with ctx.store.connect() as conn:
-        row = _visible(conn, user, batch_id)
-        batch = _batch(conn, batch_id)
+        row = _visible(conn, user, batch_id, agency)
+        batch = _batch(conn, _key(row))
     status = _status(row, batch)
     if not status.released:
         raise Conflict(
@@ -400,11 +412,7 @@ def fetch_response(ctx: ServiceContext, user: User, batch_id: str) -> bytes:
             "it was written; it is not sent. Report this to the administrator."
         )
     ctx.ledger.append(
-        [
-            response_fetched(
-                at=ctx.now(), batch_id=batch_id, user=user.name, agency=user.agency or ""
-            )
-        ]
+        [response_fetched(at=ctx.now(), batch_id=batch_id, user=user.name, agency=row.agency)]
     )
     return data
 
@@ -415,7 +423,7 @@ class BatchWorker:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
         self._owner = new_owner()
-        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._queue: queue.Queue[BatchKey | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.idle = threading.Event()
         self.idle.set()
@@ -424,19 +432,19 @@ class BatchWorker:
         """Start the thread and queue every job left queued or running; returns how many."""
         with self._ctx.store.connect() as conn:
             pending = conn.execute(
-                sa.select(service_jobs.c.batch_id)
+                sa.select(service_jobs.c.agency, service_jobs.c.batch_id)
                 .where(service_jobs.c.status.in_([JobState.QUEUED, JobState.RUNNING]))
                 .order_by(service_jobs.c.submitted_at)
             ).all()
-        for (batch_id,) in pending:
-            self.submit(batch_id)
+        for agency, batch_id in pending:
+            self.submit(BatchKey(agency, batch_id))
         self._thread = threading.Thread(target=self._loop, name="ivs-batch-worker", daemon=True)
         self._thread.start()
         return len(pending)
 
-    def submit(self, batch_id: str) -> None:
+    def submit(self, key: BatchKey) -> None:
         self.idle.clear()
-        self._queue.put(batch_id)
+        self._queue.put(key)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the thread to end after the batch it is running (which resumes on restart)."""
@@ -447,22 +455,20 @@ class BatchWorker:
 
     def _loop(self) -> None:
         while True:
-            batch_id = self._queue.get()
-            if batch_id is None:
+            key = self._queue.get()
+            if key is None:
                 return
             try:
-                self.run_job(batch_id)
+                self.run_job(key)
             finally:
                 if self._queue.empty():
                     self.idle.set()
 
-    def _update(self, batch_id: str, **values: Any) -> None:
+    def _update(self, key: BatchKey, **values: Any) -> None:
         with self._ctx.store.begin() as conn:
-            conn.execute(
-                service_jobs.update().where(service_jobs.c.batch_id == batch_id).values(**values)
-            )
+            conn.execute(service_jobs.update().where(batch_is(service_jobs, key)).values(**values))
 
-    def run_job(self, batch_id: str) -> None:
+    def run_job(self, key: BatchKey) -> None:
         """Run one batch in a child process, under the job's lease, and record how it ended.
 
         A process of its own keeps the batch's work off the interpreter that answers
@@ -470,17 +476,17 @@ class BatchWorker:
         engine from taking the service down; the child records its progress in the store.
         """
         ctx = self._ctx
-        row = take_lease(ctx.store, batch_id, self._owner)
+        row = take_lease(ctx.store, key, self._owner)
         if row is None:
             return
         try:
             self._run_leased(row)
         finally:
-            release_lease(ctx.store, batch_id, self._owner)
+            release_lease(ctx.store, key, self._owner)
 
     def _run_leased(self, row: Any) -> None:
         ctx = self._ctx
-        batch_id = row.batch_id
+        key = _key(row)
         resumed = row.status == JobState.RUNNING  # started before, by a service now gone
         now = ctx.now().isoformat(timespec="milliseconds")
         if resumed:
@@ -489,7 +495,7 @@ class BatchWorker:
             if outcomes is not None:
                 # The run had finished before the interruption: nothing is run again.
                 self._update(
-                    batch_id,
+                    key,
                     status=JobState.COMPLETED,
                     step="completed",
                     finished_at=now,
@@ -499,7 +505,7 @@ class BatchWorker:
                 )
                 return
         self._update(
-            batch_id,
+            key,
             status=JobState.RUNNING,
             error_type=None,
             error_message=None,
@@ -509,22 +515,20 @@ class BatchWorker:
                 else {"started_at": now}
             ),
         )
-        with renewed(ctx.store, batch_id, self._owner):
+        with renewed(ctx.store, key, self._owner):
             if ctx.batch_processes:
-                code = self._run_child(batch_id)
+                code = self._run_child(key)
             else:
-                code = run_recorded(ctx.settings, ctx.store, batch_id, ctx.master, ctx.model_path)
+                code = run_recorded(ctx.settings, ctx.store, key, ctx.master, ctx.model_path)
         finished = ctx.now().isoformat(timespec="milliseconds")
         if code == 0:
-            self._update(
-                batch_id, status=JobState.COMPLETED, step="completed", finished_at=finished
-            )
+            self._update(key, status=JobState.COMPLETED, step="completed", finished_at=finished)
         elif code == _REFUSED:
-            self._update(batch_id, status=JobState.FAILED, step="failed", finished_at=finished)
+            self._update(key, status=JobState.FAILED, step="failed", finished_at=finished)
         else:
-            log.error("batch %r: its run ended with code %s", batch_id, code)
+            log.error("batch %r of %r: its run ended with code %s", key.batch_id, key.agency, code)
             self._update(
-                batch_id,
+                key,
                 status=JobState.FAILED,
                 step="failed",
                 finished_at=finished,
@@ -533,21 +537,22 @@ class BatchWorker:
                 "find it in the service log and run the batch again",
             )
 
-    def _run_child(self, batch_id: str) -> int:
+    def _run_child(self, key: BatchKey) -> int:
         """The batch in a fresh interpreter tied to this service from its first instructions
         (``leases.TIED_START``): it ends when the service ends or dies, and a restart
         resumes the batch. Its arguments go through its standard input."""
         ctx = self._ctx
         arguments = {
             "settings": ctx.settings.model_dump(mode="json"),
-            "batch_id": batch_id,
+            "agency": key.agency,
+            "batch_id": key.batch_id,
             "master": str(ctx.master),
             "model_path": None if ctx.model_path is None else str(ctx.model_path),
         }
         child = subprocess.Popen(
             [sys.executable, "-c", TIED_START, str(os.getpid())], stdin=subprocess.PIPE
         )
-        self._update(batch_id, worker_pid=child.pid)
+        self._update(key, worker_pid=child.pid)
         child.communicate(json.dumps(arguments).encode("utf-8"))
         return child.returncode
 
@@ -565,15 +570,17 @@ def _finished_on_record(ctx: ServiceContext, row: Any) -> dict[str, int] | None:
     stopped: released, or withheld with its agency still barred (once the agency is cleared,
     running it again is what releases it). None when it is still to be run or resumed."""
     with ctx.store.connect() as conn:
-        batch = _batch(conn, row.batch_id)
+        batch = _batch(conn, _key(row))
         finished = batch is not None and (
             batch.status == BatchStatus.COMPLETED
             or (
                 batch.status == BatchStatus.WITHHELD and not agency_status(conn, row.agency).cleared
             )
         )
-    decisions = Path(row.out_dir) / f"{row.batch_id}.decisions.parquet"
-    if not finished or not decisions.exists():
+    if not finished or not is_identifier(row.batch_id):
+        return None
+    decisions = path_for_id(Path(row.out_dir), row.batch_id, ".decisions.parquet")
+    if not decisions.exists():
         return None
     outcome = pq.read_table(decisions, columns=["outcome"]).column("outcome")
     return {str(r["values"]): int(r["counts"]) for r in pc.value_counts(outcome).to_pylist()}
@@ -583,19 +590,17 @@ _REFUSED = 3
 
 
 def run_recorded(
-    settings: Settings, store: sa.Engine, batch_id: str, master: Path, model_path: Path | None
+    settings: Settings, store: sa.Engine, key: BatchKey, master: Path, model_path: Path | None
 ) -> int:
     """``run_batch`` on a job, its progress and outcome written to the job's row; returns 0
     when done, 3 when the run refused the batch (the error recorded), 1 on an internal error."""
 
     def update(**values: Any) -> None:
         with store.begin() as conn:
-            conn.execute(
-                service_jobs.update().where(service_jobs.c.batch_id == batch_id).values(**values)
-            )
+            conn.execute(service_jobs.update().where(batch_is(service_jobs, key)).values(**values))
 
     with store.connect() as conn:
-        row = _row(conn, batch_id)
+        row = _row(conn, key)
     try:
         result = run_batch(
             Path(row.manifest_path),
@@ -608,12 +613,19 @@ def run_recorded(
             step=lambda label: update(step=label[:200], steps_done=service_jobs.c.steps_done + 1),
         )
     except IvsError as e:
-        log.warning("batch %r refused by the run: %s", batch_id, type(e).__name__)
+        log.warning(
+            "batch %r of %r refused by the run: %s", key.batch_id, key.agency, type(e).__name__
+        )
         update(error_type=type(e).__name__, error_message=e.message)
         return _REFUSED
     except Exception as e:
         # The message may quote data; the log gets the class only.
-        log.error("batch %r stopped by an internal error: %s", batch_id, type(e).__name__)
+        log.error(
+            "batch %r of %r stopped by an internal error: %s",
+            key.batch_id,
+            key.agency,
+            type(e).__name__,
+        )
         return 1
     update(outcomes=json.dumps(result.outcomes, sort_keys=True))
     return 0
@@ -632,7 +644,7 @@ def batch_process_main(parent: int) -> None:
         run_recorded(
             settings,
             open_store(settings),
-            arguments["batch_id"],
+            BatchKey(arguments["agency"], arguments["batch_id"]),
             Path(arguments["master"]),
             None if model_path is None else Path(model_path),
         )

@@ -28,6 +28,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ivs.domain.ids import BatchKey
+from ivs.store import batch_is
 from ivs.store.service_tables import service_jobs
 
 __all__ = [
@@ -106,18 +108,19 @@ def holder_gone(owner: str | None, expires_at: str | None) -> bool:
     return expires_at is None or datetime.fromisoformat(expires_at) < _wall()
 
 
-def take_lease(engine: sa.Engine, batch_id: str, owner: str) -> Any:
+def take_lease(engine: sa.Engine, key: BatchKey, owner: str) -> Any:
     """The job's row once ``owner`` holds its lease, or None when another live worker does
     (or the job is no longer queued or running)."""
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(service_jobs).where(service_jobs.c.batch_id == batch_id)
-        ).first()
+        row = conn.execute(sa.select(service_jobs).where(batch_is(service_jobs, key))).first()
     if row is None or row.status not in ("queued", "running"):
         return None
     if row.lease_owner != owner and not holder_gone(row.lease_owner, row.lease_expires_at):
         log.warning(
-            "batch %r is run by %s, which holds its lease; left to it", batch_id, row.lease_owner
+            "batch %r of %r is run by %s, which holds its lease; left to it",
+            key.batch_id,
+            key.agency,
+            row.lease_owner,
         )
         return None
     held = (
@@ -128,7 +131,7 @@ def take_lease(engine: sa.Engine, batch_id: str, owner: str) -> Any:
     with engine.begin() as conn:
         taken = conn.execute(
             service_jobs.update()
-            .where(service_jobs.c.batch_id == batch_id)
+            .where(batch_is(service_jobs, key))
             .where(held)  # compare and swap: of two services, one takes it
             .values(
                 lease_owner=owner,
@@ -138,27 +141,32 @@ def take_lease(engine: sa.Engine, batch_id: str, owner: str) -> Any:
     return row if taken == 1 else None
 
 
-def _renew(engine: sa.Engine, batch_id: str, owner: str) -> None:
+def _renew(engine: sa.Engine, key: BatchKey, owner: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             service_jobs.update()
-            .where(service_jobs.c.batch_id == batch_id)
+            .where(batch_is(service_jobs, key))
             .where(service_jobs.c.lease_owner == owner)
             .values(lease_expires_at=_stamp(_wall() + timedelta(seconds=LEASE_SECONDS)))
         )
 
 
 @contextmanager
-def renewed(engine: sa.Engine, batch_id: str, owner: str) -> Iterator[None]:
+def renewed(engine: sa.Engine, key: BatchKey, owner: str) -> Iterator[None]:
     """Keep renewing ``owner``'s lease on the job while the block runs."""
     done = threading.Event()
 
     def renew() -> None:
         while not done.wait(_RENEW_SECONDS):
             try:
-                _renew(engine, batch_id, owner)
+                _renew(engine, key, owner)
             except sa.exc.SQLAlchemyError as e:  # a busy store: the next renewal tries again
-                log.warning("lease of batch %r not renewed: %s", batch_id, type(e).__name__)
+                log.warning(
+                    "lease of batch %r of %r not renewed: %s",
+                    key.batch_id,
+                    key.agency,
+                    type(e).__name__,
+                )
 
     thread = threading.Thread(target=renew, name="ivs-lease", daemon=True)
     thread.start()
@@ -169,11 +177,11 @@ def renewed(engine: sa.Engine, batch_id: str, owner: str) -> Iterator[None]:
         thread.join(5)
 
 
-def release_lease(engine: sa.Engine, batch_id: str, owner: str) -> None:
+def release_lease(engine: sa.Engine, key: BatchKey, owner: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             service_jobs.update()
-            .where(service_jobs.c.batch_id == batch_id)
+            .where(batch_is(service_jobs, key))
             .where(service_jobs.c.lease_owner == owner)
             .values(lease_owner=None, lease_expires_at=None, worker_pid=None)
         )

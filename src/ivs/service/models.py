@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 __all__ = [
+    "AGENCY_QUERY",
     "BATCH_ID_PATH",
     "CASE_ID_PATH",
     "AccountingLineOut",
@@ -52,6 +53,14 @@ NoNul = AfterValidator(without_nul)
 # (An id outside these limits cannot name any batch: it is answered 422, never a 500.)
 BATCH_ID_PATH = Path(
     min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", description="Batch id."
+)
+# The agency whose batch a batch id names, where the id alone is ambiguous (each agency's ids
+# are its own). A requester's is its own, from its token; only a requester's own agency finds.
+AGENCY_QUERY = Query(
+    max_length=100,
+    pattern=r"^[^\x00-\x1f\x7f]+$",
+    description="The batch's requesting agency; needed by an auditor or an administrator "
+    "when agencies used the same batch id.",
 )
 CASE_ID_PATH = Path(ge=1, le=2**31 - 1, description="Case number.")
 
@@ -99,6 +108,7 @@ class BatchAccepted(BaseModel):
 
 class CaseOut(BaseModel):
     case_id: int
+    agency: str = Field(description="The batch's requesting agency: with batch_id, the batch.")
     batch_id: str
     request_id: str
     match_probability: float

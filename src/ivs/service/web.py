@@ -20,7 +20,7 @@ from ivs.service.api_review import case_detail, case_out
 from ivs.service.deps import Auditor, Context, Reviewer, StatusReader, audit_access
 from ivs.service.gate import SESSION_COOKIE, authentication_failed, check_origin, check_throttle
 from ivs.service.jobs import job_status, list_jobs
-from ivs.service.models import BATCH_ID_PATH, CASE_ID_PATH, NoNul
+from ivs.service.models import AGENCY_QUERY, BATCH_ID_PATH, CASE_ID_PATH, NoNul
 from ivs.service.review_views import case_view, decide
 from ivs.service.users import Role, authenticate, end_session, session_user, start_session
 
@@ -133,15 +133,27 @@ def batches_page(request: Request, ctx: Context, user: StatusReader) -> Response
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
-def batch_page(request: Request, batch_id: BatchId, ctx: Context, user: StatusReader) -> Response:
-    return _page(request, "batch.html", batch=batch_out(job_status(ctx, user, batch_id)))
+def batch_page(
+    request: Request,
+    batch_id: BatchId,
+    ctx: Context,
+    user: StatusReader,
+    agency: Annotated[str | None, AGENCY_QUERY] = None,
+) -> Response:
+    status = job_status(ctx, user, batch_id, agency)
+    return _page(request, "batch.html", batch=batch_out(status))
 
 
 @router.get("/batches/{batch_id}/progress", response_class=HTMLResponse)
 def batch_progress(
-    request: Request, batch_id: BatchId, ctx: Context, user: StatusReader
+    request: Request,
+    batch_id: BatchId,
+    ctx: Context,
+    user: StatusReader,
+    agency: Annotated[str | None, AGENCY_QUERY] = None,
 ) -> Response:
-    return _page(request, "_progress.html", batch=batch_out(job_status(ctx, user, batch_id)))
+    status = job_status(ctx, user, batch_id, agency)
+    return _page(request, "_progress.html", batch=batch_out(status))
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -7,11 +7,13 @@ from ivs.store import review_tables as review_tables
 from ivs.store import service_tables as service_tables
 from ivs.store.connection import close_stores, open_store, store_url
 from ivs.store.pilot import pilot_history, record_pilot_change
-from ivs.store.schema import batches, metadata, pilot_changes
+from ivs.store.schema import batch_is, batches, find_batch, metadata, pilot_changes
 
 __all__ = [
+    "batch_is",
     "batches",
     "close_stores",
+    "find_batch",
     "metadata",
     "open_store",
     "pilot_changes",

@@ -104,22 +104,23 @@ def select_rows(
     table: sa.Table,
     columns: Sequence[str],
     *,
-    where: str,
-    equals: object,
+    where: Mapping[str, object],
     order_by: str,
 ) -> list[tuple[Any, ...]]:
-    """``SELECT columns FROM table WHERE where = equals ORDER BY order_by`` as plain tuples
-    from the driver's cursor (row objects cost more than the query for millions of rows)."""
+    """``SELECT columns FROM table WHERE column = value AND … ORDER BY order_by`` (each
+    ``where`` item a condition) as plain tuples from the driver's cursor (row objects cost
+    more than the query for millions of rows)."""
     preparer = conn.dialect.identifier_preparer
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conditions = " AND ".join(f"{preparer.quote(c)} = {marker}" for c in where)
     sql = (
         f"SELECT {', '.join(preparer.quote(c) for c in columns)} "
-        f"FROM {preparer.format_table(table)} WHERE {preparer.quote(where)} = {marker} "
+        f"FROM {preparer.format_table(table)} WHERE {conditions} "
         f"ORDER BY {preparer.quote(order_by)}"
     )
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(sql, (equals,))
+        cursor.execute(sql, tuple(where.values()))
         return list(cursor.fetchall())
     finally:
         cursor.close()

@@ -19,6 +19,7 @@ __all__ = ["agency_safeguards", "batch_records", "holds", "recalls"]
 batch_records = sa.Table(
     "batch_records",
     metadata,
+    sa.Column("agency", sa.String(100), primary_key=True),  # the batch's requesting agency
     sa.Column("batch_id", sa.String(200), primary_key=True),
     sa.Column("row", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("request_id", sa.String(200), nullable=False),

@@ -39,9 +39,13 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 def _unversioned_revision(conn: sa.Connection) -> str:
     """The revision a store made by ``create_all`` is at: the head, unless it was made before
-    0005 added columns to tables that already existed (create_all adds tables, not columns)."""
-    columns = {c["name"] for c in sa.inspect(conn).get_columns("service_users")}
-    return "head" if "expires_at" in columns else "0004"
+    0005 or 0006 changed tables that already existed (create_all adds tables, not columns)."""
+    inspector = sa.inspect(conn)
+    if "expires_at" not in {c["name"] for c in inspector.get_columns("service_users")}:
+        return "0004"
+    if "agency" not in {c["name"] for c in inspector.get_columns("batch_records")}:
+        return "0005"
+    return "head"
 
 
 def upgrade_store(engine: sa.Engine) -> str:

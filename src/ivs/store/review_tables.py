@@ -14,6 +14,7 @@ review_cases = sa.Table(
     "review_cases",
     metadata,
     sa.Column("case_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("agency", sa.String(100), nullable=False),  # the batch's requesting agency
     sa.Column("batch_id", sa.String(200), nullable=False),
     sa.Column("request_id", sa.String(200), nullable=False),
     sa.Column("row", sa.Integer, nullable=False),
@@ -29,13 +30,14 @@ review_cases = sa.Table(
     sa.Column("decided_at", sa.String(40)),
     sa.Column("reason", sa.Text),
     sa.Column("release_number", sa.Integer),
-    sa.UniqueConstraint("batch_id", "request_id", "row", name="uq_review_case_record"),
+    sa.UniqueConstraint("agency", "batch_id", "request_id", "row", name="uq_review_case_record"),
 )
 
 # One row per supplement response written for a batch, numbered from 1.
 review_releases = sa.Table(
     "review_releases",
     metadata,
+    sa.Column("agency", sa.String(100), primary_key=True),
     sa.Column("batch_id", sa.String(200), primary_key=True),
     sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("released_at", sa.String(40), nullable=False),

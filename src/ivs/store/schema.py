@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["batches", "metadata", "pilot_changes"]
+from ivs.domain.errors import InvalidRequest, NotFound
+from ivs.domain.ids import BatchKey, is_identifier
+
+__all__ = ["batch_is", "batches", "find_batch", "metadata", "pilot_changes"]
 
 metadata = sa.MetaData()
 
-# One row per batch id ever received; the manifest digest pins which batch owns the id.
+# One row per batch ever received, known by its agency and its id (each agency's ids are its
+# own); the manifest digest pins which batch owns the id within the agency.
 batches = sa.Table(
     "batches",
     metadata,
+    sa.Column("requesting_agency", sa.String(100), primary_key=True),
     sa.Column("batch_id", sa.String(200), primary_key=True),
     sa.Column("manifest_digest", sa.String(64), nullable=False),
-    sa.Column("requesting_agency", sa.String(100), nullable=False),
     sa.Column("record_count", sa.Integer, nullable=False),
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("received_at", sa.String(40), nullable=False),
@@ -42,3 +46,31 @@ pilot_changes = sa.Table(
     sa.Column("changed_at", sa.String(40), nullable=False),
     sa.Column("changed_by", sa.String(200), nullable=False),
 )
+
+
+def batch_is(table: sa.Table, key: BatchKey) -> sa.ColumnElement[bool]:
+    """The rows of ``table`` that belong to the batch ``key``: its agency and its id, never
+    the id alone (each agency's ids are its own)."""
+    agency = table.c.requesting_agency if "requesting_agency" in table.c else table.c.agency
+    return sa.and_(agency == key.agency, table.c.batch_id == key.batch_id)
+
+
+def find_batch(conn: sa.Connection, batch_id: str, agency: str | None = None) -> BatchKey:
+    """The stored batch ``batch_id`` of ``agency``, or, with no agency given, of the one
+    agency that sent a batch of that id. ``NotFound`` when there is none; ``InvalidRequest``
+    naming the agencies when several sent one (each agency's ids are its own)."""
+    found: list[str] = []
+    if is_identifier(batch_id) and (agency is None or is_identifier(agency)):
+        query = sa.select(batches.c.requesting_agency).where(batches.c.batch_id == batch_id)
+        if agency is not None:
+            query = query.where(batches.c.requesting_agency == agency)
+        found = sorted(conn.execute(query).scalars())
+    if not found:
+        of = f" of {agency}" if agency is not None else ""
+        raise NotFound(f"no batch {batch_id!r}{of} was received; check the batch id")
+    if len(found) > 1:
+        raise InvalidRequest(
+            f"batch id {batch_id!r} names batches of {len(found)} agencies ({', '.join(found)}); "
+            "each agency's batch ids are its own. Say which batch with --agency"
+        )
+    return BatchKey(found[0], batch_id)

@@ -61,12 +61,13 @@ signer_roster = sa.Table(
     sa.Column("imported_at", sa.String(40), nullable=False),
 )
 
-# A batch submitted to the service, run in the background; resumed after a restart.
+# A batch submitted to the service, run in the background; resumed after a restart. Known,
+# as every batch, by its agency and its id.
 service_jobs = sa.Table(
     "service_jobs",
     metadata,
+    sa.Column("agency", sa.String(100), primary_key=True),
     sa.Column("batch_id", sa.String(200), primary_key=True),
-    sa.Column("agency", sa.String(100), nullable=False),
     sa.Column("submitted_by", sa.String(200), nullable=False),
     sa.Column("manifest_path", sa.Text, nullable=False),
     sa.Column("out_dir", sa.Text, nullable=False),
