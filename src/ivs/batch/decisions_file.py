@@ -5,12 +5,16 @@ run answers from.
 The working decisions (``$IVS_HOME/work/BATCH_ID/decisions.arrow``, purged after retention) are
 the decisions as matched, before holds, so a resumed or repeated run answers from exactly what
 was committed. Their schema metadata says what they belong to: the manifest digest, the rule
-set and the index folder matched against.
+set and the index folder matched against. They hold the disclosed addresses, so they are
+sealed with the batch's key (``ivs.disclose.batch_keys``); the decisions file beside the
+response holds no address (:func:`published`): the disclosed values leave only in the
+encrypted response package.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,12 +22,17 @@ import pyarrow.compute as pc
 import pyarrow.ipc
 import pyarrow.parquet as pq
 
+from ivs.disclose.batch_keys import seal, unseal
+from ivs.domain.errors import NotFound
 from ivs.domain.ids import path_for_id
+from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import Settings
 
 __all__ = [
+    "WorkDecisions",
     "decisions_as_matched",
     "index_of",
+    "published",
     "rule_set_of",
     "stored_decisions",
     "unchanged_by_commit",
@@ -40,6 +49,38 @@ def work_decisions_path(settings: Settings, batch_id: str) -> Path:
     # Arrow IPC, read by this program alone: with the candidate lists it is written in a sixth
     # of Parquet's time.
     return path_for_id(Path(settings.home) / "work", batch_id, "/decisions.arrow")
+
+
+_SEALED_AS = "working decisions"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkDecisions:
+    """The working decisions of one batch, sealed with the batch's key under ``home``."""
+
+    home: Path
+    batch_id: str
+
+    @classmethod
+    def of(cls, settings: Settings, batch_id: str) -> WorkDecisions:
+        return cls(Path(settings.home), batch_id)
+
+    @property
+    def path(self) -> Path:
+        return path_for_id(self.home / "work", self.batch_id, "/decisions.arrow")
+
+    def seal(self, data: bytes) -> bytes:
+        return seal(self.home, self.batch_id, _SEALED_AS, data)
+
+    def unseal(self, data: bytes) -> bytes:
+        return unseal(self.home, self.batch_id, _SEALED_AS, data)
+
+
+def published(table: pa.Table) -> pa.Table:
+    """The decisions file as written beside the response: without the request's state (the
+    record's own) and without the disclosed address, which leaves only in the package."""
+    drop = ["request_state", *(f"disclosed_{f}" for f in ADDRESS_FIELDS)]
+    return table.drop_columns([c for c in drop if c in table.column_names])
 
 
 def with_provenance(
@@ -90,41 +131,46 @@ def unchanged_by_commit(matched: pa.Table, committed: pa.Table) -> bool:
     )
 
 
-def write_work_decisions(table: pa.Table, path: Path) -> None:
+def write_work_decisions(table: pa.Table, work: WorkDecisions) -> None:
+    path = work.path
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     # Compressed in the calling thread (one beside the commit, at its lower priority), not
-    # in Arrow's pool.
+    # in Arrow's pool; sealed in memory, so no plaintext byte reaches the disk.
     options = pa.ipc.IpcWriteOptions(compression="zstd", use_threads=False)
-    with (
-        pa.OSFile(str(partial), "wb") as sink,
-        pa.ipc.new_file(sink, table.schema, options=options) as writer,
-    ):
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table)
+    partial.write_bytes(work.seal(sink.getvalue().to_pybytes()))
     partial.replace(path)
 
 
-def whole_and_kept(decided: pa.Table, lists: Future[pa.Array], work_path: Path) -> pa.Table:
+def whole_and_kept(decided: pa.Table, lists: Future[pa.Array], work: WorkDecisions) -> pa.Table:
     """The decisions table with its candidate lists, once they are read, kept as the working
     decisions file. Not needed before the commit: a run stopped before it is written matches
     again, to the same decisions, and resumes after what was committed."""
     whole = with_candidate_lists(decided, lists.result())
-    write_work_decisions(whole, work_path)
+    write_work_decisions(whole, work)
     return whole
 
 
 def decisions_as_matched(whole: Future[pa.Table], path: Path) -> Path:
     """The decisions file as matched, unpublished beside ``path`` (see write_unpublished)."""
-    return write_unpublished(whole.result().drop_columns(["request_state"]), path)
+    return write_unpublished(published(whole.result()), path)
 
 
-def stored_decisions(path: Path, digest: str) -> pa.Table | None:
-    """The working decisions at ``path`` if they are the batch with manifest ``digest``."""
-    # Working decisions stored as Parquet, before they were Arrow IPC, are read as well.
+def stored_decisions(work: WorkDecisions, digest: str) -> pa.Table | None:
+    """The working decisions if they are the batch with manifest ``digest``; None when there
+    are none, or they can no longer be read (the batch's key was destroyed by a purge)."""
+    path = work.path
+    # Working decisions stored as Parquet, before they were sealed Arrow IPC, are read as well.
     legacy = path.with_suffix(".parquet")
     if path.is_file():
-        with pa.OSFile(str(path), "rb") as source:
-            table = pa.ipc.open_file(source).read_all()
+        try:
+            data = work.unseal(path.read_bytes())
+        except NotFound:
+            return None
+        table = pa.ipc.open_file(pa.BufferReader(data)).read_all()
     elif legacy.is_file():
         table = pq.read_table(legacy)
     else:

@@ -11,7 +11,10 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from ivs.disclose.holds import held_mask, holds_in_force
+from ivs.disclose.package import Sealed, issue_package, seal_response
+from ivs.disclose.recipient_keys import batch_recipients
 from ivs.domain.codes import Outcome
+from ivs.domain.errors import Conflict
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.formats.manifest import Recipient
 from ivs.ledger.entries import (
@@ -86,9 +89,50 @@ class ReviewAccounting:
                 return body
         raise LookupError(f"batch {batch_id} has no batch_received entry")
 
-    def append_review_release(
-        self, conn: sa.Connection, release: Release, supplement: pa.Table, tins: list[str | None]
+    def seal_supplement(self, conn: sa.Connection, batch_id: str, plaintext: bytes) -> Sealed:
+        received = self._received(conn, batch_id)
+        agency = str(received["requesting_agency"])
+        found = batch_recipients(
+            conn,
+            agency,
+            [Recipient(**o) for o in received["recipients"]],
+            datetime.now(UTC).date(),
+        )
+        if not found.keys:
+            raise Conflict(f"batch {batch_id}: nothing released. " + found.describe_missing(agency))
+        return seal_response(plaintext, found.keys)
+
+    def write_supplement_package(
+        self, conn: sa.Connection, release: Release, sealed: Sealed, release_entry: int
     ) -> None:
+        received = self._received(conn, release.batch_id)
+        head = self._ledger.checkpoint(conn)
+        issue_package(
+            conn,
+            self._ledger,
+            sealed,
+            release_entry=release_entry,
+            tree_size=head.head.size,
+            path=release.path,
+            batch_id=release.batch_id,
+            agency=str(received["requesting_agency"]),
+            number=release.number,
+            record_count=release.disclosed + release.not_disclosed,
+            outcomes={
+                Outcome.DISCLOSED.value: release.disclosed,
+                Outcome.NOT_DISCLOSED.value: release.not_disclosed,
+            },
+            created_at=release.released_at,
+        )
+
+    def append_review_release(
+        self,
+        conn: sa.Connection,
+        release: Release,
+        supplement: pa.Table,
+        tins: list[str | None],
+        delivery: dict[str, Any],
+    ) -> int:
         received = self._received(conn, release.batch_id)
         at = datetime.now(UTC)
         entries: list[Entry] = []
@@ -115,6 +159,7 @@ class ReviewAccounting:
                 batch_id=release.batch_id,
                 response_sha256=release.response_sha256,
                 record_count=supplement.num_rows,
+                delivery=delivery,
             )
         )
-        self._ledger.append(entries, conn)
+        return self._ledger.append(entries, conn)[-1]

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivs.domain.errors import StoreError
+from ivs.store.package_tables import PACKAGE_TABLES
 from ivs.store.schema import metadata
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "upgrade_store"]
@@ -39,9 +40,13 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 def _unversioned_revision(conn: sa.Connection) -> str:
     """The revision a store made by ``create_all`` is at: the head, unless it was made before
-    0005 added columns to tables that already existed (create_all adds tables, not columns)."""
+    0005 added columns to tables that already existed (create_all adds tables, not columns),
+    or before 0006 added the package tables."""
     columns = {c["name"] for c in sa.inspect(conn).get_columns("service_users")}
-    return "head" if "expires_at" in columns else "0004"
+    if "expires_at" not in columns:
+        return "0004"
+    tables = set(sa.inspect(conn).get_table_names())
+    return "head" if tables >= set(PACKAGE_TABLES) else "0005"
 
 
 def upgrade_store(engine: sa.Engine) -> str:
@@ -56,7 +61,7 @@ def upgrade_store(engine: sa.Engine) -> str:
             config.attributes["connection"] = conn
             versioned = MigrationContext.configure(conn).get_current_revision() is not None
             existing = set(sa.inspect(conn).get_table_names())
-            if not versioned and existing >= set(metadata.tables):
+            if not versioned and existing >= set(metadata.tables) - set(PACKAGE_TABLES):
                 # Made by create_all: stamped at the revision its columns show, then upgraded.
                 command.stamp(config, _unversioned_revision(conn))
             command.upgrade(config, "head")
