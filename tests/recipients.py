@@ -54,9 +54,7 @@ def identity_file(folder: Path, identity: str = SMITH_IDENTITY) -> Path:
 
 def opened_plaintext(package: Path, identity: str = SMITH_IDENTITY) -> bytes:
     """The response in ``package``, verified and decrypted with ``identity``."""
-    _, plaintext = open_package(
-        package.read_bytes(), [pyrage.x25519.Identity.from_str(identity)]
-    )
+    _, plaintext = open_package(package.read_bytes(), [pyrage.x25519.Identity.from_str(identity)])
     return plaintext
 
 

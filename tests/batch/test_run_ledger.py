@@ -207,4 +207,4 @@ def test_a_refused_batch_is_on_the_record(world: tuple[Path, Path, Path], tmp_pa
     recorded = entries(open_ledger(load_settings()))
     # After the test recipient's key was registered (the ledger_key fixture).
     assert [e["kind"] for e in recorded] == ["recipient_keys_changed", "batch_refused"]
-    assert any("26" in p for p in recorded[0]["body"]["problems"])
+    assert any("26" in p for p in recorded[1]["body"]["problems"])
