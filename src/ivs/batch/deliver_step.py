@@ -95,9 +95,8 @@ def plan_delivery(
             plan.sealed = seal_response(plaintext, recipients.keys)
             plan.releases.append(Release(plan.plaintext_sha256, delivery_record(plan.sealed, 0)))
         else:
-            plan.withheld_because = (
-                f"batch {manifest.batch_id}: "
-                + recipients.describe_missing(manifest.requesting_agency)
+            plan.withheld_because = f"batch {manifest.batch_id}: " + recipients.describe_missing(
+                manifest.requesting_agency
             )
     if plaintext_response:
         plan.plaintext = path_for_id(out_dir, manifest.batch_id, ".response.csv")

@@ -27,6 +27,8 @@ from ivs.disclose.recipient_keys import (
 from ivs.domain.errors import PackageError
 from ivs.domain.settings import load_settings
 from ivs.formats.recipients import read_recipient_keys
+from ivs.formats.response import response_from_bytes
+from ivs.formats.spreadsheet import spreadsheet_csv
 from ivs.ledger.keys import open_ledger
 from ivs.store import open_store
 
@@ -163,6 +165,12 @@ def package_open(
     out: Path = typer.Option(..., "--out", help="Where to write the response CSV."),
     public_key: Path | None = typer.Option(None, "--public-key", help=_PUBLIC_KEY_HELP),
     tree_head: Path | None = typer.Option(None, "--tree-head", help=_TREE_HEAD_HELP),
+    spreadsheet: bool = typer.Option(
+        False,
+        "--spreadsheet",
+        help="Write the rows with formula-like cells neutralised by a leading apostrophe, "
+        "for a spreadsheet (the digest is checked on the response as sent first).",
+    ),
 ) -> None:
     """Verify the package, decrypt the response with a recipient's key, check its digest."""
     checked, plaintext = open_package(
@@ -172,7 +180,7 @@ def package_open(
         tree_head=read_tree_head(tree_head) if tree_head else None,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(plaintext)
+    out.write_bytes(spreadsheet_csv(response_from_bytes(plaintext)) if spreadsheet else plaintext)
     for line in checked.checked:
         console.print(f"ok: {line}")
     err_console.print(
