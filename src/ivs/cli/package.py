@@ -26,7 +26,12 @@ from ivs.disclose.recipient_keys import (
 )
 from ivs.domain.errors import PackageError
 from ivs.domain.settings import load_settings
-from ivs.formats.recipients import read_recipient_keys
+from ivs.formats.manifest import read_manifest
+from ivs.formats.recipients import (
+    generate_recipient_keys,
+    read_recipient_keys,
+    write_recipient_keys,
+)
 from ivs.formats.response import response_from_bytes
 from ivs.formats.spreadsheet import spreadsheet_csv
 from ivs.ledger.keys import open_ledger
@@ -68,6 +73,29 @@ def recipients_import(
     console.print(f"{len(added)} key(s) registered, {len(keys) - len(added)} already registered")
     for key in added:
         console.print(f"  {key.fingerprint[:16]}  {key.agency}  {key.name} ({key.office})")
+
+
+@recipients_app.command("keygen")
+@handle_errors
+def recipients_keygen(
+    manifest: Path = typer.Argument(..., help="A batch manifest: a key for each recipient."),
+    keys: Path = typer.Option(..., "--keys", help="Folder for the secret keys (NAME.agekey)."),
+    out: Path = typer.Option(..., "--out", help="The ivs-recipients/1 file to write."),
+) -> None:
+    """The requester's side, for demonstrations and tests: a new age key pair for each
+    recipient the manifest names (as `age-keygen` makes), and the file of public keys to
+    import. A real agency makes its keys itself and sends only the public ones."""
+    m = read_manifest(manifest)
+    made = generate_recipient_keys(
+        m.requesting_agency,
+        [(r.name, r.office) for r in m.recipients],
+        keys,
+        valid_from=datetime.now(UTC).date(),
+    )
+    write_recipient_keys(out, made)
+    for key in made:
+        console.print(f"  {key.fingerprint[:16]}  {key.name} ({key.office})")
+    console.print(f"secret keys in {keys}; public keys in {out} (`ivs recipients import {out}`)")
 
 
 @recipients_app.command("list")

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,6 +35,7 @@ __all__ = [
     "RECIPIENTS_FORMAT",
     "RecipientKey",
     "check_recipient_keys",
+    "generate_recipient_keys",
     "key_fingerprint",
     "read_recipient_keys",
     "same_officer",
@@ -175,3 +179,31 @@ def write_recipient_keys(path: Path, keys: list[RecipientKey]) -> None:
         ],
     }
     path.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "recipient"
+
+
+def generate_recipient_keys(
+    agency: str,
+    officers: Sequence[tuple[str, str]],
+    folder: Path,
+    *,
+    valid_from: date,
+) -> list[RecipientKey]:
+    """A new age key pair for each (name, office) of ``officers``: the identity (secret) in
+    ``folder/NAME.agekey`` (mode 0600, in the format ``age-keygen`` writes), the public key
+    returned. What a requesting agency does with ``age-keygen``, for demonstrations and tests;
+    a real agency makes its keys on its own machines and sends only the public ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = []
+    for name, office in officers:
+        identity = pyrage.x25519.Identity.generate()
+        public = str(identity.to_public())
+        path = folder / f"{_slug(name)}.agekey"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(f"# {name}, {office} ({agency})\n# public key: {public}\n{identity}\n")
+        keys.append(RecipientKey(agency, name, office, public, valid_from, None))
+    return keys
