@@ -36,8 +36,9 @@ browser:
 # A requester who does not run ivs checks and opens a response package with these
 # (docs/service.md); tests/disclose/test_package_by_hand.py runs the documented steps.
 requester-tools:
-	@command -v age >/dev/null && command -v jq >/dev/null && command -v xxd >/dev/null || \
-		{ apt-get update -q && apt-get install -y -q age jq xxd; }
+	@command -v age >/dev/null && command -v jq >/dev/null && command -v xxd >/dev/null && \
+		command -v unzip >/dev/null || \
+		{ apt-get update -q && apt-get install -y -q age jq xxd unzip; }
 
 pytest: $(STAMP) browser requester-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

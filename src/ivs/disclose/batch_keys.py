@@ -80,7 +80,7 @@ def unseal(home: Path, batch_id: str, what: str, data: bytes) -> bytes:
             "written by another program and is not read"
         )
     key = _key(home, batch_id, create=False)
-    body = data[len(_MAGIC) :]
+    body = memoryview(data)[len(_MAGIC) :]  # no copy of a file of hundreds of megabytes
     try:
         return AESGCM(key).decrypt(body[:_NONCE], body[_NONCE:], _aad(batch_id, what))
     except InvalidTag as e:
