@@ -52,10 +52,15 @@ def identity_file(folder: Path, identity: str = SMITH_IDENTITY) -> Path:
     return path
 
 
+def plaintext_of(data: bytes, identity: str = SMITH_IDENTITY) -> bytes:
+    """The response in a package's bytes, verified and decrypted with ``identity``."""
+    _, plaintext = open_package(data, [pyrage.x25519.Identity.from_str(identity)])
+    return plaintext
+
+
 def opened_plaintext(package: Path, identity: str = SMITH_IDENTITY) -> bytes:
     """The response in ``package``, verified and decrypted with ``identity``."""
-    _, plaintext = open_package(package.read_bytes(), [pyrage.x25519.Identity.from_str(identity)])
-    return plaintext
+    return plaintext_of(package.read_bytes(), identity)
 
 
 def opened_response(package: Path, folder: Path) -> pa.Table:
