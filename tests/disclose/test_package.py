@@ -318,3 +318,42 @@ def test_after_purge_no_disclosed_address_is_left_anywhere_in_ivs_home(
     assert "keys sealing the working data" in purge[0]["what"]
     # Sealed copies made before the purge (a backup) can no longer be read.
     assert stored_decisions(work, "any") is None
+
+
+def test_the_command_line_says_a_batch_is_held_and_exits_8(tmp_path: Path) -> None:
+    jones = {"name": "Agent Jones", "title": "Special Agent", "office": "ERO Dallas"}
+    batch = make_batch(tmp_path / "held", recipients=[jones], batch_id="HELD-2")
+    master = write_master(tmp_path / "master")
+    out = tmp_path / "out"
+    said = ivs(
+        "run", str(batch.manifest), "--master", str(master), "--signers", str(batch.signers),
+        "--out", str(out), code=8,
+    )  # fmt: skip
+    assert "response held" in said
+    assert "Agent Jones (ERO Dallas)" in said
+    assert "ivs recipients import" in said
+    assert not list(out.glob("*.zip"))
+    assert not list(out.glob("*.csv"))
+
+
+def test_a_recipients_file_with_problems_is_refused_naming_each(tmp_path: Path) -> None:
+    bad = tmp_path / "recipients.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "format": "ivs-recipients/1",
+                "recipients": [
+                    {"agency": "DHS-ICE", "name": "A", "office": "X", "public_key": "age1nope",
+                     "valid_from": "2025-01-01", "valid_until": None},
+                    {"agency": "", "name": "B", "office": "Y", "public_key": OTHER_PUBLIC_KEY,
+                     "valid_from": "01/01/2025", "valid_until": None},
+                ],
+            }
+        )
+    )  # fmt: skip
+    said = ivs("recipients", "import", str(bad), code=3)
+    assert "recipients[0].public_key" in said
+    assert "must be an age X25519 public key" in said
+    assert "recipients[1].agency" in said
+    assert "recipients[1].valid_from" in said
+    assert "0 recipient key(s)" in ivs("recipients", "list", "--agency", "NONE")
