@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from ivs.disclose.package import (
     issue_package,
     package_path,
     seal_response,
-    write_package_file,
+    write_atomically,
 )
 from ivs.disclose.recipient_keys import batch_recipients
 from ivs.domain.ids import path_for_id
@@ -75,20 +75,20 @@ def plan_delivery(
     out_dir: Path,
     plaintext_response: bool,
     operator: str,
-    now: datetime,
 ) -> DeliveryPlan:
     """Encrypt the response to the batch's recipients (or keep the package already made),
-    and write the plaintext file only if the operator asked for it."""
+    and write the plaintext file only if the operator asked for it. Keys are taken as valid
+    on the day of release, which for a held batch may be long after its submission."""
     plan = DeliveryPlan(hashlib.sha256(plaintext).hexdigest())
     target = package_path(out_dir, manifest.batch_id)
     with store.connect() as conn:
         plan.kept = _standing_package(conn, manifest.batch_id, 0, plan.plaintext_sha256)
         recipients = batch_recipients(
-            conn, manifest.requesting_agency, manifest.recipients, now.date()
+            conn, manifest.requesting_agency, manifest.recipients, datetime.now(UTC).date()
         )
     if plan.kept is not None and plan.kept.resolve() != target.resolve():
         # Answered again into another folder: the same package, byte for byte.
-        write_package_file(target, plan.kept.read_bytes())
+        write_atomically(target, plan.kept.read_bytes())
         plan.kept = target
     if plan.kept is None:
         if recipients.keys:
@@ -100,7 +100,7 @@ def plan_delivery(
             )
     if plaintext_response:
         plan.plaintext = path_for_id(out_dir, manifest.batch_id, ".response.csv")
-        write_package_file(plan.plaintext, plaintext)
+        write_atomically(plan.plaintext, plaintext)
         plan.releases.append(
             Release(
                 plan.plaintext_sha256,
@@ -121,7 +121,6 @@ def write_package(
     agency: str,
     record_count: int,
     outcomes: Mapping[str, int],
-    now: datetime,
 ) -> Path:
     """Assemble and write the package of the release ``finished`` recorded first."""
     with store.begin() as conn:
@@ -137,6 +136,6 @@ def write_package(
             number=0,
             record_count=record_count,
             outcomes=outcomes,
-            created_at=now.isoformat(timespec="seconds"),
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
     return path

@@ -289,7 +289,6 @@ def run_batch(
                 out_dir=out_dir,
                 plaintext_response=plaintext_response,
                 operator=operator,
-                now=now,
             )
             if cleared
             else None
@@ -321,7 +320,6 @@ def run_batch(
                 agency=m.requesting_agency,
                 record_count=decisions.num_rows,
                 outcomes=outcomes,
-                now=now,
             )
         timings["write"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - started

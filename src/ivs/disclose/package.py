@@ -58,7 +58,7 @@ __all__ = [
     "package_path",
     "package_zip",
     "seal_response",
-    "write_package_file",
+    "write_atomically",
 ]
 
 PACKAGE_FORMAT = "ivs-response-package/1"
@@ -75,7 +75,7 @@ def package_path(out_dir: Path, batch_id: str, number: int = 0) -> Path:
     return path_for_id(out_dir, batch_id, suffix)
 
 
-def write_package_file(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     """Write atomically (temp file, fsync, rename)."""
     tmp = path.with_name(path.name + ".partial")
     with tmp.open("wb") as f:
@@ -241,5 +241,5 @@ def issue_package(
             created_at=created_at,
         )
     )
-    write_package_file(path, data)
+    write_atomically(path, data)
     return data
