@@ -67,3 +67,22 @@ def test_a_store_made_by_create_all_before_0005_gets_its_columns(tmp_path: Path)
     assert upgrade_store(engine) == head_revision()
     assert _differences(engine) == []
     engine.dispose()
+
+
+def test_a_store_made_by_create_all_before_0006_gets_the_package_tables(tmp_path: Path) -> None:
+    """A store create_all made before the package tables existed is stamped 0005 and
+    upgraded: 0006 creates them, and the rest is left as it was."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE recipient_keys")
+        conn.exec_driver_sql("DROP TABLE response_packages")
+        conn.exec_driver_sql(
+            "INSERT INTO pilot_changes (action, state, effective, changed_at, "
+            "changed_by) VALUES ('enable', 'TX', '2025-01-01', 'now', 'kept')"
+        )
+    assert upgrade_store(engine) == head_revision()
+    assert _differences(engine) == []
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT changed_by FROM pilot_changes").scalar() == "kept"
+    engine.dispose()
