@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO_DIR ?= demo
 
-.PHONY: demo test lint typecheck pytest install clean docs browser
+.PHONY: demo test lint typecheck pytest install clean docs browser requester-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,14 @@ typecheck: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 
-pytest: $(STAMP) browser
+# A requester who does not run ivs checks and opens a response package with these
+# (docs/service.md); tests/disclose/test_package_by_hand.py runs the documented steps.
+requester-tools:
+	@command -v age >/dev/null && command -v jq >/dev/null && command -v xxd >/dev/null && \
+		command -v unzip >/dev/null || \
+		{ apt-get update -q && apt-get install -y -q age jq xxd unzip; }
+
+pytest: $(STAMP) browser requester-tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test: lint typecheck pytest

@@ -31,12 +31,19 @@ def ivs_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def ledger_key(ivs_home: Path) -> Path:
-    """What `ivs init` makes: the ledger's signing key (runs record every decision with it)."""
+def ledger_key(ivs_home: Path, request: pytest.FixtureRequest) -> Path:
+    """What `ivs init` makes: the ledger's signing key (runs record every decision with it);
+    and the test requester's recipient key registered, as `ivs recipients import` does, so
+    that a batch's response is released as a package (tests/recipients.py)."""
+    from tests.recipients import register_smith
+
     from ivs.ledger.keys import create_ledger_key
 
+    if "store_backend" in request.fixturenames:
+        request.getfixturevalue("store_backend")  # the key goes to the store under test
     path = ivs_home / "keys" / "ledger.ed25519"
     create_ledger_key(path)
+    register_smith()
     return path
 
 

@@ -1,7 +1,8 @@
 """Kill ``ivs run`` with SIGKILL at random moments, run it again, and check the record.
 
-After any number of kills, the same command run to the end must give: the response file of an
-uninterrupted run, byte for byte; every request decided exactly once on the ledger (no
+After any number of kills, the same command run to the end must give: the response of an
+uninterrupted run, byte for byte (opened from its package with a recipient's key: encryption is
+randomised, so packages differ); every request decided exactly once on the ledger (no
 duplicate, none missing); exactly the disclosures of the uninterrupted run; ``verify`` clean.
 Used by the test suite (≥ 50 kill points) and by ``benchmarks/crash_harness.py`` (1,000).
 """
@@ -22,6 +23,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+from ivs.disclose.package_check import open_package, read_identities
 from ivs.domain.settings import load_settings
 from ivs.ledger.keys import open_ledger
 
@@ -59,20 +61,38 @@ def _command(world: World, out: Path) -> list[str]:
 
 
 def prepare_home(world: World, home: Path, chunk: int) -> None:
-    """`ivs init` and `ivs index`: state every run of the harness starts from."""
-    for args in (["init"], ["index", str(world.master)]):
+    """`ivs init`, the recipients' keys (secret halves in HOME/recipient-keys, so that every
+    copy of the home has them) and `ivs index`: state every run of the harness starts from."""
+    keys, recipients = home / "recipient-keys", home / "recipients.json"
+    for args in (
+        ["init"],
+        [
+            "recipients",
+            "keygen",
+            str(world.manifest),
+            "--keys",
+            str(keys),
+            "--out",
+            str(recipients),
+        ],
+        ["recipients", "import", str(recipients)],
+        ["index", str(world.master)],
+    ):
         subprocess.run([*IVS, *args], env=_env(home, chunk), check=True, capture_output=True)
 
 
 def run_to_end(world: World, home: Path, out: Path, chunk: int) -> tuple[bytes, float]:
+    """The run finished; the response it sent, opened with a recipient's key."""
     started = time.perf_counter()
     done = subprocess.run(
         _command(world, out), env=_env(home, chunk), capture_output=True, check=False
     )
     if done.returncode != 0:
         raise AssertionError(f"ivs run failed ({done.returncode}): {done.stderr.decode()}")
-    response = next(out.glob("*.response.csv"))
-    return response.read_bytes(), time.perf_counter() - started
+    package = next(out.glob("*.package.zip"))
+    key = next((home / "recipient-keys").glob("*.agekey"))
+    _, response = open_package(package.read_bytes(), read_identities(key))
+    return response, time.perf_counter() - started
 
 
 def kill_once(world: World, home: Path, out: Path, chunk: int, after: float) -> bool:

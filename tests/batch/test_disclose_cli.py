@@ -10,6 +10,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from tests.recipients import write_smith_keys
 from typer.testing import CliRunner
 
 from ivs.batch.run import run_batch
@@ -50,6 +51,7 @@ def wide_console() -> Iterator[None]:
 @pytest.fixture
 def answered(tmp_path: Path) -> Path:
     ivs("init")
+    ivs("recipients", "import", str(write_smith_keys(tmp_path / "recipients.json")))
     master = write_master(tmp_path / "master")
     batch = write_batch(tmp_path / "batch")
     out = tmp_path / "out"
@@ -126,9 +128,9 @@ def test_accounting_by_taxpayer_and_year(answered: Path) -> None:
 
 def test_purge_destroys_working_data_on_the_record(answered: Path) -> None:
     assert "would purge" in ivs("purge", "--older-than", "0", "--dry-run")
-    assert list(answered.glob("*.response.csv"))
+    assert list(answered.glob("*.package.zip"))
     ivs("purge", "--older-than", "0")
-    assert not list(answered.glob("*.response.csv"))
+    assert not list(answered.glob("*.package.zip"))
     assert kinds()["purge"] == 1
     assert "purged 0 file(s)" in ivs("purge", "--older-than", "0")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from tests.intake.batch_factory import good_record, make_batch
+from tests.recipients import write_smith_keys
 from typer.testing import CliRunner
 
 from ivs.batch.run import run_batch
@@ -114,6 +115,7 @@ def test_records_without_a_usable_request_id_are_rejected_not_a_crash(
     answers again byte for byte. Before, the first crashed the commit (NOT NULL) and the NUL
     crashed it on PostgreSQL."""
     ivs("init")
+    ivs("recipients", "import", str(write_smith_keys(tmp_path / "recipients.json")))
     master = write_master(tmp_path / "master")
     odd = ["", "R\x001", "R" * 300, "@SUM(1+1)"]
     rows = [good_record(i, request_id=rid) for i, rid in enumerate(odd, start=1)]

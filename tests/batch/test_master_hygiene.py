@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.recipients import identity_file
 from typer.testing import CliRunner
 
 from ivs.batch.index_step import build_index
@@ -253,7 +254,17 @@ def test_the_readme_commands_on_a_master_without_restrictions_and_with_defects(
         "--out",
         str(out),
     )
-    response = (out / "TEST-2025-06-27-A.response.csv").read_text().splitlines()
+    opened = tmp_path / "opened.csv"
+    ivs(
+        "package",
+        "open",
+        str(out / "TEST-2025-06-27-A.package.zip"),
+        "--key",
+        str(identity_file(tmp_path / "key")),
+        "--out",
+        str(opened),
+    )
+    response = opened.read_text().splitlines()
     outcomes = {line.split(",")[0]: line.split(",")[1] for line in response[1:]}
     assert outcomes["R7"] == "DISCLOSED"  # no restrictions file: KIM is not restricted
     assert outcomes["R1"] == "DISCLOSED"

@@ -13,13 +13,14 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from tests.recipients import opened_plaintext, opened_response
 
 from ivs.batch.run import run_batch
 from ivs.disclose.holds import lift_hold, place_hold
 from ivs.disclose.safeguards import set_agency_status
 from ivs.domain.errors import BatchRejected
 from ivs.domain.settings import Settings, load_settings
-from ivs.formats import read_response, read_signers
+from ivs.formats import read_signers
 from ivs.ledger.keys import open_ledger
 from ivs.ledger.log import Ledger
 
@@ -79,12 +80,19 @@ def test_every_decision_and_disclosure_is_on_the_record(
     assert completed["outcomes"] == result.outcomes
     assert set(completed["counterfactual"]) == {"disclosed", "on_rejected_requests", "not_lawful"}
     # Each disclosure names the taxpayer disclosed, with a digest of what was sent, not the address.
-    response = {r["request_id"]: r for r in read_response(result.response).to_pylist()}
+    response = {
+        r["request_id"]: r
+        for r in opened_response(result.response, tmp_path / "opened").to_pylist()
+    }
     for body in (e["body"] for e in recorded if e["kind"] == "disclosure"):
         assert response[body["request_id"]]["outcome"] == "DISCLOSED"
         assert response[body["request_id"]]["street_address"] not in json.dumps(body)
     released = next(e["body"] for e in recorded if e["kind"] == "response_released")
-    assert released["response_sha256"] == hashlib.sha256(result.response.read_bytes()).hexdigest()
+    assert (
+        released["response_sha256"] == hashlib.sha256(opened_plaintext(result.response)).hexdigest()
+    )
+    assert released["delivery"]["form"] == "package"
+    assert [r["name"] for r in released["delivery"]["recipients"]] == ["Agent Smith"]
     assert ledger.verify().ok
 
 
@@ -119,8 +127,12 @@ def test_a_hold_in_force_stops_disclosure_and_is_lifted(
     assert texas, "the Texas disclosures are held"
     for d in texas:
         assert d["outcome"] == "NOT_DISCLOSED"
-        assert d["disclosed_street_address"] is None
-    response = {r["request_id"]: r for r in read_response(result.response).to_pylist()}
+        # The decisions file beside the response holds no disclosed address at all.
+        assert "disclosed_street_address" not in d
+    response = {
+        r["request_id"]: r
+        for r in opened_response(result.response, tmp_path / "opened").to_pylist()
+    }
     for d in texas:
         assert response[d["request_id"]]["outcome"] == "NOT_DISCLOSED"
         assert response[d["request_id"]]["street_address"] is None
@@ -193,5 +205,6 @@ def test_a_refused_batch_is_on_the_record(world: tuple[Path, Path, Path], tmp_pa
     with pytest.raises(BatchRejected):
         run(world, tmp_path / "out")
     recorded = entries(open_ledger(load_settings()))
-    assert [e["kind"] for e in recorded] == ["batch_refused"]
-    assert any("26" in p for p in recorded[0]["body"]["problems"])
+    # After the test recipient's key was registered (the ledger_key fixture).
+    assert [e["kind"] for e in recorded] == ["recipient_keys_changed", "batch_refused"]
+    assert any("26" in p for p in recorded[1]["body"]["problems"])

@@ -11,12 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tests.intake.batch_factory import make_batch
+from tests.recipients import opened_response
 
 from ivs.batch.run import RunResult, run_batch
 from ivs.domain.errors import Conflict
 from ivs.domain.settings import load_settings
 from ivs.formats import (
-    read_response,
     read_signers,
     sign_manifest,
     write_manifest,
@@ -53,7 +53,7 @@ def test_each_record_decided_as_the_law_requires(
     got = [(d["request_id"], d["outcome"], d["decision_code"]) for d in decisions]
     want = [(r["request_id"], outcome, code) for r, outcome, code in REQUESTS]
     assert got == want
-    response = read_response(result.response).to_pylist()
+    response = opened_response(result.response, tmp_path / "opened").to_pylist()
     assert [r["request_id"] for r in response] == [r["request_id"] for r, _, _ in REQUESTS]
     first = response[0]
     # The last known address, as filed, not the address the request gave.
@@ -163,7 +163,7 @@ def test_unusable_optional_fields_are_set_aside_and_said(tmp_path: Path) -> None
         tmp_path / "out",
         now=NOW,
     )
-    response = read_response(result.response).to_pylist()
+    response = opened_response(result.response, tmp_path / "opened").to_pylist()
     assert [(r["outcome"], r["rejection_reason"], r["advisories"]) for r in response] == [
         ("DISCLOSED", None, "TIN_IMPOSSIBLE;DOB_FUTURE;NAME_MIDDLE_UNUSABLE;NAME_SUFFIX_UNUSABLE"),
         ("DISCLOSED", None, None),

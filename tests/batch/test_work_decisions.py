@@ -8,14 +8,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ivs.batch.decisions_file import (
+    WorkDecisions,
     decisions_digest,
     legacy_work_decisions_path,
     stored_decisions,
-    work_decisions_path,
     write_work_decisions,
 )
+from ivs.disclose.batch_keys import destroy_batch_key
 from ivs.domain.ids import BatchKey
 from ivs.domain.settings import load_settings
+
+ICE_B1 = BatchKey("DHS-ICE", "B1")
 
 
 def _decisions(digest: str) -> pa.Table:
@@ -34,46 +37,68 @@ def _decisions(digest: str) -> pa.Table:
 
 
 def test_written_decisions_read_back_whole(tmp_path: Path) -> None:
-    path = tmp_path / "work" / "B1" / "decisions.arrow"
-    write_work_decisions(_decisions("abc"), path)
-    stored = stored_decisions(path, "abc")
+    work = WorkDecisions(tmp_path, ICE_B1)
+    write_work_decisions(_decisions("abc"), work)
+    stored = stored_decisions(work, "abc")
     assert stored is not None
     assert stored.equals(_decisions("abc"))
     assert stored.schema.metadata == _decisions("abc").schema.metadata
-    assert not path.with_name(path.name + ".partial").exists()
+    assert not work.path.with_name(work.path.name + ".partial").exists()
+
+
+def test_working_decisions_are_sealed_and_unreadable_once_the_key_is_destroyed(
+    tmp_path: Path,
+) -> None:
+    work = WorkDecisions(tmp_path, ICE_B1)
+    write_work_decisions(_decisions("abc"), work)
+    data = work.path.read_bytes()
+    assert data.startswith(b"IVS-SEALED")
+    assert b"123456789" not in data
+    assert b"DISCLOSED" not in data
+    assert destroy_batch_key(tmp_path, ICE_B1)
+    assert stored_decisions(work, "abc") is None
 
 
 def test_another_batchs_decisions_are_not_used(tmp_path: Path) -> None:
-    path = tmp_path / "decisions.arrow"
-    write_work_decisions(_decisions("abc"), path)
-    assert stored_decisions(path, "other") is None
-    assert stored_decisions(tmp_path / "absent.arrow", "abc") is None
+    work = WorkDecisions(tmp_path, ICE_B1)
+    write_work_decisions(_decisions("abc"), work)
+    assert stored_decisions(work, "other") is None
+    assert stored_decisions(WorkDecisions(tmp_path, BatchKey("DHS-ICE", "B2")), "abc") is None
+    # Another agency's batch of the same id is another batch, with another key.
+    assert stored_decisions(WorkDecisions(tmp_path, BatchKey("DHS-CBP", "B1")), "abc") is None
 
 
-def test_parquet_left_by_an_earlier_release_is_read(tmp_path: Path) -> None:
-    pq.write_table(_decisions("abc"), tmp_path / "decisions.parquet")
-    stored = stored_decisions(tmp_path / "decisions.arrow", "abc")
+def _write_unsealed(table: pa.Table, path: Path) -> None:
+    """Working decisions as kept before they were sealed and their agency's."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def test_decisions_kept_before_batches_were_their_agencys_are_read_for_their_batch_only(
+    tmp_path: Path,
+) -> None:
+    """Working decisions at ``work/BATCH_ID/`` (unsealed, before 0006) are read for their own
+    batch (its manifest digest), never for another agency's batch of the same id."""
+    settings = load_settings(home=tmp_path)
+    unscoped = legacy_work_decisions_path(settings, "B1")
+    _write_unsealed(_decisions("abc"), unscoped)
+    assert decisions_digest(unscoped) == "abc"
+    other = WorkDecisions.of(settings, BatchKey("DHS-CBP", "B1"))
+    assert other.path == tmp_path / "work" / "DHS-CBP" / "B1" / "decisions.arrow"
+    assert stored_decisions(other, "def") is None
+    own = WorkDecisions.of(settings, ICE_B1)
+    assert own.path == tmp_path / "work" / "DHS-ICE" / "B1" / "decisions.arrow"
+    stored = stored_decisions(own, "abc")
     assert stored is not None
     assert stored.equals(_decisions("abc"))
 
 
-def test_decisions_kept_before_batches_were_their_agencys_move_to_their_batch(
-    tmp_path: Path,
-) -> None:
-    """Working decisions at ``work/BATCH_ID/`` (before 0006) are moved to
-    ``work/AGENCY/BATCH_ID/`` for their own batch (its manifest digest) only."""
+def test_parquet_left_by_an_earlier_release_is_read(tmp_path: Path) -> None:
     settings = load_settings(home=tmp_path)
     unscoped = legacy_work_decisions_path(settings, "B1")
-    write_work_decisions(_decisions("abc"), unscoped)
-    assert decisions_digest(unscoped) == "abc"
-    # Another agency's batch B1 (another manifest) neither takes nor disturbs them.
-    other = work_decisions_path(settings, BatchKey("DHS-CBP", "B1"), "def")
-    assert other == tmp_path / "work" / "DHS-CBP" / "B1" / "decisions.arrow"
-    assert not other.exists()
-    assert unscoped.is_file()
-    own = work_decisions_path(settings, BatchKey("DHS-ICE", "B1"), "abc")
-    assert own == tmp_path / "work" / "DHS-ICE" / "B1" / "decisions.arrow"
-    assert not unscoped.exists()
-    stored = stored_decisions(own, "abc")
+    unscoped.parent.mkdir(parents=True)
+    pq.write_table(_decisions("abc"), unscoped.with_suffix(".parquet"))
+    stored = stored_decisions(WorkDecisions.of(settings, ICE_B1), "abc")
     assert stored is not None
     assert stored.equals(_decisions("abc"))

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivs.batch.decisions_file import work_decisions_path
+from ivs.batch.decisions_file import WorkDecisions
 from ivs.batch.retention import _batch_files
+from ivs.disclose.batch_keys import batch_key_path
 from ivs.domain.errors import InvalidIdentifier
 from ivs.domain.ids import (
     MAX_CASE_ID,
@@ -80,8 +81,10 @@ def test_no_path_named_after_an_input_leaves_its_folder(value: str) -> None:
     settings = load_settings(home=home)
     makers = [
         # A batch is its agency's: the agency code and the id each name a folder.
-        lambda: work_decisions_path(settings, BatchKey("DHS-ICE", value), "0" * 64),
-        lambda: work_decisions_path(settings, BatchKey(value, "B-1"), "0" * 64),
+        lambda: WorkDecisions.of(settings, BatchKey("DHS-ICE", value)).path,
+        lambda: WorkDecisions.of(settings, BatchKey(value, "B-1")).path,
+        lambda: batch_key_path(home, BatchKey("DHS-ICE", value)),
+        lambda: batch_key_path(home, BatchKey(value, "B-1")),
         lambda: BatchKey(value, value).folder(home / "work"),
         lambda: path_for_id(out, value, ".response.csv"),
         lambda: path_for_id(out, value, ".decisions.parquet"),
@@ -96,7 +99,9 @@ def test_no_path_named_after_an_input_leaves_its_folder(value: str) -> None:
             assert not is_identifier(value)
             continue
         assert is_identifier(value)
-        base = home / "work" if path.is_relative_to(home) else out
+        keys = home / "keys" / "batches"
+        base = keys if path.is_relative_to(keys) else home / "work"
+        base = base if path.is_relative_to(home) else out
         assert _inside(path, base), (value, path)
     # The manifest refuses every batch id that is not one, before anything is named after it.
     problems = check_manifest({"batch_id": value, "requesting_agency": value}, "m.json")

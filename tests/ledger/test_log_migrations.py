@@ -151,8 +151,29 @@ def test_0006_keys_batches_by_agency_and_carries_rows_over(engine: sa.Engine) ->
                 "'X', 1, 't')"
             )
         )
-    # And back: the downgrade refuses what the old key cannot hold, changing nothing.
+    # And back: the downgrade past 0006 refuses what the old key cannot hold, changing nothing.
+    _migrate(engine, command.downgrade, "0006")
     with pytest.raises(StoreError, match="used by several agencies"):
         _migrate(engine, command.downgrade, "0005")
-    assert current_revision(engine) == head_revision()
+    assert current_revision(engine) == "0006"
+    assert upgrade_store(engine) == head_revision()
     assert _differences(engine) == []
+
+
+def test_a_store_made_by_create_all_before_0007_gets_the_package_tables(tmp_path: Path) -> None:
+    """A store create_all made before the package tables existed is stamped 0006 and
+    upgraded: 0007 creates them, and the rest is left as it was."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE recipient_keys")
+        conn.exec_driver_sql("DROP TABLE response_packages")
+        conn.exec_driver_sql(
+            "INSERT INTO pilot_changes (action, state, effective, changed_at, "
+            "changed_by) VALUES ('enable', 'TX', '2025-01-01', 'now', 'kept')"
+        )
+    assert upgrade_store(engine) == head_revision()
+    assert _differences(engine) == []
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT changed_by FROM pilot_changes").scalar() == "kept"
+    engine.dispose()

@@ -8,11 +8,11 @@ from io import StringIO
 from typing import Any
 
 import sqlalchemy as sa
+from tests.recipients import opened_response
 from typer.testing import CliRunner
 
 from ivs.cli import app
 from ivs.domain.settings import load_settings
-from ivs.formats import read_response
 from ivs.ledger.keys import open_ledger
 from ivs.review import list_cases
 
@@ -91,8 +91,8 @@ def test_review_list_decide_release(reviewed: Ran, store: sa.Engine) -> None:
     )
     assert released.exit_code == 0, released.output
     assert "supplement 1" in released.output
-    path = out / f"{reviewed.result.batch_id}.supplement-1.response.csv"
-    rows = read_response(path).to_pylist()
+    path = out / f"{reviewed.result.batch_id}.supplement-1.package.zip"
+    rows = opened_response(path, reviewed.out / "opened").to_pylist()
     assert [(r["request_id"], r["outcome"], r["street_address"], r["zip"]) for r in rows] == [
         ("R1", "DISCLOSED", "55 ELM AVE", "77004")
     ]

@@ -9,9 +9,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+from tests.recipients import opened_response
 
 from ivs.domain.errors import Conflict, NotFound
-from ivs.formats import read_response
+from ivs.domain.settings import load_settings
+from ivs.ledger.keys import open_ledger
 from ivs.review import (
     ReasonRequired,
     ReviewCase,
@@ -22,6 +24,7 @@ from ivs.review import (
     list_cases,
     release_batch,
 )
+from ivs.review.accounting import ReviewAccounting
 
 from .conftest import Ran
 
@@ -131,8 +134,15 @@ def test_the_ledger_gets_the_decision_in_the_same_transaction(store: sa.Engine) 
 def test_release_writes_only_newly_decided_cases(reviewed: Ran, store: sa.Engine) -> None:
     batch_id = reviewed.result.batch_id
     out = reviewed.out / "supplements"
+    accounting = ReviewAccounting(open_ledger(load_settings()))
     release = lambda: release_batch(  # noqa: E731 - the same call three times
-        store, reviewed.result.key, out, index=reviewed.index, released_by="officer", now=NOW
+        store,
+        reviewed.result.key,
+        out,
+        index=reviewed.index,
+        released_by="officer",
+        now=NOW,
+        ledger=accounting,
     )
     with pytest.raises(Conflict, match="no review decisions"):
         release()
@@ -140,9 +150,9 @@ def test_release_writes_only_newly_decided_cases(reviewed: Ran, store: sa.Engine
     decide(store, "R2", approve=False)
     first = release()
     assert first.number == 1
-    assert first.path == out / f"{batch_id}.supplement-1.response.csv"
+    assert first.path == out / f"{batch_id}.supplement-1.package.zip"
     assert (first.disclosed, first.not_disclosed) == (1, 1)
-    rows = read_response(first.path).to_pylist()
+    rows = opened_response(first.path, reviewed.out / "opened").to_pylist()
     assert [(r["request_id"], r["outcome"]) for r in rows] == [
         ("R1", "DISCLOSED"),
         ("R2", "NOT_DISCLOSED"),
@@ -162,7 +172,7 @@ def test_release_writes_only_newly_decided_cases(reviewed: Ran, store: sa.Engine
     decide(store, "R5", approve=True)
     second = release()
     assert second.number == 2
-    rows = read_response(second.path).to_pylist()
+    rows = opened_response(second.path, reviewed.out / "opened").to_pylist()
     assert [(r["request_id"], r["outcome"], r["street_address"]) for r in rows] == [
         ("R5", "DISCLOSED", "88 PINE ST")
     ]
@@ -184,7 +194,13 @@ def test_release_fails_without_the_batch_index(reviewed: Ran, store: sa.Engine) 
     )
     with pytest.raises(NotFound, match="no last known address"):
         release_batch(
-            store, reviewed.result.key, reviewed.out, index=empty, released_by="o", now=NOW
+            store,
+            reviewed.result.key,
+            reviewed.out,
+            index=empty,
+            released_by="o",
+            now=NOW,
+            ledger=ReviewAccounting(open_ledger(load_settings())),
         )
     # Nothing recorded, so the case is still waiting for release.
     assert case_of(store, "R1").release_number is None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.batch.small_world import write_batch, write_master
+from tests.recipients import write_smith_keys
 from typer.testing import CliRunner
 
 from ivs.cli import app
@@ -69,6 +70,7 @@ def test_users_add_with_an_expiry() -> None:
 
 def test_signers_import_then_run_without_signers(tmp_path: Path) -> None:
     _ok("init")
+    _ok("recipients", "import", str(write_smith_keys(tmp_path / "recipients.json")))
     master = write_master(tmp_path / "master")
     batch = write_batch(tmp_path / "batch")
     no_roster = runner.invoke(
@@ -84,7 +86,7 @@ def test_signers_import_then_run_without_signers(tmp_path: Path) -> None:
         app, ["run", str(batch.manifest), "--master", str(master), "--out", str(tmp_path / "o")]
     )
     assert ran.exit_code == 0, ran.output
-    assert (tmp_path / "o" / "TEST-2025-06-27-A.response.csv").is_file()
+    assert (tmp_path / "o" / "TEST-2025-06-27-A.package.zip").is_file()
     raw = json.loads(batch.signers.read_text(encoding="utf-8"))
     raw["signers"] = []
     empty = tmp_path / "empty.json"

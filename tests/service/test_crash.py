@@ -145,7 +145,7 @@ def test_kill_9_of_the_service_ends_its_batch_and_the_restart_resumes_it_once(
     assert kinds.count("batch_completed") == 1
     # Every file of the service is its owner's alone.
     assert stat.S_IMODE(world.home.stat().st_mode) == 0o700
-    responses = list(world.home.rglob("*.response.csv"))
+    responses = list(world.home.rglob("*.package.zip"))
     assert responses
     for path in [world.home / "ivs.sqlite3", *responses, *world.home.rglob("*.parquet")]:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path

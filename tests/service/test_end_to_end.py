@@ -4,6 +4,7 @@ then a service restart that resumes the batches left unfinished."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -12,8 +13,8 @@ import httpx
 import sqlalchemy as sa
 from tests.batch.small_world import REQUESTS
 from tests.intake.batch_factory import make_batch
+from tests.recipients import opened_response
 
-from ivs.formats import read_response
 from ivs.ledger.keys import ledger_key_path
 from ivs.ledger.proof_documents import check_proof_document
 from ivs.service import create_app
@@ -71,10 +72,10 @@ def test_submit_poll_fetch_and_prove(tmp_path: Path) -> None:
 
         fetched = c.get(f"{status_url}/response", headers=bearer(requester))
         assert fetched.status_code == 200
-        assert fetched.headers["content-type"].startswith("text/csv")
-        saved = tmp_path / "fetched.response.csv"
-        saved.write_bytes(fetched.content)
-        rows = read_response(saved).to_pylist()
+        assert fetched.headers["content-type"] == "application/zip"
+        package = tmp_path / "TEST-2025-06-27-A.package.zip"
+        package.write_bytes(fetched.content)
+        rows = opened_response(package, tmp_path / "opened").to_pylist()
         assert [(r["request_id"], r["outcome"]) for r in rows] == [
             (r["request_id"], o) for r, o, _ in REQUESTS
         ]
@@ -106,6 +107,7 @@ def test_submit_poll_fetch_and_prove(tmp_path: Path) -> None:
             "batch_id": "TEST-2025-06-27-A",
             "user": "requester",
             "agency": "DHS-ICE",
+            "package_sha256": hashlib.sha256(fetched.content).hexdigest(),
         }
         assert "signers_changed" in kinds
         assert kinds.count("user_changed") == 7  # six users added, one revoked

@@ -39,6 +39,7 @@ def test_a_batch_id_that_names_a_path_is_refused(
     assert not (world.home / "work" / "a").exists()
     assert not list(world.home.rglob("decisions.arrow"))
     assert not list(world.home.rglob("*.response.csv"))
+    assert not list(world.home.rglob("*.package.zip"))
 
 
 def test_a_lookup_by_an_id_that_cannot_exist_is_not_found(

@@ -16,8 +16,10 @@ import uvicorn
 from fastapi import FastAPI
 from tests.batch.small_world import write_batch, write_master
 from tests.intake.batch_factory import BatchFiles
+from tests.recipients import SMITH_KEY
 
 from ivs.batch.roster import import_roster
+from ivs.disclose.recipient_keys import import_recipient_keys
 from ivs.domain.settings import Settings, load_settings
 from ivs.formats import read_signers
 from ivs.ledger.keys import create_ledger_key, ledger_key_path
@@ -76,6 +78,7 @@ def make_world(root: Path, *, review_band: bool = True, **settings: object) -> W
     import_roster(
         ctx.store, read_signers(batch.signers), changed_by="setup", now=NOW, ledger=ctx.ledger
     )
+    import_recipient_keys(ctx.store, ctx.ledger, [SMITH_KEY], imported_by="setup", now=NOW)
     tokens = {}
     for name, (role, agency) in USERS.items():
         _, tokens[name] = add_user(

@@ -2,9 +2,12 @@
 each purge is on the record. The ledger and the store's accounting rows are never purged.
 
 Purged, per batch finished before the cutoff: the working decisions under
-``$IVS_HOME/work/AGENCY/BATCH_ID`` (or, kept before batches were known by their agency,
-``$IVS_HOME/work/BATCH_ID/decisions.arrow`` when it is this batch's) and, in the folder the
-batch was answered into, its response, decisions, inputs and supplement files. A purged batch
+``$IVS_HOME/work/AGENCY/BATCH_ID`` (or, kept unsealed before batches were known by their
+agency, ``$IVS_HOME/work/BATCH_ID/decisions.arrow`` when it is this batch's); the batch's key
+``$IVS_HOME/keys/batches/AGENCY/BATCH_ID.key``, which sealed its working files
+(crypto-shredding: a copy of them anywhere, a backup, a block the file system did not
+overwrite, can no longer be read); and, in the folder the batch was answered into, its
+packages, plaintext responses, decisions, inputs and supplement files. A purged batch
 can no longer be answered again (``ivs run`` says so); its accounting is unaffected.
 
 Every path purged is named by ``ivs.domain.ids.path_for_id``: inside ``$IVS_HOME/work`` or the
@@ -24,6 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ivs.batch.decisions_file import decisions_digest, legacy_work_decisions_path
+from ivs.disclose.batch_keys import batch_key_path, destroy_batch_key
 from ivs.domain.ids import BatchKey, is_identifier, path_for_id
 from ivs.domain.settings import Settings
 from ivs.ledger.entries import instant, purge
@@ -43,10 +47,12 @@ class PurgeResult:
 
 
 def _batch_files(out_dir: Path, batch_id: str) -> list[Path]:
-    suffixes = (".response.csv", ".decisions.parquet", ".inputs.json")
+    suffixes = (".response.csv", ".package.zip", ".decisions.parquet", ".inputs.json")
     found = [path_for_id(out_dir, batch_id, suffix) for suffix in suffixes]
     # The id holds no glob character (the identifier pattern), so this matches its own files.
-    supplements = sorted(out_dir.glob(f"{batch_id}.supplement-*.response.csv"))
+    supplements = sorted(out_dir.glob(f"{batch_id}.supplement-*.response.csv")) + sorted(
+        out_dir.glob(f"{batch_id}.supplement-*.package.zip")
+    )
     return [p for p in found if p.is_file() and not p.is_symlink()] + supplements
 
 
@@ -88,6 +94,7 @@ def purge_working_data(
             .order_by(batches.c.requesting_agency, batches.c.batch_id)
         ).all()
     targets: list[Path] = []
+    keys: list[BatchKey] = []
     purged: list[BatchKey] = []
     skipped: list[str] = []
     for agency, batch_id, out_dir, digest in due:
@@ -100,10 +107,12 @@ def purge_working_data(
         if work.is_dir() and not work.is_symlink():
             targets.append(work)
         targets += _unscoped_work_files(settings, batch_id, digest)
+        if batch_key_path(Path(settings.home), key).is_file():
+            keys.append(key)
         if out_dir:
             targets += _batch_files(Path(str(out_dir)), batch_id)
     if dry_run or not purged:
-        return PurgeResult(cutoff, purged, len(targets), skipped)
+        return PurgeResult(cutoff, purged, len(targets) + len(keys), skipped)
     with store.begin() as conn:
         ledger.lock(conn)
         # On the record first: if destruction is interrupted, the entry already says it was
@@ -112,10 +121,15 @@ def purge_working_data(
             [
                 purge(
                     at=at,
-                    what="working data and response files of batches "
-                    + ", ".join(f"{k.agency}/{k.batch_id}" for k in purged),
+                    what=(
+                        "working data and response files of batches "
+                        f"{', '.join(f'{k.agency}/{k.batch_id}' for k in purged)}; the keys "
+                        "sealing the working data of "
+                        f"{', '.join(f'{k.agency}/{k.batch_id}' for k in keys) or 'none'} "
+                        "destroyed"
+                    ),
                     before=cutoff,
-                    items=len(targets),
+                    items=len(targets) + len(keys),
                     purged_by=purged_by,
                 )
             ],
@@ -125,9 +139,12 @@ def purge_working_data(
             conn.execute(
                 batches.update().where(batch_is(batches, key)).values(purged_at=instant(at))
             )
+        # The keys first: once they are gone, nothing they sealed can be read again.
+        for key in keys:
+            destroy_batch_key(Path(settings.home), key)
         for target in targets:
             if target.is_dir():
                 shutil.rmtree(target)
             else:
                 target.unlink(missing_ok=True)
-    return PurgeResult(cutoff, purged, len(targets), skipped)
+    return PurgeResult(cutoff, purged, len(targets) + len(keys), skipped)

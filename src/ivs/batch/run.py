@@ -4,9 +4,12 @@ The one place that knows the order of the stages; each stage is a call to its ow
 intake (``intake_step``), the index (``index_step``), matching and deciding (``match_step``),
 the ledger commit (``commit_step``), the batch's passage on the record (``status``), the
 decisions files (``decisions_file``), the TIN-only counterfactual (``policies``), the review
-queue and the response (``disclose.response``). Writes ``BATCH_ID.decisions.parquet``
-(internal: every record's outcome, code, evidence and candidates) and, from it,
-``BATCH_ID.response.csv`` (formats.md §3). A batch that fails as a whole writes no response.
+queue, the response (``disclose.response``) and how it leaves (``deliver_step``). Writes
+``BATCH_ID.decisions.parquet`` (internal: every record's outcome, code, evidence and
+candidates, without the disclosed addresses) and ``BATCH_ID.package.zip``: the response
+(formats.md §3) encrypted to the manifest's recipients and signed (``disclose/package.py``);
+``BATCH_ID.response.csv`` in plaintext only with ``plaintext_response``. A batch that fails as
+a whole writes no response.
 """
 
 from __future__ import annotations
@@ -33,16 +36,18 @@ from ivs.batch.commit_step import (
     committed_decisions,
 )
 from ivs.batch.decisions_file import (
+    WorkDecisions,
     decisions_as_matched,
     index_of,
+    published,
     rule_set_of,
     stored_decisions,
     unchanged_by_commit,
     whole_and_kept,
     with_provenance,
-    work_decisions_path,
     write_unpublished,
 )
+from ivs.batch.deliver_step import plan_delivery, write_package
 from ivs.batch.index_step import IndexInfo, ensure_index
 from ivs.batch.intake_step import intake_batch, request_states
 from ivs.batch.match_step import match_batch
@@ -57,13 +62,14 @@ from ivs.batch.status import (
     set_rule_set,
 )
 from ivs.decide.rules import rule_set_for
+from ivs.disclose.package import package_path
 from ivs.disclose.response import response_table
 from ivs.disclose.safeguards import agency_status
 from ivs.domain.errors import BatchQuarantined, BatchRejected, Conflict
 from ivs.domain.ids import BatchKey, path_for_id
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
-from ivs.formats.response import write_response
+from ivs.formats.response import response_bytes
 from ivs.formats.signers import Signer
 from ivs.ledger.keys import ledger_key_path, load_ledger_key
 from ivs.ledger.log import Ledger
@@ -80,6 +86,7 @@ _BESIDE_COMMIT_NICENESS = 10
 @dataclass
 class RunResult:
     batch_id: str
+    # The response package (BATCH_ID.package.zip); not written while the response is withheld.
     response: Path
     decisions: Path
     outcomes: dict[str, int]
@@ -90,9 +97,13 @@ class RunResult:
     blocking_recall: float | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     repeated: bool = False
-    # Decided and recorded, but the recipient agency's safeguards review bars the response
-    # file until it is cleared (disclose/safeguards.py); run the batch again then.
+    # Decided and recorded, but the response is not released: the recipient agency's
+    # safeguards review bars it until cleared (disclose/safeguards.py), or no recipient the
+    # manifest names has a valid key (``withheld_because``); run the batch again then.
     withheld: bool = False
+    withheld_because: str | None = None
+    # Written only by the operator's explicit choice (``plaintext_response``), on the record.
+    plaintext: Path | None = None
     agency: str = ""  # the requesting agency: with ``batch_id``, the batch's identity
 
     @property
@@ -136,6 +147,8 @@ def run_batch(
     step: Step | None = None,
     progress: Callable[[int, int], None] | None = None,
     engine_choice: EngineChoice = DUCKDB,
+    plaintext_response: bool = False,
+    operator: str = "ivs run",
 ) -> RunResult:
     """Run one batch end to end; see the module docstring.
 
@@ -161,7 +174,7 @@ def run_batch(
     key = batch_key(intake)
     out_dir.mkdir(parents=True, exist_ok=True)
     decisions_path = path_for_id(out_dir, batch_id, ".decisions.parquet")
-    response_path = path_for_id(out_dir, batch_id, ".response.csv")
+    response_path = package_path(out_dir, batch_id)
     if intake.quarantined:
         record_quarantined(ledger, intake)
         raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
@@ -175,7 +188,7 @@ def run_batch(
     try:
         claim_answer_folder(out_dir, key)
         status = register_batch(store, ledger, intake, out_dir, now)
-        work_path = work_decisions_path(settings, key, m.digest)
+        work_path = WorkDecisions.of(settings, key)
         committed_here: list[CommittedChunk] = []
         result = RunResult(batch_id, response_path, decisions_path, {}, {}, "", agency=key.agency)
         index: IndexInfo | None = None
@@ -186,7 +199,7 @@ def run_batch(
             if matched is None:
                 raise Conflict(
                     f"batch {batch_id} was answered before, but its working decisions at "
-                    f"{work_path} are gone (purged after retention): the response cannot be "
+                    f"{work_path.path} are gone (purged after retention): the response cannot be "
                     "produced again. The ledger still holds every decision."
                 )
             record_duplicate(store, ledger, intake)
@@ -267,9 +280,7 @@ def run_batch(
         else:
             if matched_written is not None:
                 matched_written.result()  # its file is written again below, from the record
-            decisions_written = pool.submit(
-                write_unpublished, decisions.drop_columns(["request_state"]), decisions_path
-            )
+            decisions_written = pool.submit(write_unpublished, published(decisions), decisions_path)
         # The index the batch was matched against, for `ivs explain` and review releases.
         record_inputs(out_dir, key, manifest=manifest, master=master, index=index_of(matched))
         enqueue_reviews(store, key, decisions_path, decisions=decisions)
@@ -278,11 +289,22 @@ def run_batch(
         counterfactual = counterfactual_totals(tin_only.result(), decisions) if tin_only else None
         with store.connect() as conn:
             cleared = agency_status(conn, m.requesting_agency).cleared
-        sha = write_response(response_path, response_table(decisions)) if cleared else None
+        plan = (
+            plan_delivery(
+                store,
+                m,
+                response_bytes(response_table(decisions)),
+                out_dir=out_dir,
+                plaintext_response=plaintext_response,
+                operator=operator,
+            )
+            if cleared
+            else None
+        )
         # Both files are whole before the batch is marked answered (the working one is with
         # `whole`, or was before this run).
         decisions_written.result().replace(decisions_path)
-        finish_batch(
+        finished = finish_batch(
             store,
             ledger,
             key,
@@ -291,9 +313,22 @@ def run_batch(
             codes=codes,
             rule_set=account_rule_set,
             counterfactual=counterfactual,
-            response_sha256=sha,
+            releases=plan.releases if plan else (),
+            withheld_because=plan.withheld_because if plan else None,
             now=now,
         )
+        if plan is not None and plan.sealed is not None:
+            write_package(
+                store,
+                ledger,
+                plan.sealed,
+                finished,
+                path=response_path,
+                batch_id=batch_id,
+                agency=m.requesting_agency,
+                record_count=decisions.num_rows,
+                outcomes=outcomes,
+            )
         timings["write"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - started
     finally:
@@ -301,5 +336,7 @@ def run_batch(
     result.outcomes, result.codes, result.rule_set = outcomes, codes, account_rule_set
     result.index = index
     result.stage_seconds = timings
-    result.withheld = sha is None
+    result.withheld = plan is None or not (plan.sealed or plan.kept or plan.plaintext)
+    result.withheld_because = plan.withheld_because if plan else None
+    result.plaintext = plan.plaintext if plan else None
     return result

@@ -8,6 +8,7 @@ through :class:`BatchStatus`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,18 +21,23 @@ from ivs.domain.ids import BatchKey
 from ivs.formats.manifest import file_sha256
 from ivs.ledger.entries import (
     Entry,
+    JsonValue,
     batch_completed,
     batch_quarantined,
     batch_received,
     batch_refused,
     duplicate_submission,
     response_released,
+    response_withheld,
 )
 from ivs.ledger.log import Ledger
+from ivs.ledger.tree_head import SignedTreeHead
 from ivs.store import batch_is, batches
 
 __all__ = [
     "BatchStatus",
+    "Finished",
+    "Release",
     "batch_key",
     "finish_batch",
     "record_duplicate",
@@ -51,7 +57,8 @@ class BatchStatus(StrEnum):
     RUNNING = "running"
     # Every decision on the record and the response released.
     COMPLETED = "completed"
-    # Every decision on the record, the response barred by the recipient's safeguards review.
+    # Every decision on the record, the response barred: by the recipient agency's safeguards
+    # review, or because no recipient the manifest names has a valid public key.
     WITHHELD = "withheld"
 
     @property
@@ -208,6 +215,23 @@ def set_rule_set(store: sa.Engine, key: BatchKey, rule_set: str) -> None:
         conn.execute(batches.update().where(batch_is(batches, key)).values(rule_set=rule_set))
 
 
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A response leaving the agency: its plaintext digest and how it goes (``delivery`` of
+    the ``response_released`` entry: a package, or a plaintext file by the operator's choice)."""
+
+    response_sha256: str
+    delivery: Mapping[str, JsonValue]
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The ledger entries of the releases recorded, in order, and the signed head over them."""
+
+    release_entries: tuple[int, ...]
+    signed_head: SignedTreeHead
+
+
 def finish_batch(
     store: sa.Engine,
     ledger: Ledger,
@@ -218,12 +242,13 @@ def finish_batch(
     codes: Mapping[str, int],
     rule_set: str,
     counterfactual: Mapping[str, int] | None,
-    response_sha256: str | None,
+    releases: Sequence[Release],
+    withheld_because: str | None,
     now: datetime,
-) -> None:
-    """The batch answered: completed on the record (once), its response released (once, if
-    one was written: ``response_sha256``), and its row marked ``COMPLETED``, or ``WITHHELD``
-    when the response is barred."""
+) -> Finished:
+    """The batch answered: completed on the record (once), each of ``releases`` recorded, and
+    its row marked ``COMPLETED`` once a response was released, ``WITHHELD`` until then (with
+    ``withheld_because`` on the record, when it says why). Ends with a signed tree head."""
     with store.begin() as conn:
         ledger.lock(conn)
         current = BatchStatus(
@@ -244,26 +269,36 @@ def finish_batch(
                     counterfactual=counterfactual or {},
                 )
             )
-        if response_sha256 is not None and current is not BatchStatus.COMPLETED:
+        first_release = len(entries)
+        entries += [
+            response_released(
+                at=at,
+                agency=key.agency,
+                batch_id=key.batch_id,
+                response_sha256=release.response_sha256,
+                record_count=records,
+                delivery=release.delivery,
+            )
+            for release in releases
+        ]
+        if not releases and withheld_because is not None and current is not BatchStatus.COMPLETED:
             entries.append(
-                response_released(
-                    at=at,
-                    agency=key.agency,
-                    batch_id=key.batch_id,
-                    response_sha256=response_sha256,
-                    record_count=records,
+                response_withheld(
+                    at=at, agency=key.agency, batch_id=key.batch_id, reason=withheld_because
                 )
             )
-        ledger.append(entries, conn)
+        indexes = ledger.append(entries, conn)
         if current is not BatchStatus.COMPLETED:
-            done = BatchStatus.COMPLETED if response_sha256 is not None else BatchStatus.WITHHELD
+            done = BatchStatus.COMPLETED if releases else BatchStatus.WITHHELD
             conn.execute(
                 batches.update()
                 .where(batch_is(batches, key))
                 .values(
                     status=done.value,
                     finished_at=now.isoformat(timespec="seconds"),
-                    response_sha256=response_sha256,
+                    response_sha256=releases[0].response_sha256 if releases else None,
+                    detail=None if releases else withheld_because,
                 )
             )
-        ledger.checkpoint(conn)
+        head = ledger.checkpoint(conn)
+    return Finished(tuple(indexes[first_release : first_release + len(releases)]), head)

@@ -35,6 +35,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "ivs.cli.disclose": ("purge", "accounting", "hold", "recall", "agency"),
     "ivs.cli.report": ("report",),
     "ivs.cli.service": ("serve", "users", "signers"),
+    "ivs.cli.package": ("recipients", "package"),
 }
 _MODULE_OF = {command: module for module, names in COMMAND_MODULES.items() for command in names}
 _registered: set[str] = set()

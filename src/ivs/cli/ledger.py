@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from pathlib import Path
@@ -71,6 +72,12 @@ def db_upgrade() -> None:
 @handle_errors
 def head(
     sign: bool = typer.Option(False, "--sign", help="Sign and store the current head now."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write the latest signed head here (base64 of its 152 bytes): the head to "
+        "publish, against which requesters check packages (`ivs package verify --tree-head`).",
+    ),
 ) -> None:
     """The ledger's size and root, and its latest signed head."""
     ledger = open_ledger(load_settings())
@@ -88,6 +95,9 @@ def head(
         f"signed head: {signed.head.size} entries, root {signed.head.root.hex()}, "
         f"timestamp_ms {signed.head.timestamp_ms}"
     )
+    if out is not None:
+        out.write_text(base64.b64encode(signed.to_bytes()).decode("ascii") + "\n", "ascii")
+        console.print(f"wrote {out}")
 
 
 @ledger_app.command("verify")

@@ -210,12 +210,12 @@ def decide(
 @handle_errors
 def release(
     batch_id: str = typer.Argument(..., help="The batch whose decided cases to release."),
-    out: Path = typer.Option(..., "--out", help="Folder for the supplement response."),
+    out: Path = typer.Option(..., "--out", help="Folder for the supplement package."),
     agency: str | None = _AGENCY,
     master: Path | None = _MASTER,
     by: str | None = typer.Option(None, "--by", help="Who releases (default: the OS user)."),
 ) -> None:
-    """Write BATCH_ID.supplement-N.response.csv with the cases decided since the last one."""
+    """Write BATCH_ID.supplement-N.package.zip with the cases decided since the last one."""
     ledger = open_ledger(load_settings())
     store = ledger.store
     with store.connect() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,14 +58,21 @@ def print_run_summary(result: RunResult) -> None:
     if result.repeated:
         console.print("this batch was already processed: the recorded decisions were reused")
     console.print(f"rule set {result.rule_set[:16]}")
-    if result.withheld:
+    if result.withheld and result.withheld_because:
+        err_console.print(f"[bold red]response held:[/] {result.withheld_because}")
+    elif result.withheld:
         err_console.print(
             "[bold red]response withheld:[/] the requesting agency's safeguard review has open "
             "findings without a dated corrective action plan (`ivs agency status`). Every "
             "decision is on the record; run this batch again once the agency is cleared."
         )
-    else:
-        console.print(f"response:  {result.response}")
+    if result.response.is_file():
+        console.print(f"response package: {result.response} (check it: ivs package verify)")
+    if result.plaintext is not None:
+        err_console.print(
+            f"[bold]plaintext response written, by the operator's choice (on the ledger):[/] "
+            f"{result.plaintext}"
+        )
     console.print(f"decisions: {result.decisions}")
 
 
@@ -129,14 +137,23 @@ def run(
     model: Path | None = typer.Option(None, "--model", help="Match model JSON (default: shipped)."),
     engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
     spark_master: str | None = typer.Option(None, "--spark-master", help=SPARK_MASTER_HELP),
+    plaintext_response: bool = typer.Option(
+        False,
+        "--plaintext-response",
+        help="Also write OUT/BATCH_ID.response.csv in plaintext (recorded on the ledger, "
+        "with who chose it). Only where the recipients cannot take a package.",
+    ),
 ) -> None:
-    """Run a batch end to end: intake, matching, decision, ledger, response.
+    """Run a batch end to end: intake, matching, decision, ledger, response package.
 
-    Writes OUT/BATCH_ID.response.csv (for the requester) and OUT/BATCH_ID.decisions.parquet
-    (internal). Every decision and disclosure is on the ledger before the response is
-    written; interrupted, the same command resumes; repeated, it answers from the record.
-    Exits non-zero, writing no response, when the batch fails as a whole (4), is
-    quarantined (5), or its response is withheld by the safeguards gate (8).
+    Writes OUT/BATCH_ID.package.zip (for the requester: the response encrypted to the
+    recipients the manifest names, signed by the agency's ledger key) and
+    OUT/BATCH_ID.decisions.parquet (internal, without addresses). Every decision and
+    disclosure is on the ledger before the response is written; interrupted, the same
+    command resumes; repeated, it answers from the record. Exits non-zero, writing no
+    response, when the batch fails as a whole (4), is quarantined (5), or its response is
+    withheld (8): by the safeguards gate, or because no recipient has a registered key
+    (`ivs recipients import`).
     """
     choice = EngineChoice(engine, spark_master)
     settings = load_settings()
@@ -155,6 +172,8 @@ def run(
                 f"recording decisions on the ledger: {done:,} of {total:,}"
             ),
             engine_choice=choice,
+            plaintext_response=plaintext_response,
+            operator=getpass.getuser(),
         )
     print_run_summary(result)
     if result.withheld:

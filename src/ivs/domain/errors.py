@@ -21,6 +21,7 @@ why it matters, and what to do.
     ├── PayloadTooLarge        an upload or request body exceeds the service's limit
     ├── StoreError             the relational store failed; the run stops (fail closed)
     ├── LedgerError            the ledger is inconsistent or a proof does not verify
+    ├── PackageError           a response package does not verify, or cannot be opened
     ├── EngineError            the SQL engine failed to run a step (the step is named)
     ├── NameInputError         a table given to name standardization lacks a name column
     ├── ReasonRequired         a review decision came without the reason it must record
@@ -55,6 +56,7 @@ __all__ = [
     "MethodNotAllowed",
     "NameInputError",
     "NotFound",
+    "PackageError",
     "PayloadTooLarge",
     "PermissionDenied",
     "Problem",
@@ -244,6 +246,14 @@ class LedgerError(IvsError):
 
     http_status = 409
     exit_code = 10
+
+
+class PackageError(IvsError, ValueError):
+    """A response package is altered, incomplete, not signed by the agency's key, or cannot
+    be opened with the key given (not one of its recipients')."""
+
+    http_status = 422
+    exit_code = 20
 
 
 class EngineError(IvsError):

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from ivs.domain.schema import RESPONSE_COLUMNS
 from ivs.formats.tabular import csv_bytes, read_string_table
 
-__all__ = ["read_response", "response_bytes", "write_response"]
+__all__ = ["read_response", "response_bytes", "response_from_bytes", "write_response"]
 
 
 def response_bytes(table: pa.Table) -> bytes:
@@ -34,3 +36,14 @@ def write_response(path: Path, table: pa.Table) -> str:
 def read_response(path: Path) -> pa.Table:
     """Read a response file back (for requesters' tooling and tests)."""
     return read_string_table(path, RESPONSE_COLUMNS, frozenset(RESPONSE_COLUMNS))
+
+
+def response_from_bytes(data: bytes) -> pa.Table:
+    """A response file's rows from its bytes, every column as text (empty, not null)."""
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in RESPONSE_COLUMNS},
+            strings_can_be_null=False,
+        ),
+    ).select(list(RESPONSE_COLUMNS))

@@ -18,7 +18,14 @@ from ivs.formats.tabular import load_json_object, read_text
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["Signer", "check_signers", "read_signers", "signers_to_raw", "write_signers"]
+__all__ = [
+    "Signer",
+    "check_signers",
+    "parse_date",
+    "read_signers",
+    "signers_to_raw",
+    "write_signers",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +43,7 @@ class Signer:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
-def _date(
+def parse_date(
     value: Any, where: str, problems: list[Problem], file: str, *, nullable: bool
 ) -> date | None:
     if value is None and nullable:
@@ -141,10 +148,10 @@ def check_signers(
                         f"{at}.public_key",
                     )
                 )
-        valid_from = _date(
+        valid_from = parse_date(
             entry.get("valid_from"), f"{at}.valid_from", problems, file, nullable=False
         )
-        valid_until = _date(
+        valid_until = parse_date(
             entry.get("valid_until"), f"{at}.valid_until", problems, file, nullable=True
         )
         key_id = texts.get("key_id")

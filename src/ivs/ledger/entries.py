@@ -54,9 +54,11 @@ __all__ = [
     "pilot_changed",
     "purge",
     "recall_issued",
+    "recipient_keys_changed",
     "record_decision",
     "response_fetched",
     "response_released",
+    "response_withheld",
     "review_decision",
     "signers_changed",
     "user_changed",
@@ -88,6 +90,8 @@ class EntryKind(StrEnum):
     DESTRUCTION_CERTIFIED = "destruction_certified"
     AGENCY_SAFEGUARDS_CHANGED = "agency_safeguards_changed"
     USER_CHANGED = "user_changed"
+    RECIPIENT_KEYS_CHANGED = "recipient_keys_changed"
+    RESPONSE_WITHHELD = "response_withheld"
 
 
 class Officer(Protocol):
@@ -505,17 +509,62 @@ def signers_changed(
 
 
 def response_released(
-    *, at: datetime, agency: str, batch_id: str, response_sha256: str, record_count: int
+    *,
+    at: datetime,
+    agency: str,
+    batch_id: str,
+    response_sha256: str,
+    record_count: int,
+    delivery: Mapping[str, JsonValue] | None = None,
 ) -> Entry:
-    """A response file left the agency; its digest pins which bytes."""
+    """A response left the agency; its digest pins which bytes.
+
+    ``delivery`` says how: ``{"form": "package", "number", "ciphertext_sha256", "recipients":
+    [{"name", "office", "fingerprint"}]}`` for a response package (number 0 the batch's
+    response, N its N-th supplement), or ``{"form": "plaintext", "number", "operator"}`` for a
+    plaintext file written by the operator's explicit choice. Entries written before packages
+    existed have none."""
+    body: dict[str, JsonValue] = {
+        "agency": agency,
+        "batch_id": batch_id,
+        "response_sha256": response_sha256,
+        "record_count": record_count,
+    }
+    if delivery is not None:
+        body["delivery"] = dict(delivery)
+    return _entry(EntryKind.RESPONSE_RELEASED, at, body)
+
+
+def response_withheld(*, at: datetime, agency: str, batch_id: str, reason: str) -> Entry:
+    """A batch's decisions are on the record, but its response cannot be released yet (no
+    recipient of it has a valid public key): nothing was sent, in plaintext or otherwise."""
     return _entry(
-        EntryKind.RESPONSE_RELEASED,
+        EntryKind.RESPONSE_WITHHELD,
+        at,
+        {"agency": agency, "batch_id": batch_id, "reason": reason},
+    )
+
+
+def recipient_keys_changed(
+    *,
+    at: datetime,
+    action: str,
+    agency: str,
+    keys: Sequence[Mapping[str, JsonValue]],
+    changed_by: str,
+    reason: str | None = None,
+) -> Entry:
+    """Recipients' public keys were registered (``action`` "import") or revoked ("revoke"):
+    each key's fingerprint, name, office and validity, never more."""
+    return _entry(
+        EntryKind.RECIPIENT_KEYS_CHANGED,
         at,
         {
+            "action": action,
             "agency": agency,
-            "batch_id": batch_id,
-            "response_sha256": response_sha256,
-            "record_count": record_count,
+            "keys": [dict(k) for k in keys],
+            "changed_by": changed_by,
+            "reason": reason,
         },
     )
 
@@ -558,13 +607,14 @@ def batch_completed(
     )
 
 
-def response_fetched(*, at: datetime, batch_id: str, user: str, agency: str) -> Entry:
-    """A requester downloaded a released response file."""
-    return _entry(
-        EntryKind.RESPONSE_FETCHED,
-        at,
-        {"batch_id": batch_id, "user": user, "agency": agency},
-    )
+def response_fetched(
+    *, at: datetime, batch_id: str, user: str, agency: str, package_sha256: str | None = None
+) -> Entry:
+    """A requester downloaded a released response (``package_sha256``: the package's bytes)."""
+    body: dict[str, JsonValue] = {"batch_id": batch_id, "user": user, "agency": agency}
+    if package_sha256 is not None:
+        body["package_sha256"] = package_sha256
+    return _entry(EntryKind.RESPONSE_FETCHED, at, body)
 
 
 def recall_issued(

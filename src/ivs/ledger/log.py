@@ -100,6 +100,11 @@ class Ledger:
         return self._engine
 
     @property
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The agency's ledger key: it signs tree heads and response packages."""
+        return self._key
+
+    @property
     def public_key(self) -> bytes:
         """The raw 32-byte Ed25519 public key that checks this ledger's signed heads."""
         return self._public_key
@@ -279,33 +284,38 @@ class Ledger:
 
     # --- proofs ---------------------------------------------------------------------------
 
-    def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
-        """Proof that entry ``index`` is in the tree of ``size`` entries (default: all)."""
-        with self._engine.connect() as conn:
-            current = self._read_state(conn).size
-            size = current if size is None else size
-            if not 0 <= index < size <= current:
-                raise NotFound(
-                    f"no entry {index} in a tree of {size} entries: the ledger holds {current}. "
-                    "Ask for an index below the tree size, and a size the ledger has reached."
-                )
-            tree = StoredTree(conn, current)
-            path = inclusion_proof(index, size, tree)
-            data = conn.execute(
-                sa.select(ledger_entries.c.entry).where(ledger_entries.c.entry_index == index)
-            ).scalar_one_or_none()
-            if data is None:
-                raise LedgerError(f"entry {index} is missing from the store; run verify")
-            return InclusionProof(
-                index=index,
-                tree_size=size,
-                entry=bytes(data),
-                leaf_hash=leaf_hash(bytes(data)),
-                root=tree.subtree_hash(0, size),
-                audit_path=tuple(path),
-                signed_head=self._latest_head(conn, size),
-                public_key=self._public_key,
+    def inclusion_proof(
+        self, index: int, size: int | None = None, conn: sa.Connection | None = None
+    ) -> InclusionProof:
+        """Proof that entry ``index`` is in the tree of ``size`` entries (default: all); in
+        ``conn``'s transaction if given (an entry it appended, not yet committed)."""
+        if conn is None:
+            with self._engine.connect() as own:
+                return self.inclusion_proof(index, size, own)
+        current = self._read_state(conn).size
+        size = current if size is None else size
+        if not 0 <= index < size <= current:
+            raise NotFound(
+                f"no entry {index} in a tree of {size} entries: the ledger holds {current}. "
+                "Ask for an index below the tree size, and a size the ledger has reached."
             )
+        tree = StoredTree(conn, current)
+        path = inclusion_proof(index, size, tree)
+        data = conn.execute(
+            sa.select(ledger_entries.c.entry).where(ledger_entries.c.entry_index == index)
+        ).scalar_one_or_none()
+        if data is None:
+            raise LedgerError(f"entry {index} is missing from the store; run verify")
+        return InclusionProof(
+            index=index,
+            tree_size=size,
+            entry=bytes(data),
+            leaf_hash=leaf_hash(bytes(data)),
+            root=tree.subtree_hash(0, size),
+            audit_path=tuple(path),
+            signed_head=self._latest_head(conn, size),
+            public_key=self._public_key,
+        )
 
     def consistency_proof(self, old: int, new: int | None = None) -> ConsistencyProof:
         """Proof that the tree of ``new`` entries (default: all) extends the one of ``old``."""

@@ -11,7 +11,10 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from ivs.disclose.holds import held_mask, holds_in_force
+from ivs.disclose.package import Sealed, issue_package, seal_response
+from ivs.disclose.recipient_keys import batch_recipients
 from ivs.domain.codes import Outcome
+from ivs.domain.errors import Conflict
 from ivs.domain.ids import BatchKey
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.formats.manifest import Recipient
@@ -85,9 +88,49 @@ class ReviewAccounting:
                 return body
         raise LookupError(f"batch {key} has no batch_received entry")
 
-    def append_review_release(
-        self, conn: sa.Connection, release: Release, supplement: pa.Table, tins: list[str | None]
+    def seal_supplement(self, conn: sa.Connection, key: BatchKey, plaintext: bytes) -> Sealed:
+        received = self._received(conn, key)
+        agency = key.agency
+        found = batch_recipients(
+            conn,
+            agency,
+            [Recipient(**o) for o in received["recipients"]],
+            datetime.now(UTC).date(),
+        )
+        if not found.keys:
+            raise Conflict(f"batch {key}: nothing released. " + found.describe_missing(agency))
+        return seal_response(plaintext, found.keys)
+
+    def write_supplement_package(
+        self, conn: sa.Connection, release: Release, sealed: Sealed, release_entry: int
     ) -> None:
+        head = self._ledger.checkpoint(conn)
+        issue_package(
+            conn,
+            self._ledger,
+            sealed,
+            release_entry=release_entry,
+            tree_size=head.head.size,
+            path=release.path,
+            batch_id=release.batch_id,
+            agency=release.agency,
+            number=release.number,
+            record_count=release.disclosed + release.not_disclosed,
+            outcomes={
+                Outcome.DISCLOSED.value: release.disclosed,
+                Outcome.NOT_DISCLOSED.value: release.not_disclosed,
+            },
+            created_at=release.released_at,
+        )
+
+    def append_review_release(
+        self,
+        conn: sa.Connection,
+        release: Release,
+        supplement: pa.Table,
+        tins: list[str | None],
+        delivery: dict[str, Any],
+    ) -> int:
         received = self._received(conn, BatchKey(release.agency, release.batch_id))
         at = datetime.now(UTC)
         entries: list[Entry] = []
@@ -115,6 +158,7 @@ class ReviewAccounting:
                 batch_id=release.batch_id,
                 response_sha256=release.response_sha256,
                 record_count=supplement.num_rows,
+                delivery=delivery,
             )
         )
-        self._ledger.append(entries, conn)
+        return self._ledger.append(entries, conn)[-1]

@@ -1,17 +1,20 @@
 """Supplement responses: the review decisions of a batch not yet sent to the requester.
 
-``BATCH_ID.supplement-N.response.csv`` has the columns of formats.md §3. It carries only the
-cases decided since the previous supplement: approved ones DISCLOSED with the taxpayer's last
-known address from the index the batch was matched against, refused ones NOT_DISCLOSED (never
-saying why, as the main response). N counts the batch's supplements from 1.
+A supplement has the columns of formats.md §3 and leaves as a response package,
+``BATCH_ID.supplement-N.package.zip`` (``disclose/package.py``): encrypted to the recipients
+the batch's manifest names, signed, with the proof of its release. It carries only the cases
+decided since the previous supplement: approved ones DISCLOSED with the taxpayer's last known
+address from the index the batch was matched against, refused ones NOT_DISCLOSED (never saying
+why, as the main response). N counts the batch's supplements from 1. No recipient with a valid
+key: nothing is released (Conflict), the cases wait.
 
-The file is written inside the transaction that records the release, so a release is either
-recorded with its file in place or not recorded at all (and then simply run again).
+The package is written inside the transaction that records the release, so a release is
+either recorded with its file in place or not recorded at all (and then simply run again).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,11 +25,12 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ivs.disclose.package import Sealed, delivery_record, package_path
 from ivs.domain.codes import Outcome
 from ivs.domain.errors import Conflict, NotFound
-from ivs.domain.ids import BatchKey, path_for_id
+from ivs.domain.ids import BatchKey
 from ivs.domain.schema import ADDRESS_FIELDS, RESPONSE_COLUMNS
-from ivs.formats.response import write_response
+from ivs.formats.response import response_bytes
 from ivs.review.queue import CaseStatus, ensure_review_tables
 from ivs.store.review_tables import review_cases, review_releases
 from ivs.store.schema import batch_is
@@ -50,18 +54,30 @@ class Release:
 
 class ReleaseLedger(Protocol):
     """The accounting of a supplement, on the connection that records it: which approved
-    cases a hold in force keeps back (they wait for a later supplement), and the entries for
-    the disclosures and the file released."""
+    cases a hold in force keeps back (they wait for a later supplement), the supplement
+    encrypted to the batch's recipients, the entries for the disclosures and the release
+    (returning the release's entry), and the package of that release, written."""
 
     def held_case_ids(self, conn: sa.Connection, key: BatchKey, cases: list[Any]) -> set[int]: ...
 
+    def seal_supplement(self, conn: sa.Connection, key: BatchKey, plaintext: bytes) -> Sealed: ...
+
     def append_review_release(
-        self, conn: sa.Connection, release: Release, supplement: pa.Table, tins: list[str | None]
+        self,
+        conn: sa.Connection,
+        release: Release,
+        supplement: pa.Table,
+        tins: list[str | None],
+        delivery: dict[str, Any],
+    ) -> int: ...
+
+    def write_supplement_package(
+        self, conn: sa.Connection, release: Release, sealed: Sealed, release_entry: int
     ) -> None: ...
 
 
 def supplement_path(out_dir: Path, batch_id: str, number: int) -> Path:
-    return path_for_id(out_dir, batch_id, f".supplement-{int(number)}.response.csv")
+    return package_path(out_dir, batch_id, number)
 
 
 def _last_known(index: Path, tins: list[str]) -> dict[str, dict[str, Any]]:
@@ -110,10 +126,10 @@ def release_batch(
     index: Path,
     released_by: str,
     now: datetime,
-    ledger: ReleaseLedger | None = None,
+    ledger: ReleaseLedger,
 ) -> Release:
     """Write the next supplement of the batch ``key`` and record it; Conflict if nothing is
-    new."""
+    new, or no recipient of the batch has a valid key."""
     batch_id = key.batch_id
     ensure_review_tables(engine)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -128,10 +144,9 @@ def release_batch(
                     .order_by(review_cases.c.row)
                 )
             )
-            if ledger is not None:
-                # Checked at the moment of disclosure: held approvals stay unreleased.
-                held = ledger.held_case_ids(conn, key, cases)
-                cases = [c for c in cases if int(c.case_id) not in held]
+            # Checked at the moment of disclosure: held approvals stay unreleased.
+            held = ledger.held_case_ids(conn, key, cases)
+            cases = [c for c in cases if int(c.case_id) not in held]
             if not cases:
                 raise Conflict(
                     f"batch {batch_id} has no review decisions to release since its last "
@@ -146,13 +161,14 @@ def release_batch(
             number = int(last or 0) + 1
             path = supplement_path(out_dir, batch_id, number)
             table = _supplement(cases, index)
+            sealed = ledger.seal_supplement(conn, key, response_bytes(table))
             disclosed = sum(1 for c in cases if c.status == CaseStatus.APPROVED)
             release = Release(
                 agency=key.agency,
                 batch_id=batch_id,
                 number=number,
                 path=path,
-                response_sha256="",
+                response_sha256=sealed.plaintext_sha256,
                 case_ids=tuple(int(c.case_id) for c in cases),
                 disclosed=disclosed,
                 not_disclosed=len(cases) - disclosed,
@@ -167,7 +183,7 @@ def release_batch(
                     released_at=release.released_at,
                     released_by=released_by,
                     path=str(path.resolve()),
-                    response_sha256="",
+                    response_sha256=release.response_sha256,
                     disclosed=release.disclosed,
                     not_disclosed=release.not_disclosed,
                 )
@@ -177,18 +193,12 @@ def release_batch(
                 .where(review_cases.c.case_id.in_(release.case_ids))
                 .values(release_number=number)
             )
-            # Written last, so that any failure above leaves neither file nor record.
-            sha = write_response(path, table)
-            conn.execute(
-                review_releases.update()
-                .where(batch_is(review_releases, key))
-                .where(review_releases.c.number == number)
-                .values(response_sha256=sha)
+            tins = [c.tin if c.status == CaseStatus.APPROVED else None for c in cases]
+            entry = ledger.append_review_release(
+                conn, release, table, tins, delivery_record(sealed, number)
             )
-            release = replace(release, response_sha256=sha)
-            if ledger is not None:
-                tins = [c.tin if c.status == CaseStatus.APPROVED else None for c in cases]
-                ledger.append_review_release(conn, release, table, tins)
+            # Written last, so that any failure above leaves neither file nor record.
+            ledger.write_supplement_package(conn, release, sealed, entry)
     except IntegrityError as e:
         raise Conflict(
             f"batch {batch_id}: another release was recorded at the same time; run it again"

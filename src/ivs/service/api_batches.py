@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
 from ivs.domain.ids import BatchKey
 from ivs.service.deps import Context, Requester, StatusReader, audit_access
 from ivs.service.errors import ERROR_RESPONSES
-from ivs.service.exports import response_from_bytes, spreadsheet_csv
 from ivs.service.jobs import JobStatus, accept_batch, fetch_response, job_status, list_jobs
 from ivs.service.models import AGENCY_QUERY, BATCH_ID_PATH, BatchAccepted, BatchOut
 
@@ -68,30 +67,24 @@ def batch_status(
 @router.get(
     "/{batch_id}/response",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "formats.md §3"}},
+    responses={
+        200: {
+            "content": {"application/zip": {}},
+            "description": "The response package (ivs-response-package/1, docs/service.md): "
+            "the response file of formats.md §3 encrypted to the recipients the manifest "
+            "names, signed by the agency's ledger key, with the ledger's proof of its release.",
+        }
+    },
 )
 def batch_response(
-    batch_id: BatchId,
-    request: Request,
-    ctx: Context,
-    user: Requester,
-    *,
-    form: Annotated[
-        Literal["contract", "spreadsheet"],
-        Query(
-            description="contract: the file exactly as recorded (formats.md §3); spreadsheet: "
-            "the same rows with formula-like cells neutralised by a leading apostrophe."
-        ),
-    ] = "contract",
-    agency: AgencyOf = None,
+    batch_id: BatchId, request: Request, ctx: Context, user: Requester, agency: AgencyOf = None
 ) -> Response:
-    """The released response file (formats.md §3); 409 until released. Recorded on the ledger."""
+    """The released response package; 409 until released. Each fetch is on the ledger, with
+    the package's digest. Open it with `ivs package open` (or age, docs/service.md)."""
     data = fetch_response(ctx, user, batch_id, agency)
-    audit_access(request, ctx, user, f"response of batch {batch_id} ({form})")
-    if form == "spreadsheet":
-        data = spreadsheet_csv(response_from_bytes(data))
+    audit_access(request, ctx, user, f"response package of batch {batch_id}")
     return Response(
         content=data,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_safe(batch_id)}.response.csv"'},
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{_safe(batch_id)}.package.zip"'},
     )

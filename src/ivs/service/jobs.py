@@ -70,6 +70,7 @@ from ivs.service.leases import (
 )
 from ivs.service.users import Role, User
 from ivs.store import batch_is, batches, open_store, pilot_history
+from ivs.store.package_tables import response_packages
 from ivs.store.service_tables import service_jobs
 
 __all__ = [
@@ -391,28 +392,48 @@ def rerun_job(
 def fetch_response(
     ctx: ServiceContext, user: User, batch_id: str, agency: str | None = None
 ) -> bytes:
-    """The released response file's bytes, the fetch recorded on the ledger first."""
+    """The released response package's bytes, the fetch (with the package's digest) recorded
+    on the ledger first."""
     with ctx.store.connect() as conn:
         row = _visible(conn, user, batch_id, agency)
         batch = _batch(conn, _key(row))
+        package = conn.execute(
+            sa.select(response_packages)
+            .where(batch_is(response_packages, _key(row)))
+            .where(response_packages.c.number == 0)
+        ).first()
     status = _status(row, batch)
     if not status.released:
         raise Conflict(
             f"batch {batch_id} has no released response (status {status.status}); poll "
             f"GET /v1/batches/{batch_id} until it says released"
         )
-    path = path_for_id(Path(row.out_dir), batch_id, ".response.csv")
+    if package is None:
+        raise NotFound(
+            f"batch {batch_id} was answered without a response package (in plaintext, by the "
+            "operator's choice): there is nothing the service may send"
+        )
+    path = Path(package.path)
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise NotFound(f"the response file of batch {batch_id} is missing from {path}") from e
-    if hashlib.sha256(data).hexdigest() != batch.response_sha256:
+        raise NotFound(f"the response package of batch {batch_id} is missing from {path}") from e
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != package.package_sha256:
         raise LedgerError(
-            f"the response file of batch {batch_id} no longer matches the digest recorded when "
-            "it was written; it is not sent. Report this to the administrator."
+            f"the response package of batch {batch_id} no longer matches the digest recorded "
+            "when it was written; it is not sent. Report this to the administrator."
         )
     ctx.ledger.append(
-        [response_fetched(at=ctx.now(), batch_id=batch_id, user=user.name, agency=row.agency)]
+        [
+            response_fetched(
+                at=ctx.now(),
+                batch_id=batch_id,
+                user=user.name,
+                agency=row.agency,
+                package_sha256=digest,
+            )
+        ]
     )
     return data
 

@@ -3,6 +3,7 @@
 # Imported for their effect: these tables join the one metadata (and create_all).
 from ivs.store import disclosure_tables as disclosure_tables
 from ivs.store import ledger_tables as ledger_tables
+from ivs.store import package_tables as package_tables
 from ivs.store import review_tables as review_tables
 from ivs.store import service_tables as service_tables
 from ivs.store.connection import close_stores, open_store, store_url

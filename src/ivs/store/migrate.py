@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivs.domain.errors import StoreError
+from ivs.store.package_tables import PACKAGE_TABLES
 from ivs.store.schema import metadata
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "upgrade_store"]
@@ -39,13 +40,14 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 def _unversioned_revision(conn: sa.Connection) -> str:
     """The revision a store made by ``create_all`` is at: the head, unless it was made before
-    0005 or 0006 changed tables that already existed (create_all adds tables, not columns)."""
+    0005 or 0006 changed tables that already existed (create_all adds tables, not columns),
+    or before 0007 added the package tables."""
     inspector = sa.inspect(conn)
     if "expires_at" not in {c["name"] for c in inspector.get_columns("service_users")}:
         return "0004"
     if "agency" not in {c["name"] for c in inspector.get_columns("batch_records")}:
         return "0005"
-    return "head"
+    return "head" if set(inspector.get_table_names()) >= set(PACKAGE_TABLES) else "0006"
 
 
 def upgrade_store(engine: sa.Engine) -> str:
@@ -60,7 +62,7 @@ def upgrade_store(engine: sa.Engine) -> str:
             config.attributes["connection"] = conn
             versioned = MigrationContext.configure(conn).get_current_revision() is not None
             existing = set(sa.inspect(conn).get_table_names())
-            if not versioned and existing >= set(metadata.tables):
+            if not versioned and existing >= set(metadata.tables) - set(PACKAGE_TABLES):
                 # Made by create_all: stamped at the revision its columns show, then upgraded.
                 command.stamp(config, _unversioned_revision(conn))
             command.upgrade(config, "head")
