@@ -530,10 +530,7 @@ def run_ivs(world: PeerWorld, home: Path) -> pd.DataFrame:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    decisions = pq.read_table(out / f"{BATCH_ID}.decisions.parquet").drop_columns(
-        ["candidate_list"]
-    )
-    frame = decisions.to_pandas()
+    frame = pq.read_table(out / f"{BATCH_ID}.decisions.parquet").to_pandas()
     return world.truth.merge(frame, on="request_id", how="left", validate="one_to_one")
 
 
@@ -552,9 +549,130 @@ def evaluate(world: PeerWorld, home: Path) -> dict[str, Any]:
         "baseline": base_grade,
         "wrong": wrong,
         "missed": missed,
+        "causes": miss_causes(missed, world),
+        "calibration": calibration(joined),
         "codes": joined[joined.t_matchable].decision_code.value_counts(),
         "joined": joined,
     }
+
+
+NAME_LEVELS = ("exact", "reordered", "given_and_surname", "swapped", "variant", "typo")
+ADDRESS_LEVELS = ("exact", "exact_city", "street_typo")
+# The comparisons' level order (ivs.match.comparisons): index 0 is the best level.
+NAME_ORDER = (*NAME_LEVELS, "surname_only", "other")
+ADDRESS_ORDER = (*ADDRESS_LEVELS, "unit_differs", "same_zip", "other")
+DOB_ORDER = ("agree", "disagree", "missing")
+MIDDLE_ORDER = ("agree", "initial_agrees", "conflict", "missing")
+
+
+def _true_candidate(row: Any) -> dict[str, Any] | None:
+    """The named taxpayer's entry in a request's candidate list, if blocking paired them."""
+    for c in row.candidate_list if row.candidate_list is not None else []:
+        if c["tin"] == row.t_tin:
+            return dict(c)
+    return None
+
+
+def _fake_names() -> frozenset[str]:
+    """pseudopeople's fake names ("BOY", "RESPONDENT", "MOH"): its noise that puts a
+    placeholder in a name field, which no name rule may read as the person's name."""
+    from pseudopeople.data import fake_names
+
+    return frozenset(n.upper() for n in fake_names.fake_first_names + fake_names.fake_last_names)
+
+
+def miss_cause(row: Any, household_dobs: dict[str, set[str]]) -> str:
+    """Why the named taxpayer was not disclosed for one matchable request: the first cause
+    that applies, from intake's rejection to the decision rules' last condition."""
+    code = row.decision_code
+    number = str(row.t_key).split("|")[0]
+    if row.outcome == "REJECTED":
+        if code == "ADDRESS_ZIP_STATE_MISMATCH":
+            return "rejected: ZIP and state disagree (noise in one of them; formats.md)"
+        if code == "ADDRESS_NO_HOUSE_NUMBER":
+            return "rejected: no house number read (OCR letters in it, or a No. prefix)"
+        if code == "NAME_PLACEHOLDER":
+            return "rejected: a name field holds one letter"
+        return f"rejected: {code}"
+    c = row.true_candidate
+    if c is None:
+        if row.zip != ZIP:
+            return "never paired: the ZIP code differs (noise), so no blocking rule meets"
+        return "never paired: other"
+    name = NAME_ORDER[c["name_level"]]
+    if name not in NAME_LEVELS:
+        asked = {str(row.first_name).upper(), str(row.last_name).upper()}
+        if asked & _fake_names():
+            return "name: a fake name (BOY, RESPONDENT, MOH) in place of the name"
+        return "name: spelling noise beyond the typo level"
+    address = ADDRESS_ORDER[c["address_level"]]
+    if address not in ADDRESS_LEVELS:
+        given = (row.house_number or "").strip().upper()
+        if given != number:
+            return "address: the house number differs (noise)"
+        return "address: street name noise beyond typing error"
+    if DOB_ORDER[c["dob_level"]] == "disagree":
+        if row.date_of_birth in household_dobs.get(row.t_tin, set()):
+            return "date of birth: another taxpayer's at the address (borrowed)"
+        return "date of birth: a typing error"
+    if MIDDLE_ORDER[c["middle_level"]] == "conflict":
+        return "middle name: conflicts"
+    if code == "AMBIGUOUS":
+        return "ambiguous: a second plausible candidate"
+    if code in ("REVIEW", "BELOW_THRESHOLD"):
+        return f"probability: {code}"
+    return f"other: {code}"
+
+
+def miss_causes(missed: pd.DataFrame, world: PeerWorld) -> pd.Series:
+    """Counts of the missed matchable requests by cause (:func:`miss_cause`)."""
+    if missed.empty:
+        return pd.Series(dtype=int)
+    people = world.taxpayers.set_index("tin")
+    dobs = people.date_of_birth.map(lambda d: None if d is None else d.isoformat())
+    # Dates of birth of the other taxpayers at each taxpayer's addresses of record.
+    addr = world.addresses[["tin", "street_address", "unit"]].drop_duplicates()
+    both = addr.merge(addr, on=["street_address", "unit"], suffixes=("", "_other"))
+    both = both[both.tin != both.tin_other]
+    both = both.assign(dob=both.tin_other.map(dobs)).dropna(subset=["dob"])
+    household = both.groupby("tin").dob.agg(set).to_dict()
+    rows = missed.assign(true_candidate=missed.apply(_true_candidate, axis=1))
+    causes = [miss_cause(row, household) for row in rows.itertuples()]
+    return pd.Series(causes).value_counts()
+
+
+BANDS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 0.99999, 0.9999999, 1.0000001)
+
+
+def calibration(joined: pd.DataFrame) -> pd.DataFrame:
+    """Predicted against observed: every candidate pair a run compared, by the band of its
+    match probability, with the share that is the person the request names."""
+    pairs = joined[["t_tin", "candidate_list"]].explode("candidate_list").dropna()
+    tin = pairs.candidate_list.map(lambda c: c["tin"])
+    prob = pairs.candidate_list.map(lambda c: c["match_probability"]).astype(float)
+    legal = pairs.candidate_list.map(
+        lambda c: (
+            NAME_ORDER[c["name_level"]] in NAME_LEVELS
+            and ADDRESS_ORDER[c["address_level"]] in ADDRESS_LEVELS
+        )
+    )
+    frame = pd.DataFrame(
+        {
+            "band": pd.cut(prob, BANDS, right=False),
+            "p": prob,
+            "match": (tin == pairs.t_tin).astype(int),
+            "legal": legal.astype(bool),
+        }
+    )
+    out = frame.groupby("band", observed=True).agg(
+        pairs=("match", "size"), mean_p=("p", "mean"), observed=("match", "mean")
+    )
+    legal_part = (
+        frame[frame.legal]
+        .groupby("band", observed=True)
+        .agg(name_and_address=("match", "size"), observed_there=("match", "mean"))
+    )
+    return out.join(legal_part, how="left").fillna(0)
 
 
 def report(result: dict[str, Any]) -> str:
@@ -571,6 +689,13 @@ def report(result: dict[str, Any]) -> str:
     lines.append("decision codes of the matchable requests not disclosed correctly:")
     codes = result["missed"].decision_code.value_counts()
     lines.extend(f"  {code}: {n}" for code, n in codes.items())
+    lines.append("their causes (the first that applies):")
+    lines.extend(f"  {n:4d}  {cause}" for cause, n in result["causes"].items())
+    lines.append(
+        "calibration: candidate pairs by match probability; observed = share that is the "
+        "person named (all pairs, then those whose name and address match)"
+    )
+    lines.append(result["calibration"].to_string(float_format=lambda v: f"{v:.6f}"))
     return "\n".join(lines)
 
 
