@@ -51,13 +51,41 @@ _GENDER_PAIR = (
 # Written as a CASE because a CASE tries each branch only on the rows still undecided, in any
 # context; inside a lambda (the typo level's every-token test) an OR of ANDs had every operand,
 # edit distances included, computed for every pair of tokens, seven times the cost.
-_NEAR = (
+_NEAR_SPELLING = (
     "(CASE WHEN @X = @Y THEN TRUE "
     "WHEN greatest(length(@X), length(@Y)) >= 4 AND abs(length(@X) - length(@Y)) <= 1 "
     "AND (left(@X, 1) = left(@Y, 1) OR right(@X, 1) = right(@Y, 1)) "
     "AND {dlev}(@X, @Y) <= 1 THEN NOT " + _GENDER_PAIR + " "
     "WHEN length(@X) >= 7 AND {jw}(@X, @Y) >= 0.9 AND {dlev}(@X, @Y) <= 2 "
     "THEN NOT " + _GENDER_PAIR + " ELSE FALSE END)"
+)
+# OCR confusions (a scan reads 1 for L, 0 for O, 5 for S, RN for M, VV for W): a standardized
+# name holds no digit and no VV, so a token that does is a misreading, and it is read back
+# before the spelling test (ERNI1Y is EMILY; the other side is left as written). The standard-
+# izer already reads a colon or bar between letters as I (FA:TH is FAITH). Only a misread token
+# is read back: RN and M are both real in names (ARNIE, AMIE), and no real name changes.
+_OCR_MISREAD = "(translate(@X, '0123456789', '') <> @X OR instr(@X, 'VV') > 0)"
+_OCR_READ = "replace(replace(translate(@X, '0124568', 'OLZASGB'), 'RN', 'M'), 'VV', 'W')"
+
+
+def _ocr_read(x: str) -> str:
+    """SQL: ``x`` read back from OCR confusions where it is misread, else ``x``."""
+    return (
+        f"(CASE WHEN {_OCR_MISREAD.replace('@X', x)} THEN {_OCR_READ.replace('@X', x)} "
+        f"ELSE {x} END)"
+    )
+
+
+_NEAR = (
+    "(CASE WHEN "
+    + _NEAR_SPELLING
+    + " THEN TRUE WHEN "
+    + _OCR_MISREAD
+    + " OR "
+    + _OCR_MISREAD.replace("@X", "@Y")
+    + " THEN "
+    + _NEAR_SPELLING.replace("@X", _ocr_read("@X")).replace("@Y", _ocr_read("@Y"))
+    + " ELSE FALSE END)"
 )
 
 # Engine function names: the only place the dialects differ.
@@ -256,14 +284,31 @@ NAME = Comparison(
 )
 
 _UNIT_AGREES = "r.addr_unit_id IS NOT DISTINCT FROM f.addr_unit_id"
+
+
 # The street name within typing error.
-_STREET_NEAR = (
-    f"({{jw}}(r.addr_street_name, f.addr_street_name) >= {STREET_JW} "
-    "OR {lev}(r.addr_street_name, f.addr_street_name) <= 1)"
-)
+def _street_near(x: str, y: str) -> str:
+    """SQL: two street names within typing error, or one edit apart once OCR's RN for M and
+    VV for W are read back on both sides (RNVELLER CIR is MUELLER CIR, VVY RD is WY RD)."""
+    fx, fy = (f"replace(replace({v}, 'RN', 'M'), 'VV', 'W')" for v in (x, y))
+    return (
+        f"({{jw}}({x}, {y}) >= {STREET_JW} OR {{lev}}({x}, {y}) <= 1 OR {{lev}}({fx}, {fy}) <= 1)"
+    )
+
+
+_STREET_NEAR = _street_near("r.addr_street_name", "f.addr_street_name")
 # A mistyped suffix (OAK DRIBE) or directional (NOETHEAST MAIN) that the parser could not read,
 # left in the street name beside the recorded name.
-_SUFFIX_IN_STREET = "{starts}(r.addr_street_name, f.addr_street_name || ' ')"
+_SUFFIX_IN_STREET = (
+    "({starts}(r.addr_street_name, f.addr_street_name || ' ') OR "
+    # ... also where the street name itself is mistyped (MARSHAPL RLAD for MARSHALL RD, WST
+    # BAHENTWOOD DRYVE for WST BRENTWOOD DR): its last word begins as the recorded suffix does,
+    # and the words before it are within typing error of the recorded name.
+    "(f.addr_suffix IS NOT NULL "
+    "AND regexp_extract(r.addr_street_name, ' ([^ ])[^ ]*$', 1) = left(f.addr_suffix, 1) AND "
+    + _street_near("regexp_replace(r.addr_street_name, ' [^ ]+$', '')", "f.addr_street_name")
+    + "))"
+)
 _DIRECTIONAL_IN_STREET = "{ends}(r.addr_street_name, ' ' || f.addr_street_name)"
 # Necessary for the levels exact, street_typo and unit_differs at an address of record with the
 # request's house number and ZIP code: each needs the same delivery line or one of
