@@ -70,6 +70,7 @@ ORDER_FINAL = "2024-11-04"
 TAX_YEARS = range(2019, 2025)  # returns received by the batch's date
 REQUEST_YEARS = range(2019, 2026)
 BATCH_ID = "PEER-A"
+TRAIN_BATCH_ID = "PEER-T"
 KEY_SEED = 21  # the test signing keys are derived from a number; any will do
 SOURCES = ("acs", "cps", "wic")
 REQUIRED = ("first_name", "last_name", "street_address", "city", "state", "zip")
@@ -170,6 +171,7 @@ class PeerWorld:
     truth: pd.DataFrame
     taxpayers: pd.DataFrame
     addresses: pd.DataFrame
+    training: Path | None = None
 
 
 def _master() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -301,11 +303,23 @@ def _requests(seeds: list[int]) -> pd.DataFrame:
     return requests
 
 
-def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0) -> PeerWorld:
-    """Write master, signed batch, signers and truth under ``folder``; return them."""
+def build_world(
+    folder: Path,
+    *,
+    taxpayers: int,
+    seeds: list[int],
+    seed: int = 0,
+    train_seeds: list[int] | None = None,
+) -> PeerWorld:
+    """Write master, signed batch, signers and truth under ``folder``; return them.
+
+    With ``train_seeds``, a second batch of the same sources at those noise seeds, matched
+    against the same master, is written for ``ivs model train``: each of its requests that
+    names a taxpayer carries that taxpayer's TIN (the TIN-verified pairs m is estimated from).
+    """
     rng = np.random.default_rng(seed)
     people, addresses = _master()
-    requests = _requests(seeds)
+    requests = _requests([*seeds, *(train_seeds or [])])
     # Everyone at an address some request names, and every requested taxpayer, then others.
     at_requested = addresses.key.isin(set(requests.t_key))
     keep = set(addresses.simulant_id[at_requested]) | (
@@ -366,6 +380,33 @@ def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0
     requests["t_matchable"] = at_address & complete & ~ambiguous
     requests["t_ambiguous"] = at_address & ambiguous
 
+    keys = test_keys(KEY_SEED)
+    write_keys(folder, keys)
+    director = next(k for k in keys if k.signer.key_id == DIRECTOR_KEY_ID)
+    training = requests[requests.seed.isin(train_seeds or [])]
+    requests = requests[~requests.seed.isin(train_seeds or [])].reset_index(drop=True)
+    manifest = _write_batch(folder, BATCH_ID, requests, [None] * len(requests), director)
+    training_manifest = None
+    if len(training):
+        tins = [None if pd.isna(t) else str(t) for t in training.t_tin]
+        training_manifest = _write_batch(folder, TRAIN_BATCH_ID, training, tins, director)
+    requests.to_parquet(folder / "truth.parquet")
+    return PeerWorld(
+        folder=folder,
+        manifest=manifest,
+        master=master,
+        signers=folder / "signers.json",
+        truth=requests,
+        taxpayers=people,
+        addresses=addresses,
+        training=training_manifest,
+    )
+
+
+def _write_batch(
+    folder: Path, batch_id: str, requests: pd.DataFrame, tins: list[str | None], director: Any
+) -> Path:
+    """The requests as a signed batch (formats.md §1); the manifest's path."""
     batch = folder / "batch"
     batch.mkdir(parents=True, exist_ok=True)
     a_numbers = [f"A{200_000_000 + i:09d}" for i in range(len(requests))]
@@ -382,7 +423,7 @@ def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0
             "state": _values(requests.state),
             "zip": _values(requests.zip),
             "date_of_birth": _values(requests.date_of_birth),
-            "tin": pa.nulls(len(requests), pa.string()),
+            "tin": pa.array(tins, pa.string()),
             "a_number": a_numbers,
             "removal_order_final_date": [ORDER_FINAL] * len(requests),
             "reason": [
@@ -414,30 +455,18 @@ def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0
             ]
         ),
     )
-    records_path = batch / f"{BATCH_ID}.records.csv"
+    records_path = batch / f"{batch_id}.records.csv"
     write_records(records_path, records)
-    keys = test_keys(KEY_SEED)
-    write_keys(folder, keys)
-    manifest = batch / f"{BATCH_ID}.manifest.json"
-    director = next(k for k in keys if k.signer.key_id == DIRECTOR_KEY_ID)
+    manifest = batch / f"{batch_id}.manifest.json"
     write_signed_manifest(
         manifest,
         records_path,
-        batch_id=BATCH_ID,
+        batch_id=batch_id,
         submitted_at=SUBMITTED_AT,
         count=records.num_rows,
         signer=director,
     )
-    requests.to_parquet(folder / "truth.parquet")
-    return PeerWorld(
-        folder=folder,
-        manifest=manifest,
-        master=master,
-        signers=folder / "signers.json",
-        truth=requests,
-        taxpayers=people,
-        addresses=addresses,
-    )
+    return manifest
 
 
 def exact_matcher(world: PeerWorld) -> pd.Series:
@@ -506,37 +535,59 @@ def grade(truth: pd.DataFrame, disclosed_tin: pd.Series, review: int = 0) -> Gra
     )
 
 
-def run_ivs(world: PeerWorld, home: Path) -> pd.DataFrame:
-    """``ivs init`` and ``ivs run`` on the world's batch; the decisions, with the truth."""
+def _ivs(home: Path, *args: str) -> None:
     # Program records hold many people no request would name (WIC's infants, with their
     # dates of birth): a batch of them is judged record by record, never quarantined whole.
     env = {**os.environ, "IVS_HOME": str(home), "IVS_QUARANTINE_DEFECT_RATE": "1.0"}
     exe = str(Path(sys.executable).parent / "ivs")
-    out = world.folder / "out"
-    subprocess.run([exe, "init"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        [
-            exe,
-            "run",
-            str(world.manifest),
-            "--master",
-            str(world.master),
-            "--signers",
-            str(world.signers),
-            "--out",
-            str(out),
-        ],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
+    subprocess.run([exe, *args], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def train(world: PeerWorld, home: Path) -> Path:
+    """``ivs model train`` on the world's training batch, against its master: the model's path."""
+    if world.training is None:
+        raise ValueError("this world was built without train_seeds")
+    home.mkdir(parents=True, exist_ok=True)
+    _ivs(home, "init")
+    model = home / "model.json"
+    _ivs(
+        home,
+        "model",
+        "train",
+        str(world.training),
+        "--master",
+        str(world.master),
+        "--signers",
+        str(world.signers),
+        "--out",
+        str(model),
+    )
+    return model
+
+
+def run_ivs(world: PeerWorld, home: Path, model: Path | None = None) -> pd.DataFrame:
+    """``ivs init`` and ``ivs run`` on the world's batch; the decisions, with the truth."""
+    out = home / "out"
+    _ivs(home, "init")
+    _ivs(
+        home,
+        "run",
+        str(world.manifest),
+        "--master",
+        str(world.master),
+        "--signers",
+        str(world.signers),
+        "--out",
+        str(out),
+        *(["--model", str(model)] if model is not None else []),
     )
     frame = pq.read_table(out / f"{BATCH_ID}.decisions.parquet").to_pandas()
     return world.truth.merge(frame, on="request_id", how="left", validate="one_to_one")
 
 
-def evaluate(world: PeerWorld, home: Path) -> dict[str, Any]:
+def evaluate(world: PeerWorld, home: Path, model: Path | None = None) -> dict[str, Any]:
     """Both matchers graded on one world, and the records behind their errors."""
-    joined = run_ivs(world, home)
+    joined = run_ivs(world, home, model)
     ivs_tin = joined.matched_tin.where(joined.matched_tin.notna(), None)
     review = int((joined.decision_code == "REVIEW").sum())
     baseline_tin = exact_matcher(world)
@@ -707,11 +758,21 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--keep", type=Path, help="keep the world in this folder")
     parser.add_argument("--show", type=int, default=0, help="print this many errors of each kind")
+    parser.add_argument(
+        "--train",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="also train a model (ivs model train) on a batch of these noise seeds that carries "
+        "the TINs, against the same master, and grade the run with it",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ivs-peer-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    world = build_world(work / "world", taxpayers=args.taxpayers, seeds=args.seeds)
+    world = build_world(
+        work / "world", taxpayers=args.taxpayers, seeds=args.seeds, train_seeds=args.train
+    )
     built = time.perf_counter() - started
     result = evaluate(world, work / "home")
     print(
@@ -720,6 +781,11 @@ def main() -> None:
         f"total {time.perf_counter() - started:.0f} s)"
     )
     print(report(result))
+    if args.train:
+        model = train(world, work / "home-trained")
+        trained = evaluate(world, work / "home-trained", model)
+        print(f"\nwith a model trained on noise seeds {' '.join(map(str, args.train))} ({model}):")
+        print(report(trained))
     if args.show:
         columns = [
             "request_id",
