@@ -695,35 +695,53 @@ def miss_causes(missed: pd.DataFrame, world: PeerWorld) -> pd.Series:
 BANDS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 0.99999, 0.9999999, 1.0000001)
 
 
-def calibration(joined: pd.DataFrame) -> pd.DataFrame:
-    """Predicted against observed: every candidate pair a run compared, by the band of its
-    match probability, with the share that is the person the request names."""
-    pairs = joined[["t_tin", "candidate_list"]].explode("candidate_list").dropna()
-    tin = pairs.candidate_list.map(lambda c: c["tin"])
-    prob = pairs.candidate_list.map(lambda c: c["match_probability"]).astype(float)
-    legal = pairs.candidate_list.map(
-        lambda c: (
-            NAME_ORDER[c["name_level"]] in NAME_LEVELS
-            and ADDRESS_ORDER[c["address_level"]] in ADDRESS_LEVELS
+def _plausible(c: dict[str, Any]) -> bool:
+    """A candidate that meets the decision rules' conditions 3-5: name and address match and
+    nothing tells it apart from the request (ivs.match.pipeline, ``told_apart``)."""
+    told_apart = (
+        c["tin_level"] == 1
+        or c["dob_level"] == 1
+        or c["suffix_level"] == 1
+        or (
+            MIDDLE_ORDER[c["middle_level"]] == "conflict"
+            and c["tin_level"] != 0
+            and c["dob_level"] != 0
         )
     )
+    return (
+        NAME_ORDER[c["name_level"]] in NAME_LEVELS
+        and ADDRESS_ORDER[c["address_level"]] in ADDRESS_LEVELS
+        and not told_apart
+    )
+
+
+def calibration(joined: pd.DataFrame) -> pd.DataFrame:
+    """Predicted against observed, by the band of the match probability: the share of pairs
+    that are the person the request names, over every candidate pair a run compared, and over
+    the only plausible candidate of a request (the one the rules would disclose, the threshold
+    and restrictions aside: the decisions the probability is there to qualify)."""
+    pairs = joined[["request_id", "t_tin", "candidate_list"]].explode("candidate_list").dropna()
+    c = pairs.candidate_list
+    plausible = c.map(_plausible).astype(bool)
+    only = plausible & (plausible.groupby(pairs.request_id).transform("sum") == 1)
+    prob = c.map(lambda v: v["match_probability"]).astype(float)
     frame = pd.DataFrame(
         {
             "band": pd.cut(prob, BANDS, right=False),
             "p": prob,
-            "match": (tin == pairs.t_tin).astype(int),
-            "legal": legal.astype(bool),
+            "match": (c.map(lambda v: v["tin"]) == pairs.t_tin).astype(int),
+            "only": only,
         }
     )
     out = frame.groupby("band", observed=True).agg(
         pairs=("match", "size"), mean_p=("p", "mean"), observed=("match", "mean")
     )
-    legal_part = (
-        frame[frame.legal]
+    only_part = (
+        frame[frame.only]
         .groupby("band", observed=True)
-        .agg(name_and_address=("match", "size"), observed_there=("match", "mean"))
+        .agg(only_plausible=("match", "size"), observed_there=("match", "mean"))
     )
-    return out.join(legal_part, how="left").fillna(0)
+    return out.join(only_part, how="left").fillna(0)
 
 
 def report(result: dict[str, Any]) -> str:
@@ -744,7 +762,7 @@ def report(result: dict[str, Any]) -> str:
     lines.extend(f"  {n:4d}  {cause}" for cause, n in result["causes"].items())
     lines.append(
         "calibration: candidate pairs by match probability; observed = share that is the "
-        "person named (all pairs, then those whose name and address match)"
+        "person named (all pairs, then a request's only plausible candidate)"
     )
     lines.append(result["calibration"].to_string(float_format=lambda v: f"{v:.6f}"))
     return "\n".join(lines)
