@@ -612,7 +612,7 @@ ADDRESS_LEVELS = ("exact", "exact_city", "street_typo")
 # The comparisons' level order (ivs.match.comparisons): index 0 is the best level.
 NAME_ORDER = (*NAME_LEVELS, "surname_only", "other")
 ADDRESS_ORDER = (*ADDRESS_LEVELS, "unit_differs", "same_zip", "other")
-DOB_ORDER = ("agree", "disagree", "missing")
+DOB_ORDER = ("agree", "typo", "disagree", "missing")
 MIDDLE_ORDER = ("agree", "initial_agrees", "conflict", "missing")
 
 
@@ -700,7 +700,7 @@ def _plausible(c: dict[str, Any]) -> bool:
     nothing tells it apart from the request (ivs.match.pipeline, ``told_apart``)."""
     told_apart = (
         c["tin_level"] == 1
-        or c["dob_level"] == 1
+        or DOB_ORDER[c["dob_level"]] == "disagree"
         or c["suffix_level"] == 1
         or (
             MIDDLE_ORDER[c["middle_level"]] == "conflict"

@@ -13,6 +13,7 @@ from ivs.match.comparisons import (
     ADDRESS,
     ADDRESS_MATCH_LEVELS,
     COMPARISONS,
+    DOB,
     FUNCTIONS,
     NAME,
     RULE_COMPARISONS,
@@ -333,3 +334,35 @@ def test_number_zip_pairs_the_same_line_in_the_same_city_where_the_zip_differs(
         engine.run(blocking_steps())
         found = engine.arrow("SELECT tin FROM pairs WHERE by_number_zip").num_rows
     assert found == int(paired)
+
+
+@pytest.mark.parametrize(
+    ("asked", "on_record", "level"),
+    [
+        ("1949-01-18", "1949-01-18", "agree"),
+        ("1949-01-18", "1949-01-19", "typo"),  # one digit of the day
+        ("1944-01-02", "1944-07-02", "typo"),  # one digit of the month
+        ("1990-05-01", "1990-01-05", "typo"),  # month and day exchanged
+        ("1959-12-06", "1958-12-06", "typo"),  # the year's last digit
+        ("1960-03-12", "1990-03-12", "disagree"),  # a father and a son: another decade
+        ("2005-03-18", "2005-03-23", "disagree"),  # both digits of the day
+        ("1983-03-20", "1984-03-26", "disagree"),  # two fields
+        ("1983-03-20", None, "missing"),
+    ],
+)
+def test_dob_levels(asked: str, on_record: str | None, level: str) -> None:
+    table = pa.table(
+        {
+            "dob": pa.array([date.fromisoformat(asked)], pa.date32()),
+            "date_of_birth": pa.array(
+                [None if on_record is None else date.fromisoformat(on_record)], pa.date32()
+            ),
+        }
+    )
+    with DuckDBEngine(threads=1) as engine:
+        engine.register("dates", table)
+        row = engine.arrow(
+            f"SELECT {level_sql(DOB, 'duckdb')} AS lvl FROM "
+            "(SELECT dob FROM dates) r, (SELECT date_of_birth FROM dates) t"
+        ).to_pylist()[0]
+    assert DOB.labels()[row["lvl"]] == level

@@ -369,11 +369,32 @@ TIN = Comparison(
     ),
 )
 
+# One typing error in a date: month and day exchanged; or one of day and month off in one
+# digit, the rest equal; or the year off in its last digit only, month and day equal
+# (1958/1959). A father and a son of one name differ in the decade or more, twins not at all.
+_DOB_TYPO = (
+    "((year(r.dob) = year(t.date_of_birth) AND month(r.dob) = day(t.date_of_birth) "
+    "AND day(r.dob) = month(t.date_of_birth)) "
+    "OR (year(r.dob) = year(t.date_of_birth) AND month(r.dob) = month(t.date_of_birth) "
+    "AND (floor(day(r.dob) / 10) = floor(day(t.date_of_birth) / 10) "
+    "OR day(r.dob) % 10 = day(t.date_of_birth) % 10)) "
+    "OR (year(r.dob) = year(t.date_of_birth) AND day(r.dob) = day(t.date_of_birth) "
+    "AND (floor(month(r.dob) / 10) = floor(month(t.date_of_birth) / 10) "
+    "OR month(r.dob) % 10 = month(t.date_of_birth) % 10)) "
+    "OR (month(r.dob) = month(t.date_of_birth) AND day(r.dob) = day(t.date_of_birth) "
+    "AND floor(year(r.dob) / 10) = floor(year(t.date_of_birth) / 10)))"
+)
 DOB = Comparison(
     "dob",
     "The request's date of birth, where both sides have one, against the taxpayer's.",
     (
         Level("agree", "r.dob = t.date_of_birth", "same date of birth"),
+        Level(
+            "typo",
+            "r.dob IS NOT NULL AND t.date_of_birth IS NOT NULL AND " + _DOB_TYPO,
+            "one typing error apart: month and day exchanged, one digit of the day or the "
+            "month, or the year's last digit; no evidence either way, never a conflict",
+        ),
         Level(
             "disagree",
             "r.dob IS NOT NULL AND t.date_of_birth IS NOT NULL",

@@ -28,6 +28,7 @@ from ivs.match.comparisons import (
     ADDRESS,
     ADDRESS_MATCH_LEVELS,
     COMPARISONS,
+    DOB,
     MIDDLE,
     NAME,
     NAME_MATCH_LEVELS,
@@ -119,6 +120,8 @@ _FORM_ID_SPAN = 1 << 40
 # Middle names that conflict tell a candidate apart unless a TIN or a date of birth agrees: a
 # conflict never discloses on name and address alone (a parent and a child of one name).
 MIDDLE_CONFLICT = f"middle_level = {MIDDLE.labels().index('conflict')}"
+# Dates of birth that differ beyond a typing error tell a candidate apart.
+DOB_CONFLICT = f"dob_level = {DOB.labels().index('disagree')}"
 
 
 def _in(labels: frozenset[str], comparison_levels: tuple[str, ...]) -> str:
@@ -271,7 +274,7 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
         SELECT *, 1.0 / (1.0 + pow(2.0, -match_weight)) AS match_probability,
                name_level IN ({_in(NAME_MATCH_LEVELS, NAME.labels())}) AS name_ok,
                address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())}) AS address_ok,
-               (tin_level = 1 OR dob_level = 1 OR suffix_level = 1
+               (tin_level = 1 OR {DOB_CONFLICT} OR suffix_level = 1
                 OR ({MIDDLE_CONFLICT} AND tin_level <> 0 AND dob_level <> 0)) AS told_apart
         FROM (SELECT *, {model.weight_sql()} AS match_weight FROM compared)
         """,
@@ -301,7 +304,7 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                min_by(restricted, {best}) FILTER (WHERE fits) AS best_restricted,
                {runner_up} AS runner_up_weight,
                bool_or(tin_level = 1) FILTER (WHERE name_address_ok) AS any_tin_conflict,
-               bool_or(dob_level = 1) FILTER (WHERE name_address_ok) AS any_dob_conflict,
+               bool_or({DOB_CONFLICT}) FILTER (WHERE name_address_ok) AS any_dob_conflict,
                bool_or(suffix_level = 1) FILTER (WHERE name_address_ok) AS any_suffix_conflict
         FROM s
         GROUP BY request_key
