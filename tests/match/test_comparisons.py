@@ -336,20 +336,21 @@ def test_number_zip_pairs_the_same_line_in_the_same_city_where_the_zip_differs(
     assert found == int(paired)
 
 
-@pytest.mark.parametrize(
-    ("asked", "on_record", "level"),
-    [
-        ("1949-01-18", "1949-01-18", "agree"),
-        ("1949-01-18", "1949-01-19", "typo"),  # one digit of the day
-        ("1944-01-02", "1944-07-02", "typo"),  # one digit of the month
-        ("1990-05-01", "1990-01-05", "typo"),  # month and day exchanged
-        ("1959-12-06", "1958-12-06", "typo"),  # the year's last digit
-        ("1960-03-12", "1990-03-12", "disagree"),  # a father and a son: another decade
-        ("2005-03-18", "2005-03-23", "disagree"),  # both digits of the day
-        ("1983-03-20", "1984-03-26", "disagree"),  # two fields
-        ("1983-03-20", None, "missing"),
-    ],
-)
+# (request's date of birth, taxpayer's, expected level); also run on Spark (tests/engines).
+DOB_CASES: list[tuple[str, str | None, str]] = [
+    ("1949-01-18", "1949-01-18", "agree"),
+    ("1949-01-18", "1949-01-19", "typo"),  # one digit of the day
+    ("1944-01-02", "1944-07-02", "typo"),  # one digit of the month
+    ("1990-05-01", "1990-01-05", "typo"),  # month and day exchanged
+    ("1959-12-06", "1958-12-06", "typo"),  # the year's last digit
+    ("1960-03-12", "1990-03-12", "disagree"),  # a father and a son: another decade
+    ("2005-03-18", "2005-03-23", "disagree"),  # both digits of the day
+    ("1983-03-20", "1984-03-26", "disagree"),  # two fields
+    ("1983-03-20", None, "missing"),
+]
+
+
+@pytest.mark.parametrize(("asked", "on_record", "level"), DOB_CASES)
 def test_dob_levels(asked: str, on_record: str | None, level: str) -> None:
     table = pa.table(
         {
