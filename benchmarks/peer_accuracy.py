@@ -30,6 +30,14 @@ upper-casing, to one taxpayer only) in the same run, printed side by side:
 
     .venv/bin/python benchmarks/peer_accuracy.py --taxpayers 5000 --seeds 1 2 3
 
+Beside the figures it prints the cause of every matchable request not disclosed to its person
+(``miss_cause``: intake's rejection, blocking, then the named taxpayer's name, address, date of
+birth and middle-name levels, ambiguity, the probability band) and a calibration table: by
+band of match probability, the share of candidate pairs that are the person named, over all
+pairs and over a request's only plausible candidate. With ``--train 4 5`` it also writes a
+batch of those noise seeds whose requests carry the named taxpayer's TIN, trains a model on it
+(``ivs model train``, against the same master) and grades the run again with that model.
+
 "Matchable" is the recall denominator: the request names a taxpayer, its noiseless address is
 one of that taxpayer's addresses of record to the unit, the noisy request still carries every
 required field, a house number and a street name, and no other taxpayer at that address has the
