@@ -30,6 +30,14 @@ upper-casing, to one taxpayer only) in the same run, printed side by side:
 
     .venv/bin/python benchmarks/peer_accuracy.py --taxpayers 5000 --seeds 1 2 3
 
+Beside the figures it prints the cause of every matchable request not disclosed to its person
+(``miss_cause``: intake's rejection, blocking, then the named taxpayer's name, address, date of
+birth and middle-name levels, ambiguity, the probability band) and a calibration table: by
+band of match probability, the share of candidate pairs that are the person named, over all
+pairs and over a request's only plausible candidate. With ``--train 4 5`` it also writes a
+batch of those noise seeds whose requests carry the named taxpayer's TIN, trains a model on it
+(``ivs model train``, against the same master) and grades the run again with that model.
+
 "Matchable" is the recall denominator: the request names a taxpayer, its noiseless address is
 one of that taxpayer's addresses of record to the unit, the noisy request still carries every
 required field, a house number and a street name, and no other taxpayer at that address has the
@@ -70,6 +78,7 @@ ORDER_FINAL = "2024-11-04"
 TAX_YEARS = range(2019, 2025)  # returns received by the batch's date
 REQUEST_YEARS = range(2019, 2026)
 BATCH_ID = "PEER-A"
+TRAIN_BATCH_ID = "PEER-T"
 KEY_SEED = 21  # the test signing keys are derived from a number; any will do
 SOURCES = ("acs", "cps", "wic")
 REQUIRED = ("first_name", "last_name", "street_address", "city", "state", "zip")
@@ -170,6 +179,7 @@ class PeerWorld:
     truth: pd.DataFrame
     taxpayers: pd.DataFrame
     addresses: pd.DataFrame
+    training: Path | None = None
 
 
 def _master() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -301,11 +311,23 @@ def _requests(seeds: list[int]) -> pd.DataFrame:
     return requests
 
 
-def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0) -> PeerWorld:
-    """Write master, signed batch, signers and truth under ``folder``; return them."""
+def build_world(
+    folder: Path,
+    *,
+    taxpayers: int,
+    seeds: list[int],
+    seed: int = 0,
+    train_seeds: list[int] | None = None,
+) -> PeerWorld:
+    """Write master, signed batch, signers and truth under ``folder``; return them.
+
+    With ``train_seeds``, a second batch of the same sources at those noise seeds, matched
+    against the same master, is written for ``ivs model train``: each of its requests that
+    names a taxpayer carries that taxpayer's TIN (the TIN-verified pairs m is estimated from).
+    """
     rng = np.random.default_rng(seed)
     people, addresses = _master()
-    requests = _requests(seeds)
+    requests = _requests([*seeds, *(train_seeds or [])])
     # Everyone at an address some request names, and every requested taxpayer, then others.
     at_requested = addresses.key.isin(set(requests.t_key))
     keep = set(addresses.simulant_id[at_requested]) | (
@@ -366,6 +388,33 @@ def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0
     requests["t_matchable"] = at_address & complete & ~ambiguous
     requests["t_ambiguous"] = at_address & ambiguous
 
+    keys = test_keys(KEY_SEED)
+    write_keys(folder, keys)
+    director = next(k for k in keys if k.signer.key_id == DIRECTOR_KEY_ID)
+    training = requests[requests.seed.isin(train_seeds or [])]
+    requests = requests[~requests.seed.isin(train_seeds or [])].reset_index(drop=True)
+    manifest = _write_batch(folder, BATCH_ID, requests, [None] * len(requests), director)
+    training_manifest = None
+    if len(training):
+        tins = [None if pd.isna(t) else str(t) for t in training.t_tin]
+        training_manifest = _write_batch(folder, TRAIN_BATCH_ID, training, tins, director)
+    requests.to_parquet(folder / "truth.parquet")
+    return PeerWorld(
+        folder=folder,
+        manifest=manifest,
+        master=master,
+        signers=folder / "signers.json",
+        truth=requests,
+        taxpayers=people,
+        addresses=addresses,
+        training=training_manifest,
+    )
+
+
+def _write_batch(
+    folder: Path, batch_id: str, requests: pd.DataFrame, tins: list[str | None], director: Any
+) -> Path:
+    """The requests as a signed batch (formats.md §1); the manifest's path."""
     batch = folder / "batch"
     batch.mkdir(parents=True, exist_ok=True)
     a_numbers = [f"A{200_000_000 + i:09d}" for i in range(len(requests))]
@@ -382,7 +431,7 @@ def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0
             "state": _values(requests.state),
             "zip": _values(requests.zip),
             "date_of_birth": _values(requests.date_of_birth),
-            "tin": pa.nulls(len(requests), pa.string()),
+            "tin": pa.array(tins, pa.string()),
             "a_number": a_numbers,
             "removal_order_final_date": [ORDER_FINAL] * len(requests),
             "reason": [
@@ -414,30 +463,18 @@ def build_world(folder: Path, *, taxpayers: int, seeds: list[int], seed: int = 0
             ]
         ),
     )
-    records_path = batch / f"{BATCH_ID}.records.csv"
+    records_path = batch / f"{batch_id}.records.csv"
     write_records(records_path, records)
-    keys = test_keys(KEY_SEED)
-    write_keys(folder, keys)
-    manifest = batch / f"{BATCH_ID}.manifest.json"
-    director = next(k for k in keys if k.signer.key_id == DIRECTOR_KEY_ID)
+    manifest = batch / f"{batch_id}.manifest.json"
     write_signed_manifest(
         manifest,
         records_path,
-        batch_id=BATCH_ID,
+        batch_id=batch_id,
         submitted_at=SUBMITTED_AT,
         count=records.num_rows,
         signer=director,
     )
-    requests.to_parquet(folder / "truth.parquet")
-    return PeerWorld(
-        folder=folder,
-        manifest=manifest,
-        master=master,
-        signers=folder / "signers.json",
-        truth=requests,
-        taxpayers=people,
-        addresses=addresses,
-    )
+    return manifest
 
 
 def exact_matcher(world: PeerWorld) -> pd.Series:
@@ -506,40 +543,59 @@ def grade(truth: pd.DataFrame, disclosed_tin: pd.Series, review: int = 0) -> Gra
     )
 
 
-def run_ivs(world: PeerWorld, home: Path) -> pd.DataFrame:
-    """``ivs init`` and ``ivs run`` on the world's batch; the decisions, with the truth."""
+def _ivs(home: Path, *args: str) -> None:
     # Program records hold many people no request would name (WIC's infants, with their
     # dates of birth): a batch of them is judged record by record, never quarantined whole.
     env = {**os.environ, "IVS_HOME": str(home), "IVS_QUARANTINE_DEFECT_RATE": "1.0"}
     exe = str(Path(sys.executable).parent / "ivs")
-    out = world.folder / "out"
-    subprocess.run([exe, "init"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        [
-            exe,
-            "run",
-            str(world.manifest),
-            "--master",
-            str(world.master),
-            "--signers",
-            str(world.signers),
-            "--out",
-            str(out),
-        ],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
+    subprocess.run([exe, *args], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def train(world: PeerWorld, home: Path) -> Path:
+    """``ivs model train`` on the world's training batch, against its master: the model's path."""
+    if world.training is None:
+        raise ValueError("this world was built without train_seeds")
+    home.mkdir(parents=True, exist_ok=True)
+    _ivs(home, "init")
+    model = home / "model.json"
+    _ivs(
+        home,
+        "model",
+        "train",
+        str(world.training),
+        "--master",
+        str(world.master),
+        "--signers",
+        str(world.signers),
+        "--out",
+        str(model),
     )
-    decisions = pq.read_table(out / f"{BATCH_ID}.decisions.parquet").drop_columns(
-        ["candidate_list"]
+    return model
+
+
+def run_ivs(world: PeerWorld, home: Path, model: Path | None = None) -> pd.DataFrame:
+    """``ivs init`` and ``ivs run`` on the world's batch; the decisions, with the truth."""
+    out = home / "out"
+    _ivs(home, "init")
+    _ivs(
+        home,
+        "run",
+        str(world.manifest),
+        "--master",
+        str(world.master),
+        "--signers",
+        str(world.signers),
+        "--out",
+        str(out),
+        *(["--model", str(model)] if model is not None else []),
     )
-    frame = decisions.to_pandas()
+    frame = pq.read_table(out / f"{BATCH_ID}.decisions.parquet").to_pandas()
     return world.truth.merge(frame, on="request_id", how="left", validate="one_to_one")
 
 
-def evaluate(world: PeerWorld, home: Path) -> dict[str, Any]:
+def evaluate(world: PeerWorld, home: Path, model: Path | None = None) -> dict[str, Any]:
     """Both matchers graded on one world, and the records behind their errors."""
-    joined = run_ivs(world, home)
+    joined = run_ivs(world, home, model)
     ivs_tin = joined.matched_tin.where(joined.matched_tin.notna(), None)
     review = int((joined.decision_code == "REVIEW").sum())
     baseline_tin = exact_matcher(world)
@@ -552,9 +608,148 @@ def evaluate(world: PeerWorld, home: Path) -> dict[str, Any]:
         "baseline": base_grade,
         "wrong": wrong,
         "missed": missed,
+        "causes": miss_causes(missed, world),
+        "calibration": calibration(joined),
         "codes": joined[joined.t_matchable].decision_code.value_counts(),
         "joined": joined,
     }
+
+
+NAME_LEVELS = ("exact", "reordered", "given_and_surname", "swapped", "variant", "typo")
+ADDRESS_LEVELS = ("exact", "exact_city", "street_typo")
+# The comparisons' level order (ivs.match.comparisons): index 0 is the best level.
+NAME_ORDER = (*NAME_LEVELS, "surname_only", "other")
+ADDRESS_ORDER = (*ADDRESS_LEVELS, "unit_differs", "same_zip", "other")
+DOB_ORDER = ("agree", "typo", "disagree", "missing")
+MIDDLE_ORDER = ("agree", "initial_agrees", "conflict", "missing")
+
+
+def _true_candidate(row: Any) -> dict[str, Any] | None:
+    """The named taxpayer's entry in a request's candidate list, if blocking paired them."""
+    for c in row.candidate_list if row.candidate_list is not None else []:
+        if c["tin"] == row.t_tin:
+            return dict(c)
+    return None
+
+
+def _fake_names() -> frozenset[str]:
+    """pseudopeople's fake names ("BOY", "RESPONDENT", "MOH"): its noise that puts a
+    placeholder in a name field, which no name rule may read as the person's name."""
+    from pseudopeople.data import fake_names
+
+    return frozenset(n.upper() for n in fake_names.fake_first_names + fake_names.fake_last_names)
+
+
+def miss_cause(row: Any, household_dobs: dict[str, set[str]]) -> str:
+    """Why the named taxpayer was not disclosed for one matchable request: the first cause
+    that applies, from intake's rejection to the decision rules' last condition."""
+    code = row.decision_code
+    number = str(row.t_key).split("|")[0]
+    if row.outcome == "REJECTED":
+        if code == "ADDRESS_ZIP_STATE_MISMATCH":
+            return "rejected: ZIP and state disagree (noise in one of them; formats.md)"
+        if code == "ADDRESS_NO_HOUSE_NUMBER":
+            return "rejected: no house number read (OCR letters in it, or a No. prefix)"
+        if code == "NAME_PLACEHOLDER":
+            return "rejected: a name field holds one letter"
+        return f"rejected: {code}"
+    c = row.true_candidate
+    if c is None:
+        if row.zip != ZIP:
+            return "never paired: the ZIP code differs (noise), so no blocking rule meets"
+        return "never paired: other"
+    name = NAME_ORDER[c["name_level"]]
+    if name not in NAME_LEVELS:
+        asked = {str(row.first_name).upper(), str(row.last_name).upper()}
+        if asked & _fake_names():
+            return "name: a fake name (BOY, RESPONDENT, MOH) in place of the name"
+        return "name: spelling noise beyond the typo level"
+    address = ADDRESS_ORDER[c["address_level"]]
+    if address not in ADDRESS_LEVELS:
+        given = (row.house_number or "").strip().upper()
+        if given != number:
+            return "address: the house number differs (noise)"
+        return "address: street name noise beyond typing error"
+    if DOB_ORDER[c["dob_level"]] == "disagree":
+        if row.date_of_birth in household_dobs.get(row.t_tin, set()):
+            return "date of birth: another taxpayer's at the address (borrowed)"
+        return "date of birth: a typing error"
+    if MIDDLE_ORDER[c["middle_level"]] == "conflict":
+        return "middle name: conflicts"
+    if code == "AMBIGUOUS":
+        return "ambiguous: a second plausible candidate"
+    if code in ("REVIEW", "BELOW_THRESHOLD"):
+        return f"probability: {code}"
+    return f"other: {code}"
+
+
+def miss_causes(missed: pd.DataFrame, world: PeerWorld) -> pd.Series:
+    """Counts of the missed matchable requests by cause (:func:`miss_cause`)."""
+    if missed.empty:
+        return pd.Series(dtype=int)
+    people = world.taxpayers.set_index("tin")
+    dobs = people.date_of_birth.map(lambda d: None if d is None else d.isoformat())
+    # Dates of birth of the other taxpayers at each taxpayer's addresses of record.
+    addr = world.addresses[["tin", "street_address", "unit"]].drop_duplicates()
+    both = addr.merge(addr, on=["street_address", "unit"], suffixes=("", "_other"))
+    both = both[both.tin != both.tin_other]
+    both = both.assign(dob=both.tin_other.map(dobs)).dropna(subset=["dob"])
+    household = both.groupby("tin").dob.agg(set).to_dict()
+    rows = missed.assign(true_candidate=missed.apply(_true_candidate, axis=1))
+    causes = [miss_cause(row, household) for row in rows.itertuples()]
+    return pd.Series(causes).value_counts()
+
+
+BANDS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 0.99999, 0.9999999, 1.0000001)
+
+
+def _plausible(c: dict[str, Any]) -> bool:
+    """A candidate that meets the decision rules' conditions 3-5: name and address match and
+    nothing tells it apart from the request (ivs.match.pipeline, ``told_apart``)."""
+    told_apart = (
+        c["tin_level"] == 1
+        or DOB_ORDER[c["dob_level"]] == "disagree"
+        or c["suffix_level"] == 1
+        or (
+            MIDDLE_ORDER[c["middle_level"]] == "conflict"
+            and c["tin_level"] != 0
+            and c["dob_level"] != 0
+        )
+    )
+    return (
+        NAME_ORDER[c["name_level"]] in NAME_LEVELS
+        and ADDRESS_ORDER[c["address_level"]] in ADDRESS_LEVELS
+        and not told_apart
+    )
+
+
+def calibration(joined: pd.DataFrame) -> pd.DataFrame:
+    """Predicted against observed, by the band of the match probability: the share of pairs
+    that are the person the request names, over every candidate pair a run compared, and over
+    the only plausible candidate of a request (the one the rules would disclose, the threshold
+    and restrictions aside: the decisions the probability is there to qualify)."""
+    pairs = joined[["request_id", "t_tin", "candidate_list"]].explode("candidate_list").dropna()
+    c = pairs.candidate_list
+    plausible = c.map(_plausible).astype(bool)
+    only = plausible & (plausible.groupby(pairs.request_id).transform("sum") == 1)
+    prob = c.map(lambda v: v["match_probability"]).astype(float)
+    frame = pd.DataFrame(
+        {
+            "band": pd.cut(prob, BANDS, right=False),
+            "p": prob,
+            "match": (c.map(lambda v: v["tin"]) == pairs.t_tin).astype(int),
+            "only": only,
+        }
+    )
+    out = frame.groupby("band", observed=True).agg(
+        pairs=("match", "size"), mean_p=("p", "mean"), observed=("match", "mean")
+    )
+    only_part = (
+        frame[frame.only]
+        .groupby("band", observed=True)
+        .agg(only_plausible=("match", "size"), observed_there=("match", "mean"))
+    )
+    return out.join(only_part, how="left").fillna(0)
 
 
 def report(result: dict[str, Any]) -> str:
@@ -571,6 +766,13 @@ def report(result: dict[str, Any]) -> str:
     lines.append("decision codes of the matchable requests not disclosed correctly:")
     codes = result["missed"].decision_code.value_counts()
     lines.extend(f"  {code}: {n}" for code, n in codes.items())
+    lines.append("their causes (the first that applies):")
+    lines.extend(f"  {n:4d}  {cause}" for cause, n in result["causes"].items())
+    lines.append(
+        "calibration: candidate pairs by match probability; observed = share that is the "
+        "person named (all pairs, then a request's only plausible candidate)"
+    )
+    lines.append(result["calibration"].to_string(float_format=lambda v: f"{v:.6f}"))
     return "\n".join(lines)
 
 
@@ -582,11 +784,21 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--keep", type=Path, help="keep the world in this folder")
     parser.add_argument("--show", type=int, default=0, help="print this many errors of each kind")
+    parser.add_argument(
+        "--train",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="also train a model (ivs model train) on a batch of these noise seeds that carries "
+        "the TINs, against the same master, and grade the run with it",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ivs-peer-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    world = build_world(work / "world", taxpayers=args.taxpayers, seeds=args.seeds)
+    world = build_world(
+        work / "world", taxpayers=args.taxpayers, seeds=args.seeds, train_seeds=args.train
+    )
     built = time.perf_counter() - started
     result = evaluate(world, work / "home")
     print(
@@ -595,6 +807,11 @@ def main() -> None:
         f"total {time.perf_counter() - started:.0f} s)"
     )
     print(report(result))
+    if args.train:
+        model = train(world, work / "home-trained")
+        trained = evaluate(world, work / "home-trained", model)
+        print(f"\nwith a model trained on noise seeds {' '.join(map(str, args.train))} ({model}):")
+        print(report(trained))
     if args.show:
         columns = [
             "request_id",

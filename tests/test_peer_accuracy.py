@@ -14,9 +14,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # Measured on this world (1,500 taxpayers asked for, 2,020 kept with everyone at a requested
-# address; noise seed 1; 885 matchable requests): ivs 93.11 %, the exact matcher 92.66 % with 4
-# wrong persons. Raise the floor as matching improves, never lower it to let a change through.
-RECALL_FLOOR = 0.93
+# address; noise seed 1; 885 matchable requests): ivs 94.35 % (93.11 % before house numbers
+# and names were read back from OCR letters, mistyped suffixes and ZIP codes were met), the
+# exact matcher 92.66 % with 4 wrong persons. Raise the floors as matching improves, never lower
+# them to let a change through.
+RECALL_FLOOR = 0.94
+# Points of recall above the exact matcher's in the same run (1.69 measured).
+MARGIN_OVER_EXACT = 0.015
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("peer")]
 
@@ -51,4 +55,4 @@ def test_recall_holds_its_floor_and_beats_the_exact_matcher(result: dict[str, ob
     ivs, exact = result["ivs"], result["baseline"]
     assert ivs.matchable > 500  # type: ignore[attr-defined]
     assert ivs.recall >= RECALL_FLOOR  # type: ignore[attr-defined]
-    assert ivs.recall > exact.recall  # type: ignore[attr-defined]
+    assert ivs.recall >= exact.recall + MARGIN_OVER_EXACT  # type: ignore[attr-defined]

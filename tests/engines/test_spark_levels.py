@@ -11,6 +11,7 @@ import pytest
 from tests.match.test_comparisons import (
     ADDRESS_CASES,
     ADDRESS_OF_RECORD,
+    DOB_CASES,
     MIDDLE_CASES,
     NAME_CASES,
 )
@@ -18,7 +19,7 @@ from tests.match.test_comparisons import (
 from ivs.engines import DuckDBEngine
 from ivs.engines.base import Engine
 from ivs.engines.spark_engine import SparkEngine
-from ivs.match.comparisons import ADDRESS, COMPARISONS, MIDDLE, NAME, RULE_COMPARISONS
+from ivs.match.comparisons import ADDRESS, COMPARISONS, DOB, MIDDLE, NAME, RULE_COMPARISONS
 from ivs.match.name_columns import with_name_match_columns
 from ivs.match.pipeline import comparison_steps
 from ivs.standardize.address import standardize_address
@@ -54,14 +55,29 @@ def _tables() -> dict[str, pa.Table]:
             }
         )
         taxpayers.append({**standardize_name(*taxpayer), "tin": f"{i:09d}"})
+    # The date-of-birth cases follow, one name pair at the address of record each.
+    for _ in DOB_CASES:
+        i = len(requests)
+        requests.append(
+            {
+                **standardize_name(*NAME_PAIR[0]),
+                **standardize_address(*ADDRESS_OF_RECORD),
+                "request_key": i,
+                "tin_norm": None,
+            }
+        )
+        taxpayers.append({**standardize_name(*NAME_PAIR[1]), "tin": f"{i:09d}"})
     n = len(requests)
-    no_dates = pa.array([None] * n, pa.date32())
+    undated = [None] * (n - len(DOB_CASES))
+    asked = pa.array(undated + [date.fromisoformat(a) for a, _, _ in DOB_CASES], pa.date32())
+    on_record = pa.array(
+        undated + [None if r is None else date.fromisoformat(r) for _, r, _ in DOB_CASES],
+        pa.date32(),
+    )
     return {
-        "req": with_name_match_columns(
-            pa.Table.from_pylist(requests).append_column("dob", no_dates)
-        ),
+        "req": with_name_match_columns(pa.Table.from_pylist(requests).append_column("dob", asked)),
         "tp": with_name_match_columns(
-            pa.Table.from_pylist(taxpayers).append_column("date_of_birth", no_dates)
+            pa.Table.from_pylist(taxpayers).append_column("date_of_birth", on_record)
         ),
         "forms": pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
         "addr": pa.table({"tin": [f"{i:09d}" for i in range(n)], "form_id": [0] * n}),
@@ -103,5 +119,8 @@ def test_every_case_has_the_same_levels_on_both_engines(spark: SparkEngine) -> N
         for i, row in enumerate(got[: len(expected)])
     ]
     assert labels == expected
-    middles = [MIDDLE.labels()[row["middle_level"]] for row in got[len(expected) :]]
+    rest = got[len(expected) :]
+    middles = [MIDDLE.labels()[row["middle_level"]] for row in rest[: len(MIDDLE_CASES)]]
     assert middles == [level for *_, level in MIDDLE_CASES]
+    dobs = [DOB.labels()[row["dob_level"]] for row in rest[len(MIDDLE_CASES) :]]
+    assert dobs == [level for *_, level in DOB_CASES]

@@ -13,6 +13,7 @@ from ivs.match.comparisons import (
     ADDRESS,
     ADDRESS_MATCH_LEVELS,
     COMPARISONS,
+    DOB,
     FUNCTIONS,
     NAME,
     RULE_COMPARISONS,
@@ -20,7 +21,7 @@ from ivs.match.comparisons import (
     level_sql,
 )
 from ivs.match.name_columns import with_name_match_columns
-from ivs.match.pipeline import comparison_steps
+from ivs.match.pipeline import blocking_steps, comparison_steps
 from ivs.standardize.address import standardize_address, standardize_addresses
 from ivs.standardize.name import standardize_name
 
@@ -121,6 +122,13 @@ NAME_CASES: list[tuple[tuple[str | None, ...], tuple[str | None, ...], str]] = [
         "surname_only",
     ),
     (("Agmed", "Ahmed", None, None), ("AHMED", "MAHMOUD", None, None), "other"),
+    # OCR misreadings, read back before the spelling test (the address matches).
+    (("Brown", "Erni1y", None, None), ("BROWN", "EMILY", None, None), "typo"),
+    (("Landry", "Fa:th", None, None), ("LANDRY", "FAITH", None, None), "exact"),
+    (("Vvalters", "Ann", None, None), ("WALTERS", "ANN", None, None), "typo"),
+    # ... only where a token is misread: RN and M are both real in names.
+    (("Smith", "Arnie", None, None), ("SMITH", "AMIE", None, None), "surname_only"),
+    (("Smith", "Am1e", None, None), ("SMITH", "ARNIE", None, None), "surname_only"),
 ]
 
 
@@ -145,6 +153,14 @@ ADDRESS_CASES: list[tuple[tuple[str | None, ...], str]] = [
     (("100 N Main St", "Apt 5", "Houston", "TX", "77002"), "unit_differs"),
     (("7 Oak Dr", None, "Houston", "TX", "77002"), "same_zip"),
     (("7 Oak Dr", None, "Dallas", "TX", "75201"), "other"),
+    # OCR: RN read for M, VV for W, in the street name.
+    (("100 N Rnain St", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+    # A mistyped suffix left in a mistyped street name; its first letter must be the suffix's.
+    (("100 N Mian Sterat", "Apt 4", "Houston", "TX", "77002"), "street_typo"),
+    (("100 N Mian Cterat", "Apt 4", "Houston", "TX", "77002"), "same_zip"),
+    # A house number written with a number mark or a letter for a digit.
+    (("Nº 100 N Main St", "Apt 4", "Houston", "TX", "77002"), "exact"),
+    (("1O0 N Main St", "Apt 4", "Houston", "TX", "77002"), "exact"),
 ]
 
 
@@ -277,3 +293,77 @@ def test_of_addresses_of_record_at_the_same_level_the_lowest_form_is_named() -> 
         row = engine.arrow("SELECT address_level, address_form_id FROM compared").to_pylist()[0]
     assert ADDRESS.labels()[row["address_level"]] == "same_zip"
     assert row["address_form_id"] == 5
+
+
+@pytest.mark.parametrize(
+    ("address", "paired"),
+    [
+        (("100 N Main St", "Apt 4", "Houston", "TX", "77003"), True),  # a mistyped ZIP code
+        (("100 N Main St", "Apt 4", "Dallas", "TX", "77003"), False),  # and another city
+        (("100 N Main St", "Apt 4", "Houston", "TX", "77002"), True),
+    ],
+)
+def test_number_zip_pairs_the_same_line_in_the_same_city_where_the_zip_differs(
+    address: tuple[str | None, ...], paired: bool
+) -> None:
+    req = {
+        **standardize_name("Lopez", "Ana", None, None),
+        **standardize_address(*address),
+        "request_key": 1,
+        "tin_norm": None,
+        "dob": None,
+    }
+    tp = {**standardize_name("LOPEZ", "ANA", None, None), "tin": "123456789"}
+    form = {**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}
+    with DuckDBEngine(threads=1) as engine:
+        engine.register("req", masked_table([req], "dob"))
+        engine.register("tp", masked_table([tp], "date_of_birth"))
+        engine.register("forms", pa.Table.from_pylist([form]))
+        engine.register("addr", pa.table({"tin": ["123456789"], "form_id": [0]}))
+        engine.register(
+            "zip_phonetic",
+            pa.table(
+                {
+                    "addr_zip5": pa.array([], pa.string()),
+                    "phonetic": pa.array([], pa.string()),
+                    "name_first_given_id": pa.array([], pa.int64()),
+                    "tin": pa.array([], pa.string()),
+                }
+            ),
+        )
+        engine.run(blocking_steps())
+        found = engine.arrow("SELECT tin FROM pairs WHERE by_number_zip").num_rows
+    assert found == int(paired)
+
+
+# (request's date of birth, taxpayer's, expected level); also run on Spark (tests/engines).
+DOB_CASES: list[tuple[str, str | None, str]] = [
+    ("1949-01-18", "1949-01-18", "agree"),
+    ("1949-01-18", "1949-01-19", "typo"),  # one digit of the day
+    ("1944-01-02", "1944-07-02", "typo"),  # one digit of the month
+    ("1990-05-01", "1990-01-05", "typo"),  # month and day exchanged
+    ("1959-12-06", "1958-12-06", "typo"),  # the year's last digit
+    ("1960-03-12", "1990-03-12", "disagree"),  # a father and a son: another decade
+    ("2005-03-18", "2005-03-23", "disagree"),  # both digits of the day
+    ("1983-03-20", "1984-03-26", "disagree"),  # two fields
+    ("1983-03-20", None, "missing"),
+]
+
+
+@pytest.mark.parametrize(("asked", "on_record", "level"), DOB_CASES)
+def test_dob_levels(asked: str, on_record: str | None, level: str) -> None:
+    table = pa.table(
+        {
+            "dob": pa.array([date.fromisoformat(asked)], pa.date32()),
+            "date_of_birth": pa.array(
+                [None if on_record is None else date.fromisoformat(on_record)], pa.date32()
+            ),
+        }
+    )
+    with DuckDBEngine(threads=1) as engine:
+        engine.register("dates", table)
+        row = engine.arrow(
+            f"SELECT {level_sql(DOB, 'duckdb')} AS lvl FROM "
+            "(SELECT dob FROM dates) r, (SELECT date_of_birth FROM dates) t"
+        ).to_pylist()[0]
+    assert DOB.labels()[row["lvl"]] == level

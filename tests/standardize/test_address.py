@@ -225,3 +225,29 @@ def test_zip_letters_that_stand_for_digits(
 ) -> None:
     got = standardize_address("5 ELM ST", None, "SEATTLE", "WA", written)
     assert (got["addr_zip5"], got["addr_defect"]) == (zip5, defect)
+
+
+@pytest.mark.parametrize(
+    ("written", "number", "street"),
+    [
+        ("Nº 1193 Matheis St", "1193", "MATHEIS"),  # a number mark
+        ("num.ro 222 SW Klipsan Ln", "222", "KLIPSAN"),
+        ("No. 12 Elm St", "12", "ELM"),
+        ("S4884 Maple St", "54884", "MAPLE"),  # a scanned S for a 5, leading
+        ("1o376 W Columbus St", "10376", "COLUMBUS"),  # an O for a 0 between digits
+        ("36s0 N Dry Well Rd", "3650", "DRY WELL"),
+        ("5Z22 Susquehanna St", "5222", "SUSQUEHANNA"),
+        ("12S Main St", "12S", "MAIN"),  # a letter at the end is a real suffix
+        ("12B Main St", "12B", "MAIN"),
+        ("N123W4567 Main St", "N123W4567", "MAIN"),  # a grid address is left as it is
+    ],
+)
+def test_house_numbers_written_with_a_mark_or_a_letter_for_a_digit(
+    written: str, number: str, street: str
+) -> None:
+    got = standardize_address(written, None, "SEATTLE", "WA", "98101")
+    assert (got["addr_house_number"], got["addr_street_name"], got["addr_defect"]) == (
+        number,
+        street,
+        None,
+    )

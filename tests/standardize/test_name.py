@@ -278,3 +278,10 @@ def test_hostile_strings() -> None:
         name = standardize_name(value, value, value, value)
         assert set(name) == set(NAME_COLUMNS)
     assert len(standardize_name(huge, "Ana")["name_last"] or "") < 1000
+
+
+def test_a_colon_or_bar_between_letters_is_a_scanned_i() -> None:
+    assert standardize_name("Landry", "Fa:th", None, None)["name_first"] == "FAITH"
+    assert standardize_name("Will|ams", "Ann", None, None)["name_last"] == "WILLIAMS"
+    # Between words it separates them, as before.
+    assert standardize_name("Landry", "Ann: Marie", None, None)["name_first"] == "ANN MARIE"

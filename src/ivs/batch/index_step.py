@@ -62,8 +62,9 @@ from ivs.standardize.name import standardize_names
 __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fingerprint"]
 
 # 6: restrictions typed when the master has none, defects set aside, taxpayers withheld;
-# the blocking key table keyed by the first given name's id.
-INDEX_VERSION = 6
+# the blocking key table keyed by the first given name's id. 7: house numbers read back from a
+# number mark or OCR letters (Nº 12, S4884), a colon or bar between letters of a name read as I.
+INDEX_VERSION = 7
 # Rows standardized at a time while the index is built.
 STANDARDIZE_SLICE = 1_000_000
 Step = Callable[[str], None]

@@ -28,6 +28,7 @@ from ivs.match.comparisons import (
     ADDRESS,
     ADDRESS_MATCH_LEVELS,
     COMPARISONS,
+    DOB,
     MIDDLE,
     NAME,
     NAME_MATCH_LEVELS,
@@ -66,7 +67,8 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     ),
     BlockingRule(
         "number_zip",
-        "house number and ZIP code of any address of record, its street name within typing error",
+        "house number and ZIP code of any address of record, its street name within typing "
+        "error; or its delivery line in the same city and state (a mistyped ZIP code)",
         "SELECT n.request_key, a.tin FROM number_zip_forms n JOIN addr a ON a.form_id = n.form_id",
     ),
     BlockingRule(
@@ -118,6 +120,8 @@ _FORM_ID_SPAN = 1 << 40
 # Middle names that conflict tell a candidate apart unless a TIN or a date of birth agrees: a
 # conflict never discloses on name and address alone (a parent and a child of one name).
 MIDDLE_CONFLICT = f"middle_level = {MIDDLE.labels().index('conflict')}"
+# Dates of birth that differ beyond a typing error tell a candidate apart.
+DOB_CONFLICT = f"dob_level = {DOB.labels().index('disagree')}"
 
 
 def _in(labels: frozenset[str], comparison_levels: tuple[str, ...]) -> str:
@@ -129,12 +133,20 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
     # The address forms at each request's house number and ZIP code whose street can agree,
     # found before any address of record is read: in one statement the engine joined all the
     # addresses of record to their forms first (14 M rows at 10 M taxpayers, for 1 M forms).
+    # A mistyped ZIP code (98109 for 98101) meets no ZIP-keyed rule: the forms of the same
+    # delivery line in the same city and state join too (an equi-join on the line, as cheap),
+    # which the address level exact_city then compares.
     number_zip_forms = SqlStep(
         "number_zip_forms",
         _in_dialect(
             f"""SELECT r.request_key, f.form_id FROM req r
                 JOIN forms f ON r.addr_house_number = f.addr_house_number
-                 AND r.addr_zip5 = f.addr_zip5 AND {STREET_MAY_AGREE}""",
+                 AND r.addr_zip5 = f.addr_zip5 AND {STREET_MAY_AGREE}
+                UNION
+                SELECT r.request_key, f.form_id FROM req r
+                JOIN forms f ON r.addr_line = f.addr_line AND r.addr_city = f.addr_city
+                 AND r.addr_state = f.addr_state
+                WHERE r.addr_house_number IS NOT NULL AND r.addr_zip5 <> f.addr_zip5""",
             dialect,
         ),
     )
@@ -262,7 +274,7 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
         SELECT *, 1.0 / (1.0 + pow(2.0, -match_weight)) AS match_probability,
                name_level IN ({_in(NAME_MATCH_LEVELS, NAME.labels())}) AS name_ok,
                address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())}) AS address_ok,
-               (tin_level = 1 OR dob_level = 1 OR suffix_level = 1
+               (tin_level = 1 OR {DOB_CONFLICT} OR suffix_level = 1
                 OR ({MIDDLE_CONFLICT} AND tin_level <> 0 AND dob_level <> 0)) AS told_apart
         FROM (SELECT *, {model.weight_sql()} AS match_weight FROM compared)
         """,
@@ -292,7 +304,7 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                min_by(restricted, {best}) FILTER (WHERE fits) AS best_restricted,
                {runner_up} AS runner_up_weight,
                bool_or(tin_level = 1) FILTER (WHERE name_address_ok) AS any_tin_conflict,
-               bool_or(dob_level = 1) FILTER (WHERE name_address_ok) AS any_dob_conflict,
+               bool_or({DOB_CONFLICT}) FILTER (WHERE name_address_ok) AS any_dob_conflict,
                bool_or(suffix_level = 1) FILTER (WHERE name_address_ok) AS any_suffix_conflict
         FROM s
         GROUP BY request_key

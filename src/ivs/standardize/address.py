@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ivs.domain.schema import ADDRESS_FIELDS
-from ivs.standardize.address_clean import clean_text, merge_unit
+from ivs.standardize.address_clean import clean_text, merge_unit, repair_house_number
 from ivs.standardize.address_defects import DefectInputs, classify_defects, load_defect_tables
 from ivs.standardize.address_fast import FAST_COLUMNS, fast_parse
 from ivs.standardize.address_parse import parse_delivery_line
@@ -245,7 +245,7 @@ def _standardize_distinct(
 ) -> dict[str, pa.Array]:
     raw_street = pc.fill_null(_column(table, "street_address"), "")
     raw_unit = pc.fill_null(_column(table, "unit"), "")
-    street = clean_text(raw_street)
+    street = repair_house_number(clean_text(raw_street))
     unit = clean_text(raw_unit)
     city = clean_text(_column(table, "city"))
     state_text = clean_text(_column(table, "state"))

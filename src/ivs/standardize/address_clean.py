@@ -17,6 +17,7 @@ __all__ = [
     "clean_text_full",
     "compact",
     "merge_unit",
+    "repair_house_number",
     "unit_designator_pattern",
 ]
 
@@ -131,3 +132,32 @@ def merge_unit(
     )
     joined = pc.binary_join_element_wise(street, unit_part, " ")
     return pc.utf8_trim_whitespace(joined)
+
+
+# A word that marks the number that follows (Nº, No., Num., Número): "Nº 1193 MATHEIS ST" is
+# cleaned to "NO 1193 MATHEIS ST", whose house number the parsers would not find.
+_NUMBER_MARK = r"^(?:NO|NR|NBR|NUM|NUM RO|NUMRO|NUMERO|NUMBER) ([0-9])"
+# A house number with a letter that a scan or a keyboard puts for a digit: a leading O, S or Z
+# before two digits or more (S4884, Z28), or one of O, S, Z, I, L between digits (1O376, 36S0,
+# 5Z22). A letter at the end is a real house-number suffix (12A, 12S) and stays.
+_OCR_NUMBER = r"^(?:[OSZ][0-9]{2,}|[0-9]+[OSZIL][0-9]+)(?: |$)"
+_OCR_DIGITS = (("O", "0"), ("S", "5"), ("Z", "2"), ("I", "1"), ("L", "1"))
+
+
+def repair_house_number(cleaned: pa.Array) -> pa.Array:
+    """A cleaned street line whose house number was written with a number mark or with a
+    letter read for a digit, rewritten with the number alone, in digits.
+
+    Master and requests go through the same repair, so a house number means the same on both
+    sides; only lines whose first word has one of these forms change.
+    """
+    out = pc.replace_substring_regex(cleaned, _NUMBER_MARK, r"\1")
+    ocr = pc.fill_null(pc.match_substring_regex(out, _OCR_NUMBER), False)
+    if not pc.any(ocr).as_py():
+        return out
+    parts = pc.extract_regex(out.filter(ocr), r"^(?P<head>[^ ]+)(?P<rest>.*)$")
+    head = pc.struct_field(parts, "head")
+    for letter, digit in _OCR_DIGITS:
+        head = pc.replace_substring(head, letter, digit)
+    fixed = pc.binary_join_element_wise(head, pc.struct_field(parts, "rest"), "")
+    return pc.replace_with_mask(out, ocr, fixed)

@@ -204,9 +204,13 @@ def fold(text: str, *, keep_hyphens: bool = False) -> str:
     return fold_full(text, keep_hyphens=keep_hyphens)
 
 
+# A colon or a bar between two letters is a scanned I (FA:TH, WILL|AM): no name is written so.
+_MISREAD_I = re.compile(r"(?<=[^\W\d_])[:|](?=[^\W\d_])")
+
+
 def fold_full(text: str, *, keep_hyphens: bool = False) -> str:
     """Every step of :func:`fold` on any text: the definition its shortcut must agree with."""
-    text = text[:_MAX_RAW_CHARS].translate(_LATIN_EXTRA)
+    text = _MISREAD_I.sub("I", text[:_MAX_RAW_CHARS]).translate(_LATIN_EXTRA)
     decomposed = _APOSTROPHES.sub("", unicodedata.normalize("NFKD", text).translate(_LATIN_EXTRA))
     kept = []
     for ch in decomposed:
