@@ -65,7 +65,12 @@ def one_seed(
     ivs("init", home=home)
     manifest = world / "batch" / f"SYN-{seed}-A.manifest.json"
     common = ("--master", str(world / "master"), "--signers", str(world / "signers.json"))
-    ivs("run", str(manifest), *common, "--out", str(world / "out"), home=home)
+    # Graded on the decisions file; the response in plaintext by the operator's choice (no
+    # recipient keys are registered in an evaluation home).
+    ivs(
+        "run", str(manifest), *common, "--out", str(world / "out"), "--plaintext-response",
+        home=home,
+    )  # fmt: skip
     decisions = pq.read_table(world / "out" / f"SYN-{seed}-A.decisions.parquet").drop_columns(
         ["candidate_list"]
     )

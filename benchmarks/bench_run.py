@@ -120,6 +120,23 @@ def main() -> None:
     subprocess.run([ivs, "init"], env=env, capture_output=True, check=True)
     if kept.is_dir():
         kept.rename(home / "index")
+    # The recipients' keys registered, as the requesting agency's would be, so that the run
+    # ends with its response package, as a production batch does.
+    keys = home / "recipient-keys"
+    for command in (
+        [
+            ivs,
+            "recipients",
+            "keygen",
+            str(manifest),
+            "--keys",
+            str(keys),
+            "--out",
+            str(keys / "r.json"),
+        ],
+        [ivs, "recipients", "import", str(keys / "r.json")],
+    ):
+        subprocess.run(command, env=env, capture_output=True, check=True)
     seconds, gib, out = timed([ivs, "index", str(world / "master")], env)
     print(f"ivs index: {seconds:.1f} s, peak {gib:.2f} GiB\n  {out.strip()}")
     seconds, gib, out = timed(

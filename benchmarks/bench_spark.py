@@ -93,6 +93,8 @@ def bench(world: Path, home: Path, engine: str, master_url: str | None) -> Path:
             str(world / "signers.json"),
             "--out",
             str(out_dir),
+            # The engines' responses are compared in plaintext (the operator's choice).
+            "--plaintext-response",
             *engine_args,
         ],
         env,

@@ -587,6 +587,9 @@ def run_ivs(world: PeerWorld, home: Path, model: Path | None = None) -> pd.DataF
         str(world.signers),
         "--out",
         str(out),
+        # Graded on the decisions file; no recipient keys in an evaluation home, so the
+        # response in plaintext by the operator's choice.
+        "--plaintext-response",
         *(["--model", str(model)] if model is not None else []),
     )
     frame = pq.read_table(out / f"{BATCH_ID}.decisions.parquet").to_pandas()

@@ -28,15 +28,23 @@ SMITH_KEY = RecipientKey(
 )
 OTHER_IDENTITY = "AGE-SECRET-KEY-1QU6HM0DMY8M6Q59LRUGJYUZSTNN80FTKNCLFEZ3RQRTZJK7YHD8QJ54T4U"
 OTHER_PUBLIC_KEY = "age1wcje5y2k7n2jcfvjazf7uqxq8zsvgm7j7zp9faccjw89pa9hkecs0mw534"
+# The other agency's officer of the same name and office, with a key of its own: where tests
+# send one batch id from two agencies, each agency's package opens with its own key only.
+CBP_SMITH_KEY = RecipientKey(
+    agency="DHS-CBP",
+    name="Agent Smith",
+    office="ERO Houston",
+    public_key=OTHER_PUBLIC_KEY,
+    valid_from=date(2025, 1, 1),
+    valid_until=None,
+)
 
 
-def register_smith() -> None:
+def register_smith(key: RecipientKey = SMITH_KEY) -> None:
     """Agent Smith's key in the store of $IVS_HOME (the ledger key must exist)."""
     settings = load_settings()
     ledger = open_ledger(settings)
-    import_recipient_keys(
-        ledger.store, ledger, [SMITH_KEY], imported_by="test", now=datetime.now(UTC)
-    )
+    import_recipient_keys(ledger.store, ledger, [key], imported_by="test", now=datetime.now(UTC))
 
 
 def write_smith_keys(path: Path) -> Path:
@@ -63,10 +71,10 @@ def opened_plaintext(package: Path, identity: str = SMITH_IDENTITY) -> bytes:
     return plaintext_of(package.read_bytes(), identity)
 
 
-def opened_response(package: Path, folder: Path) -> pa.Table:
+def opened_response(package: Path, folder: Path, identity: str = SMITH_IDENTITY) -> pa.Table:
     """The response in ``package`` as ``read_response`` reads a response file; the plaintext
     is written under ``folder`` (a test's own temporary folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / package.name.replace(".package.zip", ".response.csv")
-    path.write_bytes(opened_plaintext(package))
+    path.write_bytes(opened_plaintext(package, identity))
     return read_response(path)

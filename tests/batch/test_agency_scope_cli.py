@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 from tests.intake.batch_factory import make_batch
+from tests.recipients import (
+    CBP_SMITH_KEY,
+    OTHER_IDENTITY,
+    SMITH_IDENTITY,
+    opened_response,
+    register_smith,
+)
 from typer.testing import CliRunner
 
 from ivs.cli import app
-from ivs.formats import read_response, read_signers
+from ivs.formats import read_signers
 from ivs.formats.signers import write_signers
 
 from .small_world import REQUESTS, write_batch, write_master
@@ -54,14 +61,20 @@ def test_two_agencies_run_the_same_batch_id(
             "--out", str(out), code=code,
         )  # fmt: skip
 
+    register_smith(CBP_SMITH_KEY)  # the other agency's recipient (DHS-ICE's is registered)
     run(ice.manifest, tmp_path / "out-ice")
     # Into the folder that answers the other agency's batch X: refused, nothing replaced.
     said = run(cbp.manifest, tmp_path / "out-ice", code=7)
     assert f"already holds the answer to batch {BATCH_ID} of DHS-ICE" in said
     run(cbp.manifest, tmp_path / "out-cbp")
     answers = {
-        agency: read_response(tmp_path / out / f"{BATCH_ID}.response.csv")
-        for agency, out in (("DHS-ICE", "out-ice"), (OTHER, "out-cbp"))
+        agency: opened_response(
+            tmp_path / out / f"{BATCH_ID}.package.zip", tmp_path / agency, identity
+        )
+        for agency, out, identity in (
+            ("DHS-ICE", "out-ice", SMITH_IDENTITY),
+            (OTHER, "out-cbp", OTHER_IDENTITY),
+        )
     }
     assert answers["DHS-ICE"].num_rows == len(REQUESTS)
     assert answers[OTHER].column("request_id").to_pylist() == ["R1", "R2"]

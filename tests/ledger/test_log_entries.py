@@ -150,12 +150,12 @@ def test_every_kind_has_a_constructor_that_round_trips() -> None:
         ),
         E.user_changed(at=AT, user="u", action="add", role="reviewer", agency=None, changed_by="c"),
         E.response_released(
-            at=AT, batch_id="B", response_sha256="d", record_count=2,
+            at=AT, agency="A", batch_id="B", response_sha256="d", record_count=2,
             delivery={"form": "package", "number": 0, "ciphertext_sha256": "c",
                       "recipients": [{"name": "n", "office": "o", "fingerprint": "f"}]},
         ),
         E.response_fetched(at=AT, batch_id="B", user="u", agency="DHS", package_sha256="p"),
-        E.response_withheld(at=AT, batch_id="B", reason="no recipient key"),
+        E.response_withheld(at=AT, agency="A", batch_id="B", reason="no recipient key"),
         E.recipient_keys_changed(
             at=AT, action="import", agency="DHS", changed_by="c",
             keys=[{"fingerprint": "f", "name": "n", "office": "o", "valid_from": "2025-01-01",

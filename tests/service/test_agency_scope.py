@@ -17,8 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.batch.small_world import REQUESTS
 from tests.intake.batch_factory import BatchFiles, make_batch
+from tests.recipients import CBP_SMITH_KEY, OTHER_IDENTITY, plaintext_of
 
 from ivs.batch.roster import import_roster
+from ivs.disclose.recipient_keys import import_recipient_keys
 from ivs.formats import read_signers
 from ivs.formats.signers import Signer
 from ivs.service import create_app, open_context
@@ -50,6 +52,7 @@ def world(tmp_path: Path, store_backend: str) -> World:
     import_roster(
         ctx.store, {**roster, cbp.key_id: cbp}, changed_by="setup", now=NOW, ledger=ctx.ledger
     )
+    import_recipient_keys(ctx.store, ctx.ledger, [CBP_SMITH_KEY], imported_by="setup", now=NOW)
     return made
 
 
@@ -101,8 +104,11 @@ def test_two_agencies_each_send_batch_x_and_neither_learns_of_the_other(
         assert (its["agency"], its["record_count"]) == (OTHER_AGENCY, 2)
 
         # Each fetches its own answer: its own records, decided as its own batch.
-        own_rows = _rows(client.get(f"/v1/batches/{BATCH_ID}/response", headers=own).text)
-        other_rows = _rows(client.get(f"/v1/batches/{BATCH_ID}/response", headers=other).text)
+        # Each agency's package opens with its own recipient's key.
+        own_package = client.get(f"/v1/batches/{BATCH_ID}/response", headers=own).content
+        other_package = client.get(f"/v1/batches/{BATCH_ID}/response", headers=other).content
+        own_rows = _rows(plaintext_of(own_package).decode())
+        other_rows = _rows(plaintext_of(other_package, OTHER_IDENTITY).decode())
         assert [r["request_id"] for r in own_rows] == [r["request_id"] for r, _, _ in REQUESTS]
         first_two = [r["request_id"] for r, _, _ in REQUESTS[:2]]
         assert [r["request_id"] for r in other_rows] == first_two
