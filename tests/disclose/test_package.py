@@ -285,7 +285,7 @@ def test_after_purge_no_disclosed_address_is_left_anywhere_in_ivs_home(
     ]
     assert disclosed
     settings = load_settings()
-    work = WorkDecisions.of(settings, result.batch_id)
+    work = WorkDecisions.of(settings, result.key)
     # Before the purge the addresses are on disk: in the plaintext the operator chose, and in
     # the working decisions, sealed (not in their bytes, but in what the batch's key opens).
     assert result.plaintext is not None
@@ -300,8 +300,9 @@ def test_after_purge_no_disclosed_address_is_left_anywhere_in_ivs_home(
     purged = purge_working_data(
         settings, open_ledger(settings), older_than_days=0, purged_by="test"
     )
-    assert purged.batches == [result.batch_id]
-    assert not (ivs_home / "keys" / "batches" / f"{result.batch_id}.key").exists()
+    assert purged.batches == [result.key]
+    key_file = ivs_home / "keys" / "batches" / result.agency / f"{result.batch_id}.key"
+    assert not key_file.exists()
     # The master file's index (the agency's own copy of every taxpayer's address, which
     # no batch's purge removes) is the one place left out; it does hold them.
     index = ivs_home / "index"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,6 +62,7 @@ def test_reviewers_decisions_are_labels(world: Path) -> None:
         ):
             conn.execute(
                 review_cases.insert().values(
+                    agency=json.loads(manifest.read_text(encoding="utf-8"))["requesting_agency"],
                     batch_id=manifest.name.removesuffix(".manifest.json"),
                     request_id=request_id,
                     row=row,
