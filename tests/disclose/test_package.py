@@ -358,3 +358,23 @@ def test_a_recipients_file_with_problems_is_refused_naming_each(tmp_path: Path) 
     assert "recipients[1].agency" in said
     assert "recipients[1].valid_from" in said
     assert "0 recipient key(s)" in ivs("recipients", "list", "--agency", "NONE")
+
+
+def test_a_signed_manifest_of_the_wrong_shape_is_refused_not_a_crash(
+    answered: RunResult, ivs_home: Path
+) -> None:
+    """Even signed by the agency's key, a manifest that lacks a field is a PackageError."""
+    from ivs.ledger.entries import canonical_json
+    from ivs.ledger.keys import load_ledger_key
+
+    key = load_ledger_key(ivs_home / "keys" / "ledger.ed25519")
+    with zipfile.ZipFile(io.BytesIO(answered.response.read_bytes())) as archive:
+        members = {name: archive.read(name) for name in MEMBERS}
+    manifest = json.loads(members["package.json"])
+    for field, value in (("ciphertext", None), ("recipients", ["x"]), ("number", True)):
+        changed = canonical_json({**manifest, field: value}).encode()
+        package = package_zip(
+            {**members, "package.json": changed, "package.sig": key.sign(changed)}
+        )
+        with pytest.raises(PackageError, match=field):
+            verify_package(package, public_key=_public_key())

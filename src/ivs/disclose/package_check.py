@@ -143,7 +143,35 @@ def _manifest(text: bytes) -> dict[str, Any]:
         raise PackageError(f"{MANIFEST_MEMBER} is not an {PACKAGE_FORMAT} manifest")
     if canonical_json(manifest).encode("utf-8") != text:
         raise PackageError(f"{MANIFEST_MEMBER} is not in canonical form: it was altered")
+    wrong = [
+        key
+        for key, kind in _MANIFEST_FIELDS.items()
+        if not isinstance(manifest.get(key), kind) or isinstance(manifest.get(key), bool)
+    ]
+    ciphertext, recipients = manifest.get("ciphertext"), manifest.get("recipients")
+    if isinstance(ciphertext, dict) and not isinstance(ciphertext.get("sha256"), str):
+        wrong.append("ciphertext.sha256")
+    if isinstance(recipients, list) and not all(isinstance(r, dict) for r in recipients):
+        wrong.append("recipients[]")
+    if wrong:
+        raise PackageError(
+            f"{MANIFEST_MEMBER} lacks or mistypes {', '.join(wrong)}: it is not an "
+            f"{PACKAGE_FORMAT} manifest"
+        )
     return manifest
+
+
+_MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "batch_id": str,
+    "agency": str,
+    "number": int,
+    "record_count": int,
+    "outcomes": dict,
+    "plaintext_sha256": str,
+    "ciphertext": dict,
+    "recipients": list,
+    "ledger": dict,
+}
 
 
 def _check_entry(manifest: Mapping[str, Any], entry_text: object, index: int) -> None:
@@ -154,10 +182,11 @@ def _check_entry(manifest: Mapping[str, Any], entry_text: object, index: int) ->
         raise PackageError(f"the release entry in the proof is not a ledger entry ({e})") from e
     body = entry.body
     delivery = body.get("delivery")
-    fingerprints = sorted(str(r.get("fingerprint")) for r in manifest.get("recipients", []))
+    fingerprints = sorted(str(r.get("fingerprint")) for r in manifest["recipients"])
+    listed = delivery.get("recipients") if isinstance(delivery, dict) else None
     recorded = (
-        sorted(str(r.get("fingerprint")) for r in delivery.get("recipients", []))
-        if isinstance(delivery, dict)
+        sorted(str(r.get("fingerprint")) if isinstance(r, dict) else "" for r in listed)
+        if isinstance(listed, list)
         else None
     )
     problems = [
