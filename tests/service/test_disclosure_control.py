@@ -4,16 +4,28 @@ records the agency cleared and runs it again."""
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from tests.recipients import plaintext_of
+from tests.recipients import OTHER_IDENTITY, OTHER_PUBLIC_KEY, SMITH_KEY, plaintext_of
 
-from ivs.service import create_app
+from ivs.disclose.recipient_keys import import_recipient_keys, revoke_recipient_key
+from ivs.domain.errors import PackageError
+from ivs.service import ServiceContext, create_app
 from ivs.service.api_reports import REPORT_POLICY
+from ivs.store.ledger_tables import ledger_entries
 
-from .world import bearer, make_world, upload
+from .world import NOW, bearer, make_world, upload
+
+
+def _ledger_entries(ctx: ServiceContext) -> list[bytes]:
+    with ctx.store.connect() as conn:
+        return [bytes(row[0]) for row in conn.execute(sa.select(ledger_entries.c.entry))]
 
 
 def _wait(client: TestClient, url: str, headers: dict[str, str]) -> dict[str, object]:
@@ -120,3 +132,43 @@ def test_holds_and_spreadsheet_exports(tmp_path: Path) -> None:
             "/v1/reports/period", params={"from": "2025-02-01", "to": "2025-01-01"}, headers=auditor
         )
         assert backwards.status_code == 422
+
+
+def test_held_without_recipient_keys_then_released_once_keys_are_imported(
+    tmp_path: Path, store_backend: str
+) -> None:
+    """A batch none of whose recipients has a valid key is decided but held (409, nothing in
+    plaintext); once a key is imported, the administrator's run releases it, encrypted to
+    that key alone, deciding nothing twice."""
+    world = make_world(tmp_path, review_band=False)
+    admin, requester = bearer(world.tokens["admin"]), bearer(world.tokens["requester"])
+    ctx = world.context()
+    revoke_recipient_key(
+        ctx.store, ctx.ledger, SMITH_KEY.fingerprint, revoked_by="setup", reason="lost", now=NOW
+    )
+    with TestClient(create_app(ctx)) as client:
+        accepted = client.post("/v1/batches", files=upload(world.batch), headers=requester)
+        assert accepted.status_code == 202, accepted.text
+        url = accepted.json()["status_url"]
+        status = _wait(client, url, requester)
+        assert status["status"] == "withheld"
+        assert status["released"] is False
+        assert client.get(f"{url}/response", headers=requester).status_code == 409
+        assert not list(tmp_path.rglob("*.response.csv"))
+        assert not list(tmp_path.rglob("*.package.zip"))
+
+        new_key = replace(SMITH_KEY, public_key=OTHER_PUBLIC_KEY)
+        import_recipient_keys(ctx.store, ctx.ledger, [new_key], imported_by="setup", now=NOW)
+        again = client.post(f"/v1/admin/batches/{accepted.json()['batch_id']}/run", headers=admin)
+        assert again.status_code == 202, again.text
+        status = _wait(client, url, requester)
+        assert status["status"] == "completed"
+        assert status["released"] is True
+        package = client.get(f"{url}/response", headers=requester).content
+        assert plaintext_of(package, OTHER_IDENTITY).startswith(b"request_id,")
+        with pytest.raises(PackageError):
+            plaintext_of(package)  # the revoked key's holder cannot open it
+    kinds = [json.loads(bytes(e))["kind"] for e in _ledger_entries(ctx)]
+    assert kinds.count("response_withheld") == 1
+    assert kinds.count("batch_completed") == 1  # decided once
+    assert kinds.count("response_released") == 1
