@@ -102,6 +102,21 @@ def test_two_agencies_run_the_same_batch_id(
     ivs("review", "decide", cases[0], "--approve", "--reason", "same person", "--by", "rev")
     said = ivs("review", "release", BATCH_ID, "--agency", OTHER, "--out", str(tmp_path / "rel"))
     assert f"supplement 1 of {BATCH_ID} of {OTHER}: 1 disclosed" in said
+    # The other batch X's first supplement would replace that file: refused, nothing written.
+    ice_cases = [line.split()[1] for line in listed.splitlines() if " DHS-ICE " in line]
+    ivs("review", "decide", ice_cases[0], "--approve", "--reason", "same person", "--by", "rev")
+    shared = tmp_path / "rel" / f"{BATCH_ID}.supplement-1.package.zip"
+    before = shared.read_bytes()
+    said = ivs(
+        "review", "release", BATCH_ID, "--agency", "DHS-ICE", "--out", str(tmp_path / "rel"),
+        code=7,
+    )  # fmt: skip
+    assert f"is the supplement of batch {BATCH_ID} of {OTHER}" in said
+    assert shared.read_bytes() == before
+    said = ivs(
+        "review", "release", BATCH_ID, "--agency", "DHS-ICE", "--out", str(tmp_path / "rel-ice")
+    )
+    assert f"supplement 1 of {BATCH_ID} of DHS-ICE: 1 disclosed" in said
     said = ivs("recall", "--batch", BATCH_ID, "--agency", OTHER, "--dry-run")
     assert f"in scope: batch {BATCH_ID} of {OTHER}" in said
     assert "2 batch(es)" in ivs("purge", "--older-than", "0")

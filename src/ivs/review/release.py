@@ -31,6 +31,7 @@ from ivs.domain.errors import Conflict, NotFound
 from ivs.domain.ids import BatchKey
 from ivs.domain.schema import ADDRESS_FIELDS, RESPONSE_COLUMNS
 from ivs.formats.response import response_bytes
+from ivs.review.inputs import claim_answer_folder
 from ivs.review.queue import CaseStatus, ensure_review_tables
 from ivs.store.review_tables import review_cases, review_releases
 from ivs.store.schema import batch_is
@@ -118,6 +119,24 @@ def _supplement(cases: list[Any], index: Path) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+def _claim_supplement(conn: sa.Connection, key: BatchKey, out_dir: Path, path: Path) -> None:
+    """Refuse a supplement whose file would replace another agency's: the folder answers
+    another agency's batch of the same id, or holds that batch's supplement of this number
+    (files are named after the id alone)."""
+    claim_answer_folder(out_dir, key)
+    holder = conn.execute(
+        sa.select(review_releases.c.agency)
+        .where(review_releases.c.path == str(path.resolve()))
+        .where(review_releases.c.agency != key.agency)
+    ).scalar()
+    if holder is not None:
+        raise Conflict(
+            f"{path} is the supplement of batch {key.batch_id} of {holder}; the batch "
+            f"{key.batch_id} of {key.agency} is another batch, and its supplement would replace "
+            "it. Release it into a folder of its own (another --out)"
+        )
+
+
 def release_batch(
     engine: sa.Engine,
     key: BatchKey,
@@ -160,6 +179,7 @@ def release_batch(
             ).scalar()
             number = int(last or 0) + 1
             path = supplement_path(out_dir, batch_id, number)
+            _claim_supplement(conn, key, out_dir, path)
             table = _supplement(cases, index)
             sealed = ledger.seal_supplement(conn, key, response_bytes(table))
             disclosed = sum(1 for c in cases if c.status == CaseStatus.APPROVED)
