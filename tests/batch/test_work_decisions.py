@@ -10,7 +10,6 @@ import pyarrow.parquet as pq
 from ivs.batch.decisions_file import (
     WorkDecisions,
     decisions_digest,
-    legacy_work_decisions_path,
     stored_decisions,
     write_work_decisions,
 )
@@ -81,7 +80,7 @@ def test_decisions_kept_before_batches_were_their_agencys_are_read_for_their_bat
     """Working decisions at ``work/BATCH_ID/`` (unsealed, before 0006) are read for their own
     batch (its manifest digest), never for another agency's batch of the same id."""
     settings = load_settings(home=tmp_path)
-    unscoped = legacy_work_decisions_path(settings, "B1")
+    unscoped = WorkDecisions.of(settings, ICE_B1).legacy_path
     _write_unsealed(_decisions("abc"), unscoped)
     assert decisions_digest(unscoped) == "abc"
     other = WorkDecisions.of(settings, BatchKey("DHS-CBP", "B1"))
@@ -96,7 +95,7 @@ def test_decisions_kept_before_batches_were_their_agencys_are_read_for_their_bat
 
 def test_parquet_left_by_an_earlier_release_is_read(tmp_path: Path) -> None:
     settings = load_settings(home=tmp_path)
-    unscoped = legacy_work_decisions_path(settings, "B1")
+    unscoped = WorkDecisions.of(settings, ICE_B1).legacy_path
     unscoped.parent.mkdir(parents=True)
     pq.write_table(_decisions("abc"), unscoped.with_suffix(".parquet"))
     stored = stored_decisions(WorkDecisions.of(settings, ICE_B1), "abc")

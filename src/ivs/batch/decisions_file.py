@@ -33,7 +33,6 @@ __all__ = [
     "decisions_as_matched",
     "decisions_digest",
     "index_of",
-    "legacy_work_decisions_path",
     "published",
     "rule_set_of",
     "stored_decisions",
@@ -64,12 +63,6 @@ def decisions_digest(path: Path) -> str | None:
     return None if digest is None else digest.decode()
 
 
-def legacy_work_decisions_path(settings: Settings, batch_id: str) -> Path:
-    """Where working decisions were kept, unsealed, while batch ids were one namespace for
-    all agencies. Read when they are the very batch's (its manifest digest), purged with it."""
-    return path_for_id(Path(settings.home) / "work", batch_id, "/decisions.arrow")
-
-
 _SEALED_AS = "working decisions"
 
 
@@ -92,6 +85,9 @@ class WorkDecisions:
 
     @property
     def legacy_path(self) -> Path:
+        """Where working decisions were kept, unsealed, while batch ids were one namespace
+        for all agencies: read when they are the very batch's (its manifest digest), purged
+        with it."""
         return path_for_id(self.home / "work", self.key.batch_id, "/decisions.arrow")
 
     def seal(self, data: bytes) -> bytes:

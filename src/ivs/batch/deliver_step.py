@@ -26,11 +26,11 @@ from ivs.disclose.package import (
     issue_package,
     package_path,
     seal_response,
-    write_atomically,
 )
 from ivs.disclose.recipient_keys import batch_recipients
 from ivs.domain.ids import BatchKey, path_for_id
 from ivs.formats.manifest import Manifest
+from ivs.formats.response import write_atomically
 from ivs.ledger.log import Ledger
 from ivs.store import batch_is
 from ivs.store.package_tables import response_packages

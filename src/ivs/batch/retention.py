@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ivs.batch.decisions_file import decisions_digest, legacy_work_decisions_path
+from ivs.batch.decisions_file import WorkDecisions, decisions_digest
 from ivs.disclose.batch_keys import batch_key_path, destroy_batch_key
 from ivs.domain.ids import BatchKey, is_identifier, path_for_id
 from ivs.domain.settings import Settings
@@ -56,11 +56,11 @@ def _batch_files(out_dir: Path, batch_id: str) -> list[Path]:
     return [p for p in found if p.is_file() and not p.is_symlink()] + supplements
 
 
-def _unscoped_work_files(settings: Settings, batch_id: str, digest: str) -> list[Path]:
+def _unscoped_work_files(settings: Settings, key: BatchKey, digest: str) -> list[Path]:
     """The batch's working decisions where they were kept before batches were known by their
     agency, if they are this batch's (its manifest digest; another agency's batch of the same
     id may be the one that left them)."""
-    arrow = legacy_work_decisions_path(settings, batch_id)
+    arrow = WorkDecisions.of(settings, key).legacy_path
     if decisions_digest(arrow) != digest:
         return []
     return [p for p in (arrow, arrow.with_suffix(".parquet")) if p.is_file()]
@@ -106,7 +106,7 @@ def purge_working_data(
         work = key.folder(Path(settings.home) / "work")
         if work.is_dir() and not work.is_symlink():
             targets.append(work)
-        targets += _unscoped_work_files(settings, batch_id, digest)
+        targets += _unscoped_work_files(settings, key, digest)
         if batch_key_path(Path(settings.home), key).is_file():
             keys.append(key)
         if out_dir:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ivs.domain.errors import PackageError
 from ivs.domain.ids import path_for_id
 from ivs.formats.recipients import RecipientKey
+from ivs.formats.response import write_atomically
 from ivs.ledger.entries import JsonValue, canonical_json
 from ivs.ledger.log import Ledger
 from ivs.ledger.proof_documents import InclusionProof
@@ -58,7 +58,6 @@ __all__ = [
     "package_path",
     "package_zip",
     "seal_response",
-    "write_atomically",
 ]
 
 PACKAGE_FORMAT = "ivs-response-package/1"
@@ -73,16 +72,6 @@ def package_path(out_dir: Path, batch_id: str, number: int = 0) -> Path:
     """``BATCH_ID.package.zip`` (the response), ``BATCH_ID.supplement-N.package.zip``."""
     suffix = ".package.zip" if number == 0 else f".supplement-{int(number)}.package.zip"
     return path_for_id(out_dir, batch_id, suffix)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write atomically (temp file, fsync, rename)."""
-    tmp = path.with_name(path.name + ".partial")
-    with tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,13 @@ import pyarrow.csv as pacsv
 from ivs.domain.schema import RESPONSE_COLUMNS
 from ivs.formats.tabular import csv_bytes, read_string_table
 
-__all__ = ["read_response", "response_bytes", "response_from_bytes", "write_response"]
+__all__ = [
+    "read_response",
+    "response_bytes",
+    "response_from_bytes",
+    "write_atomically",
+    "write_response",
+]
 
 
 def response_bytes(table: pa.Table) -> bytes:
@@ -21,15 +27,20 @@ def response_bytes(table: pa.Table) -> bytes:
     return csv_bytes(table, RESPONSE_COLUMNS)
 
 
-def write_response(path: Path, table: pa.Table) -> str:
-    """Write the response atomically (temp file, fsync, rename); returns its SHA-256."""
-    data = response_bytes(table)
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write atomically (temp file, fsync, rename): a reader sees the old file or the new."""
     tmp = path.with_name(path.name + ".partial")
     with tmp.open("wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
     tmp.replace(path)
+
+
+def write_response(path: Path, table: pa.Table) -> str:
+    """Write the response atomically; returns its SHA-256."""
+    data = response_bytes(table)
+    write_atomically(path, data)
     return hashlib.sha256(data).hexdigest()
 
 
