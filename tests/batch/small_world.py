@@ -142,8 +142,8 @@ REQUESTS: list[tuple[dict[str, str], str, str]] = [
     (
         rec(6, "Lopez", "Maria", "10 Birch Rd", "Phoenix", "AZ", "85004"),
         "NOT_DISCLOSED",
-        "ADDRESS_MISMATCH",
-    ),
+        "NO_CANDIDATE",
+    ),  # she lives elsewhere in the ZIP; no taxpayer at 10 Birch Rd, by TIN or by birth date
     (
         rec(7, "Kim", "Min Jun", "12 Cedar Lane", "Queens", "NY", "11354"),
         "NOT_DISCLOSED",

@@ -12,7 +12,7 @@ from ivs.batch.index_step import build_index
 from ivs.domain.settings import load_settings
 from ivs.synth import SynthConfig, generate_world
 
-TABLES = ("taxpayers", "name_words", "address_forms", "addresses", "last_known", "zip_phonetic")
+TABLES = ("taxpayers", "name_words", "address_forms", "addresses", "last_known")
 
 
 def test_slices_give_the_index_of_one_slice(

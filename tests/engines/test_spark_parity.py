@@ -24,7 +24,7 @@ from ivs.synth import SynthConfig, generate_world
 
 NOW = datetime(2025, 6, 28, tzinfo=UTC)
 WORLD = SynthConfig(taxpayers=100_000, requests=10_000, seed=5)
-INDEX_TABLES = ("taxpayers", "address_forms", "addresses", "last_known", "zip_phonetic")
+INDEX_TABLES = ("taxpayers", "address_forms", "addresses", "last_known")
 
 # One xdist worker runs every Spark test: one JVM, and the other worker stays free.
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]

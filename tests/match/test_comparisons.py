@@ -320,17 +320,6 @@ def test_number_zip_pairs_the_same_line_in_the_same_city_where_the_zip_differs(
         engine.register("tp", masked_table([tp], "date_of_birth"))
         engine.register("forms", pa.Table.from_pylist([form]))
         engine.register("addr", pa.table({"tin": ["123456789"], "form_id": [0]}))
-        engine.register(
-            "zip_phonetic",
-            pa.table(
-                {
-                    "addr_zip5": pa.array([], pa.string()),
-                    "phonetic": pa.array([], pa.string()),
-                    "name_first_given_id": pa.array([], pa.int64()),
-                    "tin": pa.array([], pa.string()),
-                }
-            ),
-        )
         engine.run(blocking_steps())
         found = engine.arrow("SELECT tin FROM pairs WHERE by_number_zip").num_rows
     assert found == int(paired)

@@ -10,8 +10,6 @@ Layout under ``$IVS_HOME/index/<fingerprint>/``:
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
 - ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty), and the taxpayers
   withheld because an address row of theirs was set aside (kind ``master_defect``)
-- ``zip_phonetic.parquet`` (ZIP code, surname sound, first given name's id, tin): a blocking
-  key table
 - ``index.json``          the fingerprint of the master files, counts, what was set aside
 - ``defects.csv``         every defect of the master, one line per field of a row: file, row,
   field, problem, action (``master_hygiene.py``)
@@ -64,7 +62,7 @@ __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fi
 # 6: restrictions typed when the master has none, defects set aside, taxpayers withheld;
 # the blocking key table keyed by the first given name's id. 7: house numbers read back from a
 # number mark or OCR letters (Nº 12, S4884), a colon or bar between letters of a name read as I.
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 # Rows standardized at a time while the index is built.
 STANDARDIZE_SLICE = 1_000_000
 Step = Callable[[str], None]
@@ -282,26 +280,12 @@ def build_index(
             """,
             work / "last_known.parquet",
         )
-        announce("indexing surname sounds by ZIP code")
-        engine.load_parquet("tp_names", work / "taxpayers.parquet")
-        engine.load_parquet("addr_links", work / "addresses.parquet")
-        engine.to_parquet(
-            f"""
-            SELECT DISTINCT f.addr_zip5, p.phonetic, p.name_first_given_id, a.tin
-            FROM addr_links a
-            JOIN address_forms f ON f.form_id = a.form_id
-            JOIN (SELECT tin, name_first_given_id, {unnest}(name_phonetic) AS phonetic
-                  FROM tp_names) p ON p.tin = a.tin
-            WHERE f.addr_zip5 IS NOT NULL
-            ORDER BY f.addr_zip5, p.phonetic NULLS LAST, p.name_first_given_id NULLS LAST, a.tin
-            """,
-            work / "zip_phonetic.parquet",
-        )
         announce("withholding taxpayers a row set aside may hide")
         engine.register("ghost_places", sorted_addresses.ghost_places)
         engine.register("ghost_names", ghost_names)
         engine.register("values_aside", values_aside)
-        engine.load_parquet("zip_phonetic", work / "zip_phonetic.parquet")
+        engine.load_parquet("tp_names", work / "taxpayers.parquet")
+        engine.load_parquet("addr_links", work / "addresses.parquet")
         withheld = engine.arrow(withheld_sql(unnest)).column("tin")
         if pc.any(pc.is_null(sorted_addresses.ghost_places.column("zip5"))).as_py():
             beyond = engine.arrow(withheld_beyond_zip_sql(unnest)).column("tin")

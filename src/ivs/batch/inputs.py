@@ -55,7 +55,6 @@ _INDEX_TABLES = (
     ("tp", "taxpayers"),
     ("forms", "address_forms"),
     ("addr", "addresses"),
-    ("zip_phonetic", "zip_phonetic"),
     ("restr", "restrictions"),
     ("last_known", "last_known"),
 )

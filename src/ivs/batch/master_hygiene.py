@@ -155,14 +155,17 @@ def _ghosts(unnest: str) -> str:
 
 def withheld_sql(unnest: str) -> str:
     """The indexed taxpayers to withhold (see the module docstring), from the engine's
-    ``tp_names``, ``zip_phonetic``, ``form_keys``, ``addr_links``, ``ghost_places`` (tin,
+    ``tp_names``, ``address_forms``, ``form_keys``, ``addr_links``, ``ghost_places`` (tin,
     zip5, state, and the address as filed), ``ghost_names``
     (tin, name_phonetic: the standardized names of taxpayer rows set aside) and
     ``values_aside`` (tin: taxpayers kept with a value set aside). Persons set aside whose
     ZIP code is unusable are left to :func:`withheld_beyond_zip_sql`."""
     return f"""{_ghosts(unnest)}
-        SELECT z.tin FROM ghosts g
-        JOIN zip_phonetic z ON z.addr_zip5 = g.zip5 AND z.phonetic = g.phonetic
+        SELECT a.tin FROM ghosts g
+        JOIN address_forms f ON f.addr_zip5 = g.zip5
+        JOIN addr_links a ON a.form_id = f.form_id
+        JOIN (SELECT tin, {unnest}(name_phonetic) AS phonetic FROM tp_names) p
+          ON p.tin = a.tin AND p.phonetic = g.phonetic
         UNION
         SELECT tin FROM tp_names WHERE tin IN (SELECT tin FROM ghost_places)
         UNION

@@ -8,8 +8,6 @@ Input tables the engine must hold:
 - ``tp``    index taxpayers (tin, date_of_birth, standardized name columns)
 - ``forms`` distinct address forms (form_id, standardized address columns)
 - ``addr``  addresses of record (tin, tax_year, received_date, form_id)
-- ``zip_phonetic`` (addr_zip5, phonetic, name_first_given_id, tin): surname sounds and first
-                   given names by ZIP, from the index
 - ``restr`` restrictions (tin, kind, since, until)
 
 Output, by request_key: ``pairs`` (one row per request and candidate, with the blocking rules
@@ -82,23 +80,6 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
              OR (r.addr_route IS NOT NULL AND r.addr_route = f.addr_route
                  AND r.addr_po_box IS NULL AND f.addr_po_box IS NULL))
            JOIN addr a ON a.form_id = f.form_id""",
-    ),
-    BlockingRule(
-        "surname_sound_zip",
-        "a surname's sound (Spanish-folded NYSIIS), the first given name (or a nickname or "
-        "transliteration of it) and the ZIP code",
-        # The first given name, not its initial: a ZIP code of the national master holds
-        # thousands of taxpayers, and a common surname's sound with an initial selected dozens
-        # of them for every request (58 pairs a request at 10 M), none of which any other rule
-        # missed where name and address match. The first name's keys carry its nicknames and
-        # transliterations, so PEPE still finds JOSE, which the initial did not.
-        """SELECT r.request_key, z.tin
-           FROM (SELECT request_key, addr_zip5, first_key,
-                        {unnest}(name_phonetic) AS phonetic
-                 FROM (SELECT request_key, addr_zip5, name_phonetic,
-                              {unnest}(name_first_key_ids) AS first_key FROM req)) r
-           JOIN zip_phonetic z ON r.addr_zip5 = z.addr_zip5 AND r.phonetic = z.phonetic
-            AND r.first_key = z.name_first_given_id""",
     ),
     BlockingRule(
         "dob_initial",

@@ -44,8 +44,8 @@ _MICRO = 1_000_000
 _DECISION_MEANING: dict[str, str] = {
     DecisionCode.MATCHED: "one taxpayer matches name and address to the unit, nothing "
     "contradicts, match probability at or above the disclosure threshold",
-    DecisionCode.NO_CANDIDATE: "no taxpayer resembles the request",
-    DecisionCode.NAME_MISMATCH: "no taxpayer's name matches",
+    DecisionCode.NO_CANDIDATE: "no taxpayer at the address, by TIN or by date of birth",
+    DecisionCode.NAME_MISMATCH: "no taxpayer found has the request's name",
     DecisionCode.ADDRESS_MISMATCH: "a name matches but no address of record matches to the unit",
     DecisionCode.AMBIGUOUS: "a second taxpayer matches as well",
     DecisionCode.TIN_CONFLICT: "the matching taxpayer has another TIN than the request gives",

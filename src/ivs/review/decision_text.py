@@ -18,11 +18,12 @@ _TEXT: dict[str, str] = {
     ),
     DecisionCode.REJECTED: "the request itself is deficient and was refused at intake (rule 1)",
     DecisionCode.HELD: "a court hold covers this request, so nothing is disclosed (rule 2)",
-    DecisionCode.NO_CANDIDATE: "no taxpayer was found whose name or address resembles the "
-    "request's (rule 3)",
+    DecisionCode.NO_CANDIDATE: "no taxpayer was found at the request's house number or box "
+    "and ZIP code, by its TIN, or by its date of birth and name (rule 3)",
     DecisionCode.NAME_MISMATCH: (
-        "no taxpayer's name matches the request's, or only a generational suffix (JR, SR) tells "
-        "the request apart from every taxpayer whose name does (rules 3 and 5)"
+        "no taxpayer found at the address, by TIN or by date of birth has the request's name, "
+        "or only a generational suffix (JR, SR) tells the request apart from every taxpayer "
+        "whose name does (rules 3 and 5)"
     ),
     DecisionCode.ADDRESS_MISMATCH: (
         "a taxpayer's name matches, but none of that taxpayer's addresses of record matches the "
