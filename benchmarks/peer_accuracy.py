@@ -38,17 +38,25 @@ pairs and over a request's only plausible candidate. With ``--train 4 5`` it als
 batch of those noise seeds whose requests carry the named taxpayer's TIN, trains a model on it
 (``ivs model train``, against the same master) and grades the run again with that model.
 
-"Matchable" is the recall denominator: the request names a taxpayer, its noiseless address is
-one of that taxpayer's addresses of record to the unit, the noisy request still carries every
-required field, a house number and a street name, and no other taxpayer at that address has the
-same first and last name.
+"Matchable": the request names a taxpayer, its noiseless address is one of that taxpayer's
+addresses of record to the unit, the noisy request still carries every required field, a house
+number and a street name, and no other taxpayer at that address has the same first and last name.
+"Lawful" (``t_lawful``, :func:`_unlawful_why`): the request as received may be answered with an
+address under the statute (the taxpayer's name and address) and the data contract (formats.md
+§1.2), judged from its own fields without ``ivs``'s code: no pseudopeople fake name and no single
+letter in a name field, a state that is a USPS code, a ZIP of the contract's form that lies in
+that state. Recall is printed over both denominators, the lawful and matchable (issue 21's
+figure) and all matchable (the figure before), with each matcher's disclosures on requests that
+are not lawful; wrong persons count over everything disclosed.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -311,6 +319,98 @@ def _requests(seeds: list[int]) -> pd.DataFrame:
     return requests
 
 
+@functools.cache
+def _fake_names() -> frozenset[str]:
+    """pseudopeople's fake names ("BOY", "RESPONDENT", "MOH"): its noise that puts a
+    placeholder in a name field, which no name rule may read as the person's name."""
+    from pseudopeople.data import fake_names
+
+    return frozenset(n.upper() for n in fake_names.fake_first_names + fake_names.fake_last_names)
+
+
+# formats.md §1.2: `zip` is "ZIP or ZIP+4" (12345 or 12345-6789, as the reason code
+# ADDRESS_MALFORMED_ZIP tells the requester).
+ZIP_FORM = re.compile(r"\d{5}(-\d{4})?")
+# The letters a scan puts for digits (O for 0, I and L for 1) are read as those digits before the
+# ZIP's form is judged: a ZIP misread by OCR still gives the address, as a name misread by OCR
+# still gives the name. Any other character leaves it malformed.
+OCR_DIGITS = str.maketrans("OoIiLl", "001111")
+
+
+@functools.cache
+def _zip_states() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(ZIP -> its states, first three digits -> the states of the ZIPs under them), from the
+    public ``zipcodes`` table, read here directly (not through ``ivs``'s intake)."""
+    import zipcodes
+
+    exact: dict[str, set[str]] = {}
+    for row in zipcodes.list_all():
+        exact.setdefault(row["zip_code"], set()).add(row["state"])
+    prefix: dict[str, set[str]] = {}
+    for z, states in exact.items():
+        prefix.setdefault(z[:3], set()).update(states)
+    return (
+        {k: frozenset(v) for k, v in exact.items()},
+        {k: frozenset(v) for k, v in prefix.items()},
+    )
+
+
+def _unlawful_why(request: Any) -> str | None:
+    """Why a request, as received, may not be answered with an address; None when it may.
+
+    26 U.S.C. 6103(i)(2)(B)(i) asks for the taxpayer's name and address, and formats.md §1.2
+    says what the contract takes for them: `last_name`, `first_name`, `street_address` (a
+    delivery line: house number and street), `city`, `state` and `zip` are required; `state`
+    is a USPS two-letter code; `zip` is a ZIP or ZIP+4. Judged here from the request's own
+    fields, without ``ivs``'s code, the first reason that applies:
+
+    - a name field empty, holding fewer than two letters (W, E: an initial is no name), or
+      holding one of pseudopeople's fake names (BOY, RESPONDENT, MOH: its noise that puts a
+      placeholder where the name was), which gives no name;
+    - no delivery line, or one without a house number or a street name;
+    - no city (required by formats.md §1.2, though the ZIP locates the address without it);
+    - a state that is not a code the ``zipcodes`` table knows (empty included);
+    - a ZIP not of the contract's form once OCR's letters for digits are read back
+      (``OCR_DIGITS``; empty included);
+    - a ZIP that does not lie in the stated state: the table's state for that ZIP or, for a ZIP
+      it does not list, the states of the listed ZIPs that share its first three digits (a
+      sectional center lies in one state); a ZIP whose first three digits no listed ZIP
+      shares lies in no state.
+    """
+
+    def given(value: object) -> bool:
+        return isinstance(value, str) and value.strip() != ""
+
+    for field in (request.first_name, request.last_name):
+        if not given(field):
+            return "a name field is empty"
+        text = " ".join(str(field).upper().split())
+        if sum(ch.isalpha() for ch in text) < 2:
+            return "a name field holds one letter"
+        if text in _fake_names():
+            return "a pseudopeople fake name in a name field"
+    if not (given(request.street_address) and given(request.house_number)):
+        return "no delivery line, or no house number in it"
+    if not given(request.street_name):
+        return "no street name in the delivery line"
+    if not given(request.city):
+        return "no city (formats.md §1.2 requires one)"
+    exact, prefix = _zip_states()
+    state = request.state.strip().upper() if given(request.state) else ""
+    if state not in frozenset().union(*exact.values()):
+        return "the state is not a USPS code"
+    zip_text = request.zip.strip().translate(OCR_DIGITS) if given(request.zip) else ""
+    if not ZIP_FORM.fullmatch(zip_text):
+        return "the ZIP is not 5 digits or ZIP+4"
+    zip5 = zip_text[:5]
+    states = exact.get(zip5, prefix.get(zip5[:3], frozenset()))
+    if not states:
+        return "the ZIP lies in no state (no listed ZIP shares its first three digits)"
+    if state not in states:
+        return "the ZIP lies in another state"
+    return None
+
+
 def build_world(
     folder: Path,
     *,
@@ -387,6 +487,12 @@ def build_world(
     )
     requests["t_matchable"] = at_address & complete & ~ambiguous
     requests["t_ambiguous"] = at_address & ambiguous
+    # Lawful to answer with an address, as received (_unlawful_why): decided from the request's
+    # fields alone, so ivs's intake does not define the recall it is graded on.
+    why = [_unlawful_why(r) for r in requests.itertuples()]
+    requests["t_unlawful_why"] = pd.Series(why, index=requests.index, dtype=object)
+    requests["t_lawful"] = requests.t_unlawful_why.isna()
+    requests["t_lawful_matchable"] = requests.t_matchable & requests.t_lawful
 
     keys = test_keys(KEY_SEED)
     write_keys(folder, keys)
@@ -519,16 +625,26 @@ class Grade:
     disclosed: int
     wrong: int
     right: int
+    lawful_matchable: int
+    right_lawful: int
+    unlawful: int
     review: int = 0
 
     @property
     def recall(self) -> float:
+        """Right person disclosed, of the matchable (the figure before lawfulness was judged)."""
         return self.right / max(self.matchable, 1)
+
+    @property
+    def lawful_recall(self) -> float:
+        """Right person disclosed, of the lawful and matchable (issue 21's figure)."""
+        return self.right_lawful / max(self.lawful_matchable, 1)
 
 
 def grade(truth: pd.DataFrame, disclosed_tin: pd.Series, review: int = 0) -> Grade:
-    """Wrong person: disclosed and not the person the request names. Recall: right person
-    disclosed on a matchable request."""
+    """Wrong person: disclosed and not the person the request names, over everything
+    disclosed. Recall: right person disclosed on a matchable request, and on a lawful and
+    matchable one. Unlawful: disclosed on a request that may not be answered as received."""
     tin = disclosed_tin.reset_index(drop=True)
     t = truth.reset_index(drop=True)
     out = tin.notna()
@@ -539,6 +655,9 @@ def grade(truth: pd.DataFrame, disclosed_tin: pd.Series, review: int = 0) -> Gra
         disclosed=int(out.sum()),
         wrong=int((out & ~right).sum()),
         right=int((right & t.t_matchable).sum()),
+        lawful_matchable=int(t.t_lawful_matchable.sum()),
+        right_lawful=int((right & t.t_lawful_matchable).sum()),
+        unlawful=int((out & ~t.t_lawful).sum()),
         review=review,
     )
 
@@ -606,12 +725,47 @@ def evaluate(world: PeerWorld, home: Path, model: Path | None = None) -> dict[st
     base_grade = grade(world.truth, baseline_tin)
     wrong = joined[ivs_tin.notna() & (ivs_tin != joined.t_tin)]
     missed = joined[joined.t_matchable & ~(ivs_tin == joined.t_tin)]
+    causes = pd.DataFrame(
+        {
+            "matchable": miss_causes(missed, world),
+            "lawful and matchable": miss_causes(missed[missed.t_lawful], world),
+        }
+    )
+    causes = (
+        causes.fillna(0)
+        .astype(int)
+        .sort_values(["lawful and matchable", "matchable"], ascending=False)
+    )
+    unlawful = joined[~joined.t_lawful]
+    not_lawful = (
+        pd.DataFrame(
+            {
+                "why": unlawful.t_unlawful_why,
+                "requests": 1,
+                "matchable": unlawful.t_matchable.astype(int),
+                "ivs disclosed": ivs_tin[unlawful.index].notna().astype(int),
+                "exact disclosed": baseline_tin[unlawful.index].notna().astype(int),
+            }
+        )
+        .groupby("why")
+        .sum()
+        .sort_values("requests", ascending=False)
+    )
+    # Counted lawful above (OCR_DIGITS); shown apart, for a reader who would not count them.
+    ocr_zip = joined.t_lawful & joined.zip.fillna("").str.contains("[OoIiLl]")
     return {
         "ivs": ivs_grade,
         "baseline": base_grade,
+        "ocr_zip": (
+            int(ocr_zip.sum()),
+            int((ocr_zip & ivs_tin.notna()).sum()),
+            int((ocr_zip & baseline_tin.notna()).sum()),
+        ),
         "wrong": wrong,
         "missed": missed,
-        "causes": miss_causes(missed, world),
+        "unlawful": unlawful[ivs_tin[unlawful.index].notna()],
+        "causes": causes,
+        "not_lawful": not_lawful,
         "calibration": calibration(joined),
         "codes": joined[joined.t_matchable].decision_code.value_counts(),
         "joined": joined,
@@ -633,14 +787,6 @@ def _true_candidate(row: Any) -> dict[str, Any] | None:
         if c["tin"] == row.t_tin:
             return dict(c)
     return None
-
-
-def _fake_names() -> frozenset[str]:
-    """pseudopeople's fake names ("BOY", "RESPONDENT", "MOH"): its noise that puts a
-    placeholder in a name field, which no name rule may read as the person's name."""
-    from pseudopeople.data import fake_names
-
-    return frozenset(n.upper() for n in fake_names.fake_first_names + fake_names.fake_last_names)
 
 
 def miss_cause(row: Any, household_dobs: dict[str, set[str]]) -> str:
@@ -758,19 +904,35 @@ def calibration(joined: pd.DataFrame) -> pd.DataFrame:
 def report(result: dict[str, Any]) -> str:
     a, b = result["ivs"], result["baseline"]
     lines = [
-        f"{a.requests:,} requests, {a.matchable:,} matchable",
-        "| | disclosed | wrong person | per 10,000 disclosed | recall of the matchable |",
-        "|---|---|---|---|---|",
+        f"{a.requests:,} requests: {a.matchable:,} matchable, {a.lawful_matchable:,} of them "
+        "lawful as received",
+        "| | disclosed | wrong person | per 10,000 disclosed | unlawful disclosures "
+        "| recall of the lawful and matchable | recall of the matchable |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, g in (("ivs run", a), ("exact first + last + number + ZIP, unique", b)):
         per = 10_000 * g.wrong / max(g.disclosed, 1)
-        lines.append(f"| {label} | {g.disclosed:,} | {g.wrong} | {per:.1f} | {g.recall:.2%} |")
+        lines.append(
+            f"| {label} | {g.disclosed:,} | {g.wrong} | {per:.1f} | {g.unlawful} "
+            f"| {g.lawful_recall:.2%} ({g.right_lawful:,}) | {g.recall:.2%} ({g.right:,}) |"
+        )
+    lines.append(
+        f"margin of ivs over the exact matcher: {100 * (a.lawful_recall - b.lawful_recall):.2f} "
+        f"points of the lawful and matchable, {100 * (a.recall - b.recall):.2f} of the matchable"
+    )
     lines.append(f"ivs review cases: {a.review}")
+    lines.append("requests not lawful to answer as received, and the disclosures on them:")
+    lines.append(result["not_lawful"].to_string())
+    n, by_ivs, by_exact = result["ocr_zip"]
+    lines.append(
+        f"lawful requests whose ZIP holds OCR letters for digits (981O1): {n}, ivs disclosed "
+        f"{by_ivs}, the exact matcher {by_exact}"
+    )
     lines.append("decision codes of the matchable requests not disclosed correctly:")
     codes = result["missed"].decision_code.value_counts()
     lines.extend(f"  {code}: {n}" for code, n in codes.items())
-    lines.append("their causes (the first that applies):")
-    lines.extend(f"  {n:4d}  {cause}" for cause, n in result["causes"].items())
+    lines.append("their causes (the first that applies), of the matchable and of the lawful:")
+    lines.append(result["causes"].to_string())
     lines.append(
         "calibration: candidate pairs by match probability; observed = share that is the "
         "person named (all pairs, then a request's only plausible candidate)"
@@ -833,6 +995,9 @@ def main() -> None:
             print(result["wrong"][columns].head(args.show).to_string())
             print("missed:")
             print(result["missed"][columns].head(args.show).to_string())
+            print("disclosed by ivs on a request not lawful as received:")
+            unlawful = result["unlawful"][[*columns, "zip", "state", "t_unlawful_why"]]
+            print(unlawful.head(args.show).to_string())
     (work / "peer.json").write_text(
         json.dumps({k: vars(result[k]) for k in ("ivs", "baseline")}, indent=1), encoding="utf-8"
     )

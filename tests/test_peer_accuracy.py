@@ -21,6 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 RECALL_FLOOR = 0.94
 # Points of recall above the exact matcher's in the same run (1.69 measured).
 MARGIN_OVER_EXACT = 0.015
+# The same over the requests that are lawful to answer as received (issue 21's figure; the
+# benchmark's t_lawful): 850 of the 885 matchable; ivs 98.24 %, the exact matcher 95.53 %, a
+# margin of 2.71 points; ivs disclosed on 8 requests without a city, the exact matcher on 33
+# requests that are not lawful.
+LAWFUL_RECALL_FLOOR = 0.977
+LAWFUL_MARGIN_OVER_EXACT = 0.025
+NO_CITY = "no city (formats.md §1.2 requires one)"
+NO_CITY_CEILING = 8
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("peer")]
 
@@ -56,3 +64,34 @@ def test_recall_holds_its_floor_and_beats_the_exact_matcher(result: dict[str, ob
     assert ivs.matchable > 500  # type: ignore[attr-defined]
     assert ivs.recall >= RECALL_FLOOR  # type: ignore[attr-defined]
     assert ivs.recall >= exact.recall + MARGIN_OVER_EXACT  # type: ignore[attr-defined]
+
+
+def test_lawful_recall_holds_its_floor_and_beats_the_exact_matcher(
+    result: dict[str, object],
+) -> None:
+    ivs, exact = result["ivs"], result["baseline"]
+    assert ivs.lawful_matchable > 500  # type: ignore[attr-defined]
+    assert ivs.lawful_matchable < ivs.matchable  # type: ignore[attr-defined]
+    assert ivs.lawful_recall >= LAWFUL_RECALL_FLOOR  # type: ignore[attr-defined]
+    assert (
+        ivs.lawful_recall  # type: ignore[attr-defined]
+        >= exact.lawful_recall + LAWFUL_MARGIN_OVER_EXACT  # type: ignore[attr-defined]
+    )
+
+
+def test_no_disclosure_on_a_request_without_a_lawful_name_or_address(
+    result: dict[str, object],
+) -> None:
+    unlawful = result["unlawful"]
+    why = unlawful.t_unlawful_why  # type: ignore[attr-defined]
+    assert not (why != NO_CITY).any(), unlawful
+    assert (why == NO_CITY).sum() <= NO_CITY_CEILING, unlawful
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="intake answers a request that gives no city, which formats.md §1.2 requires "
+    "(8 on this world); passes, and then fails as strict, once intake rejects it",
+)
+def test_no_disclosure_on_a_request_not_lawful_as_received(result: dict[str, object]) -> None:
+    assert result["ivs"].unlawful == 0  # type: ignore[attr-defined]
