@@ -803,10 +803,15 @@ def miss_cause(row: Any, household_dobs: dict[str, set[str]]) -> str:
             return "rejected: a name field holds one letter"
         return f"rejected: {code}"
     c = row.true_candidate
+    given = (row.house_number or "").strip().upper()
     if c is None:
         if row.zip != ZIP:
             return "never paired: the ZIP code differs (noise), so no blocking rule meets"
-        return "never paired: other"
+        # Blocking pairs by the address: another house number, or a street that cannot agree
+        # at the same number, meets other people.
+        if given != number:
+            return "address: the house number differs (noise)"
+        return "address: street name noise beyond typing error"
     name = NAME_ORDER[c["name_level"]]
     if name not in NAME_LEVELS:
         asked = {str(row.first_name).upper(), str(row.last_name).upper()}
@@ -815,7 +820,6 @@ def miss_cause(row: Any, household_dobs: dict[str, set[str]]) -> str:
         return "name: spelling noise beyond the typo level"
     address = ADDRESS_ORDER[c["address_level"]]
     if address not in ADDRESS_LEVELS:
-        given = (row.house_number or "").strip().upper()
         if given != number:
             return "address: the house number differs (noise)"
         return "address: street name noise beyond typing error"

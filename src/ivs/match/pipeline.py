@@ -74,12 +74,17 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
         "PO box or rural route and box, and ZIP code",
         # A route alone pairs only with a route alone: a route with the request's box or none
         # selected every box on the route in a dense ZIP code, where no delivery line can agree.
+        # Two equi-joins: as one join on the ZIP code with the keys in an OR, the engine
+        # compared every request with every address form of its ZIP code (4.3 s of 4.6 at 1 M
+        # taxpayers, national density; 0.3 s so).
         """SELECT r.request_key, a.tin FROM req r
-           JOIN forms f ON r.addr_zip5 = f.addr_zip5
-            AND ((r.addr_po_box IS NOT NULL AND r.addr_po_box = f.addr_po_box)
-             OR (r.addr_route IS NOT NULL AND r.addr_route = f.addr_route
-                 AND r.addr_po_box IS NULL AND f.addr_po_box IS NULL))
-           JOIN addr a ON a.form_id = f.form_id""",
+           JOIN forms f ON r.addr_zip5 = f.addr_zip5 AND r.addr_po_box = f.addr_po_box
+           JOIN addr a ON a.form_id = f.form_id
+           UNION ALL
+           SELECT r.request_key, a.tin FROM req r
+           JOIN forms f ON r.addr_zip5 = f.addr_zip5 AND r.addr_route = f.addr_route
+           JOIN addr a ON a.form_id = f.form_id
+           WHERE r.addr_po_box IS NULL AND f.addr_po_box IS NULL""",
     ),
     BlockingRule(
         "dob_initial",
