@@ -23,12 +23,10 @@ RECALL_FLOOR = 0.94
 MARGIN_OVER_EXACT = 0.015
 # The same over the requests that are lawful to answer as received (issue 21's figure; the
 # benchmark's t_lawful): 850 of the 885 matchable; ivs 98.24 %, the exact matcher 95.53 %, a
-# margin of 2.71 points; ivs disclosed on 8 requests without a city, the exact matcher on 33
-# requests that are not lawful.
+# margin of 2.71 points; the exact matcher disclosed on 33 requests that are not lawful, ivs on
+# none since intake rejects a request without a city (it disclosed on 8 before).
 LAWFUL_RECALL_FLOOR = 0.977
 LAWFUL_MARGIN_OVER_EXACT = 0.025
-NO_CITY = "no city (formats.md §1.2 requires one)"
-NO_CITY_CEILING = 8
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("peer")]
 
@@ -79,19 +77,10 @@ def test_lawful_recall_holds_its_floor_and_beats_the_exact_matcher(
     )
 
 
-def test_no_disclosure_on_a_request_without_a_lawful_name_or_address(
-    result: dict[str, object],
-) -> None:
+def test_no_disclosure_on_a_request_not_lawful_as_received(result: dict[str, object]) -> None:
+    # Not lawful as received (the benchmark's t_unlawful_why): a name or address the contract
+    # does not accept, a city missing, a ZIP in another state or in none. Intake rejects them.
     unlawful = result["unlawful"]
     why = unlawful.t_unlawful_why  # type: ignore[attr-defined]
-    assert not (why != NO_CITY).any(), unlawful
-    assert (why == NO_CITY).sum() <= NO_CITY_CEILING, unlawful
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake answers a request that gives no city, which formats.md §1.2 requires "
-    "(8 on this world); passes, and then fails as strict, once intake rejects it",
-)
-def test_no_disclosure_on_a_request_not_lawful_as_received(result: dict[str, object]) -> None:
+    assert why.empty, why.value_counts()
     assert result["ivs"].unlawful == 0  # type: ignore[attr-defined]

@@ -27,6 +27,8 @@ _VARIANTS: list[dict[str, str]] = [
     {"street_address": "1200 Baker St", "city": "Houston", "unit": "Apt 4"},
     {"street_address": "PO Box 12", "zip": "7700"},
     {"state": "ZZ"},
+    {"city": ""},
+    {"city": "SEATTLE", "state": "WA", "zip": "98789"},
     {"removal_order_final_date": "2025-06-01"},
     {"removal_order_final_date": "2024-02-30"},
     {"removal_order_final_date": ""},

@@ -251,3 +251,62 @@ def test_house_numbers_written_with_a_mark_or_a_letter_for_a_digit(
         street,
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("city", "defect"),
+    [
+        ("SEATTLE", None),
+        ("", "ADDRESS_NO_CITY"),
+        ("   ", "ADDRESS_NO_CITY"),  # blank after trimming
+        (None, "ADDRESS_NO_CITY"),
+        ("--", "ADDRESS_NO_CITY"),  # punctuation cleans to nothing: no city written
+        ("N/A", "ADDRESS_PLACEHOLDER"),  # a placeholder gives no city either
+        ("Unknown", "ADDRESS_PLACEHOLDER"),
+        ("na", "ADDRESS_PLACEHOLDER"),
+        ("Not Provided", "ADDRESS_PLACEHOLDER"),
+    ],
+)
+def test_a_delivery_line_without_a_city_is_not_an_address(
+    city: str | None, defect: str | None
+) -> None:
+    assert standardize_address("5 ELM ST", None, city, "WA", "98101")["addr_defect"] == defect
+    # A box address needs its city as much as a street address does.
+    assert standardize_address("PO BOX 12", None, city, "WA", "98101")["addr_defect"] == defect
+
+
+def test_a_real_place_named_like_a_placeholder_is_a_city() -> None:
+    # Street, Maryland 21154: STREET is a placeholder as a delivery line, not as a city.
+    assert standardize_address("5 ELM ST", None, "Street", "MD", "21154")["addr_defect"] is None
+    got = standardize_address("STREET", None, "Street", "MD", "21154")["addr_defect"]
+    assert got == "ADDRESS_PLACEHOLDER"
+
+
+@pytest.mark.parametrize(
+    ("state", "zip_code", "defect"),
+    [
+        # 70046 (Davant, Louisiana; on the HIFLD facility list) is a real ZIP that the ZIP
+        # table lacks: its prefix 700 is Louisiana's, so it is accepted there, and only there.
+        ("LA", "70046", None),
+        ("TX", "70046", "ADDRESS_ZIP_STATE_MISMATCH"),
+        # 98789: no ZIP uses the prefix 987 (an unassigned sectional center): no state's ZIP.
+        ("WA", "98789", "ADDRESS_ZIP_STATE_MISMATCH"),
+        ("WA", "98789-1234", "ADDRESS_ZIP_STATE_MISMATCH"),
+        ("NY", "00012", "ADDRESS_ZIP_STATE_MISMATCH"),  # 000: never a ZIP prefix
+        ("WA", "98101", None),  # in the table and in the state
+        ("OR", "98101", "ADDRESS_ZIP_STATE_MISMATCH"),  # in the table, in another state
+    ],
+)
+def test_a_zip_the_table_lacks_is_judged_by_its_prefix(
+    state: str, zip_code: str, defect: str | None
+) -> None:
+    got = standardize_address("5 ELM ST", None, "SOMEWHERE", state, zip_code)["addr_defect"]
+    assert got == defect
+
+
+def test_the_zips_judged_by_prefix_are_unknown_to_the_table() -> None:
+    from ivs.standardize.address_tables import zip_prefix_states, zip_states
+
+    assert {"70046", "98789", "00012"}.isdisjoint(zip_states())
+    assert zip_prefix_states()["700"] == {"LA"}
+    assert {"987", "000"}.isdisjoint(zip_prefix_states())

@@ -104,8 +104,9 @@ _TABLE: tuple[RejectionCode, ...] = (
     ),
     RejectionCode(
         "ADDRESS_PLACEHOLDER",
-        "The address holds placeholder text (FAILED TO PROVIDE, UNKNOWN ADDRESS, NA NA, N/A, "
-        "NONE, TBD, SAME AS ABOVE, SEE A-FILE, IN CUSTODY, HOMELESS, ---, ...).",
+        "The address (its delivery line, unit or city) holds placeholder text (FAILED TO "
+        "PROVIDE, UNKNOWN ADDRESS, NA NA, N/A, NONE, TBD, SAME AS ABOVE, SEE A-FILE, IN CUSTODY, "
+        "HOMELESS, ---, ...).",
         _I2B_I,
         "The address is placeholder text, not an address; give the taxpayer's address.",
     ),
@@ -152,6 +153,12 @@ _TABLE: tuple[RejectionCode, ...] = (
         "General Delivery is a post office's counter, not the taxpayer's address.",
     ),
     RejectionCode(
+        "ADDRESS_NO_CITY",
+        "A delivery line is given without a city.",
+        _I2B_I,
+        "The request gives no city; the address needs its city, state and ZIP code.",
+    ),
+    RejectionCode(
         "ADDRESS_INVALID_STATE",
         "The state is not a USPS state, territory or military code.",
         _I2B_I,
@@ -165,7 +172,8 @@ _TABLE: tuple[RejectionCode, ...] = (
     ),
     RejectionCode(
         "ADDRESS_ZIP_STATE_MISMATCH",
-        "The ZIP code does not belong to the state given.",
+        "The ZIP code does not belong to the state given: it lies in another state, or in no "
+        "state at all (a ZIP not in the ZIP table is judged by its three-digit prefix).",
         _I2B_I,
         "The ZIP code does not belong to the state given; check both.",
     ),

@@ -5,7 +5,7 @@ real problem: a placeholder is a placeholder even if its ZIP is also wrong):
 
 1. ADDRESS_EMPTY             no delivery line, unit, city or state
 2. ADDRESS_PLACEHOLDER       placeholder text (or punctuation only) in the delivery line or unit,
-                             or in the city when there is no delivery line
+                             or placeholder text in the city
 3. ADDRESS_COUNTRY_ONLY      the delivery line is only a country
 4. ADDRESS_FACILITY_UNLOCATED  a custody facility named without a street location
 5. ADDRESS_CUSTODY_FACILITY  a custody facility with a location (by name or listed address)
@@ -15,9 +15,13 @@ real problem: a placeholder is a placeholder even if its ZIP is also wrong):
 9. ADDRESS_UNIT_ONLY         only a secondary unit
 10. ADDRESS_NO_HOUSE_NUMBER  a street without house number, or a box address without its box
 11. ADDRESS_NO_STREET        a house number without street, or a line that locates nothing
-12. ADDRESS_INVALID_STATE    not a USPS state, territory or military code (empty included)
-13. ADDRESS_MALFORMED_ZIP    not 5 digits or ZIP+4 (empty included)
-14. ADDRESS_ZIP_STATE_MISMATCH
+12. ADDRESS_NO_CITY          a delivery line but no city (empty or blank; formats.md §1.2)
+13. ADDRESS_INVALID_STATE    not a USPS state, territory or military code (empty included)
+14. ADDRESS_MALFORMED_ZIP    not 5 digits or ZIP+4 (empty included)
+15. ADDRESS_ZIP_STATE_MISMATCH  the ZIP lies in another state or in none: a ZIP the table knows
+                             by its own states; one it lacks (a new ZIP is no error) by the
+                             states of its three-digit prefix (the USPS sectional center), so
+                             a prefix no state uses is a ZIP of no state
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ivs.standardize.address_clean import compact
+from ivs.standardize.address_clean import clean_text, compact
 from ivs.standardize.address_tables import (
     COUNTRY_NAMES,
     PLACEHOLDER_PHRASES,
     PLACEHOLDER_WHOLE,
     VALID_STATES,
+    zip_city_names,
     zip_prefix_states,
     zip_states,
 )
@@ -53,6 +58,7 @@ DEFECT_PRECEDENCE: tuple[str, ...] = (
     "ADDRESS_UNIT_ONLY",
     "ADDRESS_NO_HOUSE_NUMBER",
     "ADDRESS_NO_STREET",
+    "ADDRESS_NO_CITY",
     "ADDRESS_INVALID_STATE",
     "ADDRESS_MALFORMED_ZIP",
     "ADDRESS_ZIP_STATE_MISMATCH",
@@ -92,9 +98,16 @@ def _zip_state_pairs() -> tuple[pa.Array, pa.Array, pa.Array]:
     return exact, known, prefix
 
 
+@functools.cache
+def _real_cities() -> pa.Array:
+    """The ZIP table's city names, compacted as a placeholder is compared."""
+    return pc.unique(compact(clean_text(pa.array(sorted(zip_city_names()), pa.string()))))
+
+
 def load_defect_tables() -> None:
-    """Build the ZIP-to-state and facility-name tables now (each once per process)."""
+    """Build the ZIP-to-state, city-name and facility-name tables now (each once per process)."""
     _zip_state_pairs()
+    _real_cities()
     facility_names()
 
 
@@ -117,10 +130,12 @@ def classify_defects(inp: DefectInputs) -> pa.Array:
 
     # "---" or "??" cleans to nothing, but something was written: a placeholder.
     punctuation_only = pc.and_(no_line, pc.match_substring_regex(inp.raw_line, r"[^\s]"))
-    placeholder = pc.or_(
-        pc.or_(placeholder_text(full_compact), punctuation_only),
-        pc.and_(no_line, placeholder_text(city_compact)),
+    # A city field of placeholder text gives no city, with or without a delivery line; a real
+    # place whose name is also a placeholder word (STREET, Maryland) is a city.
+    placeholder_city = pc.and_(
+        placeholder_text(city_compact), pc.invert(pc.is_in(city_compact, value_set=_real_cities()))
     )
+    placeholder = pc.or_(pc.or_(placeholder_text(full_compact), punctuation_only), placeholder_city)
     country = _is_in(full_compact, COUNTRY_NAMES)
 
     has_house = pc.is_valid(inp.house_number)
@@ -162,6 +177,8 @@ def classify_defects(inp: DefectInputs) -> pa.Array:
         pc.and_(pc.equal(inp.kind, "street"), pc.and_(has_house, pc.invert(has_name))),
         nothing_located,
     )
+    # The city is required (formats.md §1.2); cleaning has already reduced a blank one to "".
+    no_city = pc.equal(pc.fill_null(inp.city, ""), "")
     invalid_state = pc.invert(_is_in(inp.state, VALID_STATES))
     malformed_zip = pc.is_null(inp.zip5)
 
@@ -171,13 +188,12 @@ def classify_defects(inp: DefectInputs) -> pa.Array:
         pc.utf8_slice_codeunits(inp.zip5, 0, 3), inp.state, "|"
     )
     zip_known = pc.is_in(inp.zip5, value_set=known)
-    prefix_known = pc.is_in(
-        pc.utf8_slice_codeunits(inp.zip5, 0, 3), value_set=pa.array(sorted(zip_prefix_states()))
-    )
+    # A ZIP the table lacks is judged by its prefix: in the stated state it is accepted; in
+    # another state, or in none (98789: no state uses 987), it is a ZIP of another state.
     mismatch = pc.if_else(
         zip_known,
         pc.invert(pc.is_in(zip_state, value_set=exact)),
-        pc.and_(prefix_known, pc.invert(pc.is_in(prefix_state, value_set=prefix))),
+        pc.invert(pc.is_in(prefix_state, value_set=prefix)),
     )
 
     conditions = [
@@ -192,6 +208,7 @@ def classify_defects(inp: DefectInputs) -> pa.Array:
         unit_only,
         no_house,
         no_street,
+        no_city,
         invalid_state,
         malformed_zip,
         mismatch,

@@ -29,6 +29,7 @@ __all__ = [
     "UNIT_DESIGNATORS",
     "UNIT_WITHOUT_ID",
     "VALID_STATES",
+    "zip_city_names",
     "zip_prefix_states",
     "zip_states",
 ]
@@ -226,6 +227,19 @@ def zip_states() -> dict[str, frozenset[str]]:
     for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
         out.setdefault(row["zip_code"], set()).add(row["state"])
     return {k: frozenset(v) for k, v in out.items()}
+
+
+@functools.cache
+def zip_city_names() -> frozenset[str]:
+    """Every city name the ``zipcodes`` package gives a ZIP (primary or acceptable), upper case.
+
+    A placeholder word may also name a real place (STREET, Maryland): such a city is a city.
+    """
+    out: set[str] = set()
+    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
+        out.add(str(row["city"]).upper())
+        out.update(str(c).upper() for c in row.get("acceptable_cities") or ())
+    return frozenset(out)
 
 
 @functools.cache
