@@ -41,6 +41,7 @@ from ivs.batch.master_hygiene import (
     withheld_restrictions,
     withheld_sql,
 )
+from ivs.domain.engine import SqlStep
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
@@ -207,11 +208,14 @@ def build_index(
     if writer is not None:
         writer.close()
     pq.write_table(words.table(), work / "name_words.parquet")
+    # Whatever the engine reads from here on is in the engine or in the index's files: a table
+    # kept in Python beside the engine's copy of it doubled the peak (13.3 GiB at 10 M).
+    taxpayer_count = taxpayers.num_rows
+    del taxpayers, words
 
     announce("reading addresses of record")
     address_rows = read_master_rows(files.addresses, "addresses")
     sorted_addresses = sort_addresses(address_rows, taxpayers_aside, settings.master_defect_rate)
-    addresses = sorted_addresses.addresses
     address_report, address_summary = defects_found(address_rows)
     pacsv.write_csv(pa.concat_tables([taxpayer_report, address_report]), work / "defects.csv")
     summary += address_summary
@@ -220,13 +224,15 @@ def build_index(
 
     with engine_choice.open() as engine:
         unnest = functions_for(engine.dialect)["unnest"]
-        engine.register("raw_addresses", addresses)
-        del addresses
+        engine.register("raw_addresses", sorted_addresses.addresses)
+        ghost_places = sorted_addresses.ghost_places
+        del sorted_addresses
         announce("finding distinct address forms")
         # Form ids numbered in address order, so that every engine numbers them alike: each
         # ZIP code's forms follow the forms of the ZIP codes before it (a global row number
         # would sort every form in one place; this sorts within ZIP codes).
-        forms = engine.arrow(
+        form_keys = SqlStep(
+            "form_keys",
             """
             WITH f AS (SELECT DISTINCT street_address, unit, city, state, zip FROM raw_addresses),
             per_zip AS (SELECT zip, count(*) AS n FROM f GROUP BY zip),
@@ -238,23 +244,35 @@ def build_index(
                    f.street_address, f.unit, f.city, f.state, f.zip
             FROM f JOIN first_ids z ON z.zip = f.zip
             ORDER BY form_id
-            """
+            """,
         )
-        announce(f"standardizing {forms.num_rows:,} distinct addresses")
-        # By slices, for the working memory as with the names; the rows are standardized one
-        # by one, so the slices give the same columns as one call.
-        address_columns = forms.select(list(ADDRESS_FIELDS))
-        standardized = pa.concat_tables(
-            standardize_addresses(address_columns.slice(start, STANDARDIZE_SLICE))
-            for start in range(0, max(forms.num_rows, 1), STANDARDIZE_SLICE)
-        )
-        del address_columns
-        form_columns = {"form_id": forms.column("form_id")}
-        form_columns.update({c: standardized.column(c) for c in standardized.column_names})
-        engine.register("address_forms", pa.table(form_columns))
-        engine.register("form_keys", forms)
-        del standardized, form_columns
-        engine.to_parquet("SELECT * FROM address_forms", work / "address_forms.parquet")
+        engine.run([form_keys])
+        form_count = int(str(engine.scalar("SELECT count(*) FROM form_keys")))
+        announce(f"standardizing {form_count:,} distinct addresses")
+        # By slices of form ids (numbered from 0 without gaps), each written as it is done:
+        # the standardizer's working memory follows the slice, and the forms stay in the
+        # engine, which may spill them, rather than in Python beside it. The rows are
+        # standardized one by one, so the slices give the same columns as one call.
+        fields = ", ".join(ADDRESS_FIELDS)
+        form_writer: pq.ParquetWriter | None = None
+        for start in range(0, max(form_count, 1), STANDARDIZE_SLICE):
+            part = engine.arrow(
+                f"SELECT form_id, {fields} FROM form_keys WHERE form_id >= {start} "
+                f"AND form_id < {start + STANDARDIZE_SLICE} ORDER BY form_id"
+            )
+            standardized = standardize_addresses(part.select(list(ADDRESS_FIELDS)))
+            form_columns = {"form_id": part.column("form_id")}
+            form_columns.update({c: standardized.column(c) for c in standardized.column_names})
+            table = pa.table(form_columns)
+            if form_writer is None:
+                form_writer = pq.ParquetWriter(
+                    work / "address_forms.parquet", table.schema, compression="zstd"
+                )
+            form_writer.write_table(table.cast(form_writer.schema))
+            del part, standardized, form_columns, table
+        if form_writer is not None:
+            form_writer.close()
+        engine.load_parquet("address_forms", work / "address_forms.parquet")
         announce("linking addresses of record")
         engine.to_parquet(
             """
@@ -281,13 +299,13 @@ def build_index(
             work / "last_known.parquet",
         )
         announce("withholding taxpayers a row set aside may hide")
-        engine.register("ghost_places", sorted_addresses.ghost_places)
+        engine.register("ghost_places", ghost_places)
         engine.register("ghost_names", ghost_names)
         engine.register("values_aside", values_aside)
         engine.load_parquet("tp_names", work / "taxpayers.parquet")
         engine.load_parquet("addr_links", work / "addresses.parquet")
         withheld = engine.arrow(withheld_sql(unnest)).column("tin")
-        if pc.any(pc.is_null(sorted_addresses.ghost_places.column("zip5"))).as_py():
+        if pc.any(pc.is_null(ghost_places.column("zip5"))).as_py():
             beyond = engine.arrow(withheld_beyond_zip_sql(unnest)).column("tin")
             withheld = pc.unique(pa.chunked_array(withheld.chunks + beyond.chunks))
         withheld = pc.take(withheld, pc.sort_indices(withheld))
@@ -304,7 +322,7 @@ def build_index(
     info = IndexInfo(
         folder=final,
         fingerprint=fingerprint,
-        taxpayers=taxpayers.num_rows,
+        taxpayers=taxpayer_count,
         addresses=counts["addresses"],
         address_forms=counts["address_forms"],
         restrictions=restrictions.num_rows,
