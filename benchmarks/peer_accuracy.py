@@ -38,6 +38,13 @@ pairs and over a request's only plausible candidate. With ``--train 4 5`` it als
 batch of those noise seeds whose requests carry the named taxpayer's TIN, trains a model on it
 (``ivs model train``, against the same master) and grades the run again with that model.
 
+With ``--noise-scale X`` the requests' noise is pseudopeople's default for each source with
+every cell and token probability multiplied by X and capped at 0.95 (the master stays
+noiseless; the truth is computed as always); ``--scale-row-noise`` also multiplies the row noise
+(non-response, omitted rows), which removes requests rather than making them noisier:
+
+    .venv/bin/python benchmarks/peer_accuracy.py --taxpayers 5000 --seeds 1 2 3 --noise-scale 4
+
 "Matchable": the request names a taxpayer, its noiseless address is one of that taxpayer's
 addresses of record to the unit, the noisy request still carries every required field, a house
 number and a street name, and no other taxpayer at that address has the same first and last name.
