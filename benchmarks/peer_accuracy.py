@@ -38,6 +38,13 @@ pairs and over a request's only plausible candidate. With ``--train 4 5`` it als
 batch of those noise seeds whose requests carry the named taxpayer's TIN, trains a model on it
 (``ivs model train``, against the same master) and grades the run again with that model.
 
+With ``--noise-scale X`` the requests' noise is pseudopeople's default for each source with
+every cell and token probability multiplied by X and capped at 0.95 (the master stays
+noiseless; the truth is computed as always); ``--scale-row-noise`` also multiplies the row noise
+(non-response, omitted rows), which removes requests rather than making them noisier:
+
+    .venv/bin/python benchmarks/peer_accuracy.py --taxpayers 5000 --seeds 1 2 3 --noise-scale 4
+
 "Matchable": the request names a taxpayer, its noiseless address is one of that taxpayer's
 addresses of record to the unit, the noisy request still carries every required field, a house
 number and a street name, and no other taxpayer at that address has the same first and last name.
@@ -103,7 +110,55 @@ def _psp() -> Any:
     return pseudopeople
 
 
-def _generate(name: str, *, seed: int = 0, noise: bool = True, year: int | None = None) -> Any:
+DATASETS = {
+    "acs": "american_community_survey",
+    "cps": "current_population_survey",
+    "wic": "women_infants_and_children",
+}
+MAX_PROBABILITY = 0.95  # the cap on a scaled noise probability
+SCALED = ("cell_probability", "token_probability")
+
+
+def _scaled_config(name: str, scale: float, *, rows: bool = False) -> dict[str, Any]:
+    """pseudopeople's default noise for one request dataset, its probabilities times ``scale``.
+
+    Every column noise's ``cell_probability`` and ``token_probability`` is multiplied, capped at
+    :data:`MAX_PROBABILITY`; the shapes of the noise (which digits of a ZIP, how far an age is
+    misreported) are left as they are. The row noise (a person who does not respond, a row
+    omitted) removes requests rather than making them noisier: it is scaled only with ``rows``.
+    """
+    dataset = DATASETS[name]
+    default = _psp().get_config()[dataset]
+
+    def times(value: float) -> float:
+        return min(float(value) * scale, MAX_PROBABILITY)
+
+    column_noise = {
+        column: {
+            noise: {k: times(v) for k, v in params.items() if k in SCALED}
+            for noise, params in noises.items()
+            if any(k in SCALED for k in params)
+        }
+        for column, noises in default["column_noise"].items()
+    }
+    config: dict[str, Any] = {"column_noise": column_noise}
+    if rows:
+        config["row_noise"] = {
+            noise: {"row_probability": times(params["row_probability"])}
+            for noise, params in default["row_noise"].items()
+        }
+    return {dataset: config}
+
+
+def _generate(
+    name: str,
+    *,
+    seed: int = 0,
+    noise: bool = True,
+    year: int | None = None,
+    scale: float = 1.0,
+    scale_rows: bool = False,
+) -> Any:
     psp = _psp()
     generate = {
         "1040": psp.generate_taxes_1040,
@@ -116,6 +171,8 @@ def _generate(name: str, *, seed: int = 0, noise: bool = True, year: int | None 
     kwargs: dict[str, Any] = {"seed": seed, "year": year, "verbose": False}
     if not noise:
         kwargs["config"] = psp.NO_NOISE
+    elif scale != 1.0 or scale_rows:
+        kwargs["config"] = _scaled_config(name, scale, rows=scale_rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return generate(**kwargs)
@@ -271,8 +328,13 @@ def _master() -> tuple[pd.DataFrame, pd.DataFrame]:
     return taxpayers, addresses
 
 
-def _requests(seeds: list[int]) -> pd.DataFrame:
-    """Every noisy survey and program record of the request years, with its noiseless twin."""
+def _requests(
+    seeds: list[int], *, noise_scale: float = 1.0, scale_rows: bool = False
+) -> pd.DataFrame:
+    """Every noisy survey and program record of the request years, with its noiseless twin.
+
+    The noise is pseudopeople's default times ``noise_scale`` (:func:`_scaled_config`).
+    """
     frames = []
     for source in SOURCES:
         clean = _generate(source, noise=False)
@@ -284,7 +346,7 @@ def _requests(seeds: list[int]) -> pd.DataFrame:
         )[["simulant_id", "period", "household_id", "t_key", "first_name", "last_name"]]
         clean = clean.rename(columns={"first_name": "t_first", "last_name": "t_last"})
         for seed in seeds:
-            noisy = _generate(source, seed=seed)
+            noisy = _generate(source, seed=seed, scale=noise_scale, scale_rows=scale_rows)
             noisy["period"] = noisy[period].astype(str)
             noisy = noisy.drop_duplicates(["simulant_id", "period"])
             both = noisy.merge(clean, on=["simulant_id", "period"], how="inner")
@@ -418,6 +480,8 @@ def build_world(
     seeds: list[int],
     seed: int = 0,
     train_seeds: list[int] | None = None,
+    noise_scale: float = 1.0,
+    scale_rows: bool = False,
 ) -> PeerWorld:
     """Write master, signed batch, signers and truth under ``folder``; return them.
 
@@ -427,7 +491,9 @@ def build_world(
     """
     rng = np.random.default_rng(seed)
     people, addresses = _master()
-    requests = _requests([*seeds, *(train_seeds or [])])
+    requests = _requests(
+        [*seeds, *(train_seeds or [])], noise_scale=noise_scale, scale_rows=scale_rows
+    )
     # Everyone at an address some request names, and every requested taxpayer, then others.
     at_requested = addresses.key.isin(set(requests.t_key))
     keep = set(addresses.simulant_id[at_requested]) | (
@@ -961,18 +1027,40 @@ def main() -> None:
         help="also train a model (ivs model train) on a batch of these noise seeds that carries "
         "the TINs, against the same master, and grade the run with it",
     )
+    parser.add_argument(
+        "--noise-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="multiply every cell and token probability of the requests' noise (pseudopeople's "
+        f"default) by X, capped at {MAX_PROBABILITY}; the master stays noiseless",
+    )
+    parser.add_argument(
+        "--scale-row-noise",
+        action="store_true",
+        help="also multiply the row noise (non-response, omitted rows), which removes requests",
+    )
     args = parser.parse_args()
+    if args.noise_scale < 0:
+        parser.error("--noise-scale must not be negative")
     work = args.keep or Path(tempfile.mkdtemp(prefix="ivs-peer-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     world = build_world(
-        work / "world", taxpayers=args.taxpayers, seeds=args.seeds, train_seeds=args.train
+        work / "world",
+        taxpayers=args.taxpayers,
+        seeds=args.seeds,
+        train_seeds=args.train,
+        noise_scale=args.noise_scale,
+        scale_rows=args.scale_row_noise,
     )
     built = time.perf_counter() - started
     result = evaluate(world, work / "home")
     print(
         f"{len(world.taxpayers):,} taxpayers, {len(world.addresses):,} addresses of record, "
-        f"noise seeds {' '.join(map(str, args.seeds))} (world {built:.0f} s, "
+        f"noise seeds {' '.join(map(str, args.seeds))}, noise scale {args.noise_scale:g} "
+        f"(row noise {'scaled' if args.scale_row_noise else 'default'}; "
+        f"cap {MAX_PROBABILITY}) (world {built:.0f} s, "
         f"total {time.perf_counter() - started:.0f} s)"
     )
     print(report(result))
