@@ -10,8 +10,9 @@ __all__ = ["StreetIds"]
 
 
 class StreetIds:
-    """Ids of the (street name, suffix) pairs of the address forms, numbered from 0 as first
-    met: blocking compares two streets once, however many address forms share them."""
+    """Ids of the (street name, suffix) pairs of the address forms, numbered from 0 in the
+    order the forms first meet them: blocking compares two streets once, however many address
+    forms share them."""
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str | None], int] = {}
@@ -27,18 +28,19 @@ class StreetIds:
         suffix_at = pc.fill_null(kinds.indices, width - 1).to_numpy(zero_copy_only=False)
         has_name = pc.is_valid(names.indices).to_numpy(zero_copy_only=False)
         keys = np.where(has_name, np.nan_to_num(name_at).astype(np.int64) * width + suffix_at, -1)
-        distinct, at = np.unique(keys, return_inverse=True)
+        distinct, first, at = np.unique(keys, return_index=True, return_inverse=True)
         name_values = names.dictionary.to_pylist()
         suffix_values = [*kinds.dictionary.to_pylist(), None]
-        ids = [
-            None
-            if key < 0
-            else self._ids.setdefault(
-                (name_values[key // width], suffix_values[key % width]), len(self._ids)
-            )
-            for key in distinct.tolist()
-        ]
-        return pc.take(pa.array(ids, pa.int64()), pa.array(at))
+        ids = np.full(len(distinct), -1, dtype=np.int64)
+        # New streets numbered in the order the rows first meet them, so that an index built
+        # in slices of any size numbers them alike.
+        for position in np.argsort(first, kind="stable").tolist():
+            key = int(distinct[position])
+            if key >= 0:
+                street = (name_values[key // width], suffix_values[key % width])
+                ids[position] = self._ids.setdefault(street, len(self._ids))
+        taken = pc.take(pa.array(ids), pa.array(at))
+        return pc.if_else(pc.equal(taken, -1), pa.scalar(None, pa.int64()), taken)
 
     def table(self) -> pa.Table:
         """street_id, addr_street_name, addr_suffix, by id."""
