@@ -22,6 +22,7 @@ from ivs.match.comparisons import (
 )
 from ivs.match.name_columns import with_name_match_columns
 from ivs.match.pipeline import blocking_steps, comparison_steps
+from ivs.match.street_ids import StreetIds
 from ivs.standardize.address import standardize_address, standardize_addresses
 from ivs.standardize.name import standardize_name
 
@@ -318,7 +319,11 @@ def test_number_zip_pairs_the_same_line_in_the_same_city_where_the_zip_differs(
     with DuckDBEngine(threads=1) as engine:
         engine.register("req", masked_table([req], "dob"))
         engine.register("tp", masked_table([tp], "date_of_birth"))
-        engine.register("forms", pa.Table.from_pylist([form]))
+        forms = pa.Table.from_pylist([form])
+        streets = StreetIds()
+        street_ids = streets.ids(forms.column("addr_street_name"), forms.column("addr_suffix"))
+        engine.register("forms", forms.append_column("addr_street_id", street_ids))
+        engine.register("streets", streets.table())
         engine.register("addr", pa.table({"tin": ["123456789"], "form_id": [0]}))
         engine.run(blocking_steps())
         found = engine.arrow("SELECT tin FROM pairs WHERE by_number_zip").num_rows

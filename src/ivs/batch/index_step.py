@@ -6,6 +6,8 @@ Layout under ``$IVS_HOME/index/<fingerprint>/``:
   what the name comparisons read of them (match/name_columns.py: masks, ids, texts)
 - ``name_words.parquet``  every name token and key of the taxpayers with its id (word, id)
 - ``address_forms.parquet`` one row per distinct address as filed, with standardized columns
+  and ``addr_street_id``, the id of its (street name, suffix) in ``streets.parquet``
+- ``streets.parquet``     street_id, addr_street_name, addr_suffix: every street of the forms
 - ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record)
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
 - ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty), and the taxpayers
@@ -55,6 +57,7 @@ from ivs.formats.master import (
 )
 from ivs.match.comparisons import functions_for
 from ivs.match.name_columns import WordIds, name_match_columns
+from ivs.match.street_ids import StreetIds
 from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
 
@@ -63,7 +66,8 @@ __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fi
 # 6: restrictions typed when the master has none, defects set aside, taxpayers withheld;
 # the blocking key table keyed by the first given name's id. 7: house numbers read back from a
 # number mark or OCR letters (Nº 12, S4884), a colon or bar between letters of a name read as I.
-INDEX_VERSION = 8
+# 8: no surname-sound blocking table. 9: street ids on the address forms, and their streets.
+INDEX_VERSION = 9
 # Rows standardized at a time while the index is built.
 STANDARDIZE_SLICE = 1_000_000
 Step = Callable[[str], None]
@@ -254,6 +258,7 @@ def build_index(
         # engine, which may spill them, rather than in Python beside it. The rows are
         # standardized one by one, so the slices give the same columns as one call.
         fields = ", ".join(ADDRESS_FIELDS)
+        streets = StreetIds()
         form_writer: pq.ParquetWriter | None = None
         for start in range(0, max(form_count, 1), STANDARDIZE_SLICE):
             part = engine.arrow(
@@ -263,6 +268,9 @@ def build_index(
             standardized = standardize_addresses(part.select(list(ADDRESS_FIELDS)))
             form_columns = {"form_id": part.column("form_id")}
             form_columns.update({c: standardized.column(c) for c in standardized.column_names})
+            form_columns["addr_street_id"] = streets.ids(
+                standardized.column("addr_street_name"), standardized.column("addr_suffix")
+            )
             table = pa.table(form_columns)
             if form_writer is None:
                 form_writer = pq.ParquetWriter(
@@ -272,6 +280,7 @@ def build_index(
             del part, standardized, form_columns, table
         if form_writer is not None:
             form_writer.close()
+        pq.write_table(streets.table(), work / "streets.parquet")
         engine.load_parquet("address_forms", work / "address_forms.parquet")
         announce("linking addresses of record")
         engine.to_parquet(

@@ -54,6 +54,7 @@ def requests_table(intake: IntakeOutcome, words: WordIds) -> pa.Table:
 _INDEX_TABLES = (
     ("tp", "taxpayers"),
     ("forms", "address_forms"),
+    ("streets", "streets"),
     ("addr", "addresses"),
     ("restr", "restrictions"),
     ("last_known", "last_known"),

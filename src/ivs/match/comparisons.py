@@ -326,10 +326,11 @@ _DIRECTIONAL_IN_STREET = "{ends}(r.addr_street_name, ' ' || f.addr_street_name)"
 # request's house number and ZIP code: each needs the same delivery line or one of
 # street_typo's street tests. The number_zip blocking rule keeps only such addresses (the same
 # number on another street of the ZIP is nobody's address match). Cheap tests first.
-STREET_MAY_AGREE = (
-    "(r.addr_line = f.addr_line OR r.addr_street_name = f.addr_street_name "
-    f"OR {_SUFFIX_IN_STREET} OR {_DIRECTIONAL_IN_STREET} OR {_STREET_NEAR})"
+STREETS_MAY_AGREE = (
+    f"(r.addr_street_name = f.addr_street_name OR {_SUFFIX_IN_STREET} "
+    f"OR {_DIRECTIONAL_IN_STREET} OR {_STREET_NEAR})"
 )
+STREET_MAY_AGREE = f"(r.addr_line = f.addr_line OR {STREETS_MAY_AGREE})"
 ADDRESS = Comparison(
     "address",
     "The request's address against the taxpayer's best-agreeing address of record (any year).",

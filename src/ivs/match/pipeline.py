@@ -6,7 +6,8 @@ Input tables the engine must hold:
             group on than the request_id it also holds), standardized name/address columns,
             tin_norm, dob
 - ``tp``    index taxpayers (tin, date_of_birth, standardized name columns)
-- ``forms`` distinct address forms (form_id, standardized address columns)
+- ``forms`` distinct address forms (form_id, standardized address columns, addr_street_id)
+- ``streets`` the forms' streets (street_id, addr_street_name, addr_suffix)
 - ``addr``  addresses of record (tin, tax_year, received_date, form_id)
 - ``restr`` restrictions (tin, kind, since, until)
 
@@ -32,7 +33,7 @@ from ivs.match.comparisons import (
     NAME_MATCH_LEVELS,
     NAMES_MAY_SHARE_A_STRING,
     RULE_COMPARISONS,
-    STREET_MAY_AGREE,
+    STREETS_MAY_AGREE,
     expanded,
     functions_for,
     level_sql,
@@ -122,19 +123,54 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
     # A mistyped ZIP code (98109 for 98101) meets no ZIP-keyed rule: the forms of the same
     # delivery line in the same city and state join too (an equi-join on the line, as cheap),
     # which the address level exact_city then compares.
-    number_zip_forms = SqlStep(
-        "number_zip_forms",
+    # A request's street is compared with each street at its house number and ZIP code once,
+    # not once per address form there: a dense ZIP code has dozens of forms at one number, and
+    # the same few streets recur across its requests (at 1 M taxpayers, national density, 11.8 M
+    # forms at the requests' numbers were 2.2 M pairs of streets).
+    request_streets = SqlStep(
+        "request_streets",
+        """SELECT row_number() OVER (ORDER BY addr_street_name, addr_suffix NULLS FIRST)
+                  AS street_id, addr_street_name, addr_suffix
+           FROM (SELECT DISTINCT addr_street_name, addr_suffix FROM req
+                 WHERE addr_house_number IS NOT NULL AND addr_street_name IS NOT NULL)""",
+    )
+    number_zip_candidates = SqlStep(
+        "number_zip_candidates",
+        """SELECT r.request_key, f.form_id, s.street_id AS request_street_id,
+                  f.addr_street_id AS form_street_id,
+                  coalesce(r.addr_line = f.addr_line, FALSE) AS same_line
+           FROM req r
+           LEFT JOIN request_streets s ON s.addr_street_name = r.addr_street_name
+            AND s.addr_suffix IS NOT DISTINCT FROM r.addr_suffix
+           JOIN forms f ON r.addr_house_number = f.addr_house_number
+            AND r.addr_zip5 = f.addr_zip5""",
+    )
+    streets_may_agree = SqlStep(
+        "streets_may_agree",
         _in_dialect(
-            f"""SELECT r.request_key, f.form_id FROM req r
-                JOIN forms f ON r.addr_house_number = f.addr_house_number
-                 AND r.addr_zip5 = f.addr_zip5 AND {STREET_MAY_AGREE}
-                UNION
-                SELECT r.request_key, f.form_id FROM req r
-                JOIN forms f ON r.addr_line = f.addr_line AND r.addr_city = f.addr_city
-                 AND r.addr_state = f.addr_state
-                WHERE r.addr_house_number IS NOT NULL AND r.addr_zip5 <> f.addr_zip5""",
+            f"""SELECT p.request_street_id, p.form_street_id
+                FROM (SELECT DISTINCT request_street_id, form_street_id
+                      FROM number_zip_candidates
+                      WHERE NOT same_line AND request_street_id IS NOT NULL
+                        AND form_street_id IS NOT NULL) p
+                JOIN request_streets r ON r.street_id = p.request_street_id
+                JOIN streets f ON f.street_id = p.form_street_id
+                WHERE {STREETS_MAY_AGREE}""",
             dialect,
         ),
+    )
+    number_zip_forms = SqlStep(
+        "number_zip_forms",
+        """SELECT request_key, form_id FROM number_zip_candidates WHERE same_line
+           UNION
+           SELECT c.request_key, c.form_id FROM number_zip_candidates c
+           JOIN streets_may_agree a ON a.request_street_id = c.request_street_id
+            AND a.form_street_id = c.form_street_id
+           UNION
+           SELECT r.request_key, f.form_id FROM req r
+           JOIN forms f ON r.addr_line = f.addr_line AND r.addr_city = f.addr_city
+            AND r.addr_state = f.addr_state
+           WHERE r.addr_house_number IS NOT NULL AND r.addr_zip5 <> f.addr_zip5""",
     )
     # Each rule tags its rows with one bit; the grouping ORs them (cheaper than a string per
     # row compared once per rule) and also removes the rules' own duplicates.
@@ -150,7 +186,7 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
         f"SELECT request_key, tin, {flags} FROM (SELECT request_key, tin, bit_or(rule_bit) AS bits "
         f"FROM ({union}) GROUP BY request_key, tin)",
     )
-    return [number_zip_forms, pairs]
+    return [request_streets, number_zip_candidates, streets_may_agree, number_zip_forms, pairs]
 
 
 def comparison_steps(
