@@ -75,7 +75,11 @@ def _tables() -> dict[str, pa.Table]:
         pa.date32(),
     )
     return {
-        "req": with_name_match_columns(pa.Table.from_pylist(requests).append_column("dob", asked)),
+        "req": with_name_match_columns(
+            pa.Table.from_pylist(requests)
+            .append_column("dob", asked)
+            .append_column("dob_aside", pa.nulls(n, pa.date32()))
+        ),
         "tp": with_name_match_columns(
             pa.Table.from_pylist(taxpayers).append_column("date_of_birth", on_record)
         ),

@@ -42,6 +42,8 @@ def masked_table(rows: list[dict[str, object]], date_column: str) -> pa.Table:
     """Standardized rows as the engine holds them: the names' match columns, no date of birth."""
     table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != date_column} for r in rows])
     dated = table.append_column(date_column, pa.nulls(len(rows), pa.date32()))
+    if date_column == "dob":
+        dated = dated.append_column("dob_aside", pa.nulls(len(rows), pa.date32()))
     return with_name_match_columns(dated)
 
 
@@ -344,20 +346,42 @@ DOB_CASES: list[tuple[str, str | None, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("asked", "on_record", "level"), DOB_CASES)
-def test_dob_levels(asked: str, on_record: str | None, level: str) -> None:
+def _dob_level(asked: str | None, on_record: str | None, *, set_aside: bool = False) -> str:
+    def day(value: str | None) -> pa.Array:
+        return pa.array([None if value is None else date.fromisoformat(value)], pa.date32())
+
     table = pa.table(
         {
-            "dob": pa.array([date.fromisoformat(asked)], pa.date32()),
-            "date_of_birth": pa.array(
-                [None if on_record is None else date.fromisoformat(on_record)], pa.date32()
-            ),
+            "dob": day(None if set_aside else asked),
+            "dob_aside": day(asked if set_aside else None),
+            "date_of_birth": day(on_record),
         }
     )
     with DuckDBEngine(threads=1) as engine:
         engine.register("dates", table)
         row = engine.arrow(
             f"SELECT {level_sql(DOB, 'duckdb')} AS lvl FROM "
-            "(SELECT dob FROM dates) r, (SELECT date_of_birth FROM dates) t"
+            "(SELECT dob, dob_aside FROM dates) r, (SELECT date_of_birth FROM dates) t"
         ).to_pylist()[0]
-    assert DOB.labels()[row["lvl"]] == level
+    return DOB.labels()[row["lvl"]]
+
+
+@pytest.mark.parametrize(("asked", "on_record", "level"), DOB_CASES)
+def test_dob_levels(asked: str, on_record: str | None, level: str) -> None:
+    assert _dob_level(asked, on_record) == level
+
+
+@pytest.mark.parametrize(
+    ("aside", "on_record", "level"),
+    [
+        ("2024-01-02", "2015-03-07", "disagree"),  # a child's date: another sister, not this one
+        ("1890-05-01", "1990-05-01", "disagree"),  # older than anyone living, and another year
+        ("2015-03-07", "2015-03-07", "missing"),  # the same day: no evidence for a match
+        ("2015-03-17", "2015-03-07", "missing"),  # a typing error away: neither for nor against
+        ("2024-01-02", None, "missing"),
+    ],
+)
+def test_a_date_of_birth_set_aside_counts_against_a_candidate_never_for_one(
+    aside: str, on_record: str | None, level: str
+) -> None:
+    assert _dob_level(aside, on_record, set_aside=True) == level

@@ -44,7 +44,7 @@ def requests_table(intake: IntakeOutcome, words: WordIds) -> pa.Table:
     columns = {c: intake.standardized.column(c) for c in _REQUEST_COLUMNS if c != "request_id"}
     columns["request_id"] = intake.records.column("request_id")
     columns["request_key"] = intake.records.column(ROW_COLUMN)
-    for name in ("tin_norm", "dob"):
+    for name in ("tin_norm", "dob", "dob_aside"):
         columns[name] = intake.verdicts.column(name)
     columns.update(name_match_columns(intake.standardized, words))
     columns["accepted"] = pc.is_null(intake.verdicts.column("rejection_code"))

@@ -218,6 +218,9 @@ class RecordChecks:
     advisories: dict[str, pa.Array | pa.ChunkedArray]
     tin_norm: pa.Array | pa.ChunkedArray
     dob: pa.Array | pa.ChunkedArray
+    # A date of birth set aside as implausible (a child's, or older than anyone living): no
+    # evidence for a candidate, but a candidate born on another day is not this person.
+    dob_aside: pa.Array | pa.ChunkedArray
     a_number_norm: pa.Array | pa.ChunkedArray
 
 
@@ -293,12 +296,12 @@ def check_records(records: pa.Table, ctx: RecordContext) -> RecordChecks:
         ),
         False,
     )
-    # A date set aside is no evidence: matching sees it as missing.
-    dob = pc.if_else(
-        pc.or_(advisories["DOB_FUTURE"], advisories["DOB_IMPLAUSIBLE"]),
-        pa.scalar(None, pa.date32()),
-        dob,
-    )
+    # A date set aside is no evidence for a match: matching sees it as missing. An implausible
+    # one is still a real day, kept apart to tell a candidate born on another day apart (two
+    # sisters of one name at one address, the request's date a child's).
+    no_date = pa.scalar(None, pa.date32())
+    dob_aside = pc.if_else(advisories["DOB_IMPLAUSIBLE"], dob, no_date)
+    dob = pc.if_else(pc.or_(advisories["DOB_FUTURE"], advisories["DOB_IMPLAUSIBLE"]), no_date, dob)
 
     # --- middle name and suffix (optional) -----------------------------------------------
     middle = pc.utf8_trim_whitespace(col("middle_name"))
@@ -324,7 +327,14 @@ def check_records(records: pa.Table, ctx: RecordContext) -> RecordChecks:
         )
         masks["REQUEST_BOILERPLATE_REASON"] = pa.array([False] * n, pa.bool_())
 
-    return RecordChecks(masks, advisories, tin_norm=tin_norm, dob=dob, a_number_norm=a_number_norm)
+    return RecordChecks(
+        masks,
+        advisories,
+        tin_norm=tin_norm,
+        dob=dob,
+        dob_aside=dob_aside,
+        a_number_norm=a_number_norm,
+    )
 
 
 def record_verdicts(
@@ -381,6 +391,7 @@ def record_verdicts(
             "advisories": advised,
             "tin_norm": checks.tin_norm,
             "dob": checks.dob,
+            "dob_aside": checks.dob_aside,
             "a_number_norm": checks.a_number_norm,
         }
     )

@@ -397,6 +397,7 @@ _DOB_TYPO = (
     "OR (month(r.dob) = month(t.date_of_birth) AND day(r.dob) = day(t.date_of_birth) "
     "AND floor(year(r.dob) / 10) = floor(year(t.date_of_birth) / 10)))"
 )
+_DOB_ASIDE_TYPO = _DOB_TYPO.replace("r.dob", "r.dob_aside")
 DOB = Comparison(
     "dob",
     "The request's date of birth, where both sides have one, against the taxpayer's.",
@@ -410,8 +411,11 @@ DOB = Comparison(
         ),
         Level(
             "disagree",
-            "r.dob IS NOT NULL AND t.date_of_birth IS NOT NULL",
-            "the dates of birth differ",
+            "t.date_of_birth IS NOT NULL AND (r.dob IS NOT NULL OR (r.dob_aside IS NOT NULL "
+            f"AND r.dob_aside <> t.date_of_birth AND NOT {_DOB_ASIDE_TYPO}))",
+            "the dates of birth differ; or the request's date, set aside as implausible, is "
+            "another day than the taxpayer's beyond a typing error (it counts against a "
+            "candidate, never for one)",
         ),
         Level("missing", "", "one side has no date of birth"),
     ),
