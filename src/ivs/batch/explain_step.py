@@ -53,6 +53,7 @@ def _shown_request(request: IntakeOutcome) -> dict[str, Any]:
         request_key=request.records.column("_row")[0].as_py(),
         tin_norm=request.verdicts.column("tin_norm")[0].as_py(),
         dob=request.verdicts.column("dob")[0].as_py(),
+        dob_aside=request.verdicts.column("dob_aside")[0].as_py(),
     )
     return row
 

@@ -102,6 +102,15 @@ def mask_tin(tin: str | None) -> str:
     return f"***-**-{tin[-4:]}"
 
 
+def _asked_dob(request: dict[str, Any]) -> str:
+    """The request's date of birth; one set aside as implausible is shown as such (it counts
+    only against a candidate)."""
+    aside = request.get("dob_aside")
+    if request.get("dob") is None and aside is not None:
+        return f"{_text(aside)} (set aside: implausible)"
+    return _text(request.get("dob"))
+
+
 def _text(value: object) -> str:
     if value is None or value == "":
         return "-"
@@ -166,7 +175,7 @@ def _candidate(
         "name": (_name(request["name_last"], request["name_first"]), ""),
         "address": (_address(request), ""),
         "tin": (mask_tin(request.get("tin_norm")), mask_tin(tin)),
-        "dob": (_text(request.get("dob")), ""),
+        "dob": (_asked_dob(request), ""),
         "suffix": (_text(request.get("name_suffix")), ""),
         "middle": (_text(request.get("name_middle")), ""),
     }
