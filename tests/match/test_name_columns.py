@@ -125,11 +125,14 @@ def _name_levels(requests: pa.Table, taxpayers: pa.Table, pairs: pa.Table) -> li
 def _tables(
     requests: list[dict[str, object]], taxpayers: list[dict[str, object]]
 ) -> tuple[pa.Table, pa.Table]:
-    def dated(rows: list[dict[str, object]], column: str) -> pa.Table:
-        return pa.Table.from_pylist(rows).append_column(column, pa.nulls(len(rows), pa.date32()))
+    def dated(rows: list[dict[str, object]], *columns: str) -> pa.Table:
+        table = pa.Table.from_pylist(rows)
+        for column in columns:
+            table = table.append_column(column, pa.nulls(len(rows), pa.date32()))
+        return table
 
     return (
-        with_name_match_columns(dated(requests, "dob")),
+        with_name_match_columns(dated(requests, "dob", "dob_aside")),
         with_name_match_columns(dated(taxpayers, "date_of_birth")),
     )
 
