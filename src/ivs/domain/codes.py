@@ -336,7 +336,8 @@ _ADVISORIES: tuple[AdvisoryCode, ...] = (
         "DOB_IMPLAUSIBLE",
         "The date of birth gives an age under 14 or over 120.",
         "The date of birth gives an implausible age for the subject of a removal order and was "
-        "set aside.",
+        "set aside: it was no evidence for a match, only against a taxpayer born on another "
+        "day.",
     ),
     AdvisoryCode(
         "NAME_MIDDLE_UNUSABLE",
