@@ -4,7 +4,7 @@ Input tables the engine must hold:
 
 - ``req``   accepted requests: request_key (the record's row: a number, cheaper to join and
             group on than the request_id it also holds), standardized name/address columns,
-            tin_norm, dob
+            tin_norm, dob, dob_aside (a date of birth set aside as implausible)
 - ``tp``    index taxpayers (tin, date_of_birth, standardized name columns)
 - ``forms`` distinct address forms (form_id, standardized address columns, addr_street_id)
 - ``streets`` the forms' streets (street_id, addr_street_name, addr_suffix)
