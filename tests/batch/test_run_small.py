@@ -184,28 +184,26 @@ def test_unusable_optional_fields_are_set_aside_and_said(tmp_path: Path) -> None
     assert "advisories" not in decisions[1]  # entries without advisories read as before
 
 
-def test_a_middle_initial_that_conflicts_never_discloses_on_name_and_address_alone(
-    tmp_path: Path,
-) -> None:
-    master = tmp_path / "master"
-    master.mkdir()
+def _one_taxpayer_at_5_elm_st(folder: Path, first: str, middle: str, date_of_birth: date) -> Path:
+    """A master file of one taxpayer, SSN 123456789, surname REED, at 5 ELM ST, DALLAS."""
+    folder.mkdir()
     write_master_table(
-        master / "taxpayers.parquet",
+        folder / "taxpayers.parquet",
         pa.table(
             {
                 "tin": ["123456789"],
                 "tin_type": ["SSN"],
                 "last_name": ["REED"],
-                "first_name": ["BETTY"],
-                "middle_name": ["L"],
+                "first_name": [first],
+                "middle_name": [middle],
                 "name_suffix": pa.nulls(1, pa.string()),
-                "date_of_birth": [date(1950, 3, 4)],
+                "date_of_birth": [date_of_birth],
             }
         ),
         "taxpayers",
     )
     write_master_table(
-        master / "addresses.parquet",
+        folder / "addresses.parquet",
         pa.table(
             {
                 "tin": ["123456789"],
@@ -220,6 +218,13 @@ def test_a_middle_initial_that_conflicts_never_discloses_on_name_and_address_alo
         ),
         "addresses",
     )
+    return folder
+
+
+def test_a_middle_initial_that_conflicts_never_discloses_on_name_and_address_alone(
+    tmp_path: Path,
+) -> None:
+    master = _one_taxpayer_at_5_elm_st(tmp_path / "master", "BETTY", "L", date(1950, 3, 4))
     at = ("5 Elm St", "Dallas", "TX", "75201")
     asked = {
         "R1": rec(1, "Reed", "Betty", *at, middle_name="M"),
@@ -245,4 +250,40 @@ def test_a_middle_initial_that_conflicts_never_discloses_on_name_and_address_alo
         "R2": ("DISCLOSED", "MATCHED"),  # ... unless the date of birth agrees
         "R3": ("DISCLOSED", "MATCHED"),  # LOUISE and L agree by initial
         "R4": ("DISCLOSED", "MATCHED"),  # no middle name given: no evidence either way
+    }
+
+
+def test_a_date_of_birth_overrides_a_middle_conflict_only_where_the_given_name_is_the_same(
+    tmp_path: Path,
+) -> None:
+    # The nickname lists make ROBERT and WILLIAM variants (both list BILL): with a date of birth
+    # copied from a household member, the date once overrode the conflicting middle initials and
+    # disclosed WILLIAM G for ROBERT T.
+    master = _one_taxpayer_at_5_elm_st(tmp_path / "master", "WILLIAM", "G", date(1980, 2, 21))
+    at = ("5 Elm St", "Dallas", "TX", "75201")
+    born = "1980-02-21"
+    asked = {
+        "R1": rec(1, "Reed", "Robert", *at, middle_name="T", date_of_birth=born),
+        "R2": rec(2, "Reed", "Bill", *at, middle_name="T", date_of_birth=born),
+        "R3": rec(3, "Reed", "William", *at, middle_name="T", date_of_birth=born),
+        "R4": rec(4, "Reed", "Robert", *at, middle_name="T", tin="123456789"),
+    }
+    batch = make_batch(tmp_path / "batch", list(asked.values()))
+    result = run_batch(
+        batch.manifest,
+        master,
+        read_signers(batch.signers),
+        load_settings(),
+        tmp_path / "out",
+        now=NOW,
+    )
+    got = {
+        d["request_id"]: (d["outcome"], d["decision_code"])
+        for d in pq.read_table(result.decisions).to_pylist()
+    }
+    assert got == {
+        "R1": ("NOT_DISCLOSED", "NAME_MISMATCH"),  # ROBERT meets WILLIAM only through a key
+        "R2": ("NOT_DISCLOSED", "NAME_MISMATCH"),  # BILL too: a key is not the same name
+        "R3": ("DISCLOSED", "MATCHED"),  # the same given name: the date overrides T against G
+        "R4": ("DISCLOSED", "MATCHED"),  # an agreeing TIN overrides at any name level
     }
