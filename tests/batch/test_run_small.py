@@ -278,3 +278,28 @@ def test_a_date_of_birth_set_aside_still_tells_a_sister_of_one_name_apart(tmp_pa
         "R2": ("DISCLOSED", "MATCHED"),  # set aside, the same day: no evidence either way
         "R3": ("DISCLOSED", "MATCHED"),  # no date given
     }
+
+
+def test_a_date_of_birth_overrides_a_middle_conflict_only_where_the_given_name_is_the_same(
+    tmp_path: Path,
+) -> None:
+    # The nickname lists make ROBERT and WILLIAM variants (both list BILL): with a date of birth
+    # copied from a household member, the date once overrode the conflicting middle initials and
+    # disclosed WILLIAM G for ROBERT T.
+    at = ("5 Elm St", "Dallas", "TX", "75201")
+    master = _one_taxpayer_master(
+        tmp_path / "master", "REED", "WILLIAM", "G", date(1980, 2, 21), at
+    )
+    born = "1980-02-21"
+    asked = {
+        "R1": rec(1, "Reed", "Robert", *at, middle_name="T", date_of_birth=born),
+        "R2": rec(2, "Reed", "Bill", *at, middle_name="T", date_of_birth=born),
+        "R3": rec(3, "Reed", "William", *at, middle_name="T", date_of_birth=born),
+        "R4": rec(4, "Reed", "Robert", *at, middle_name="T", tin="123456789"),
+    }
+    assert _decided(tmp_path, master, asked) == {
+        "R1": ("NOT_DISCLOSED", "NAME_MISMATCH"),  # ROBERT meets WILLIAM only through a key
+        "R2": ("NOT_DISCLOSED", "NAME_MISMATCH"),  # BILL too: a key is not the same name
+        "R3": ("DISCLOSED", "MATCHED"),  # the same given name: the date overrides T against G
+        "R4": ("DISCLOSED", "MATCHED"),  # an agreeing TIN overrides at any name level
+    }

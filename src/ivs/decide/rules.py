@@ -6,7 +6,9 @@ A record is DISCLOSED only when all hold (the law's conditions, in order):
 2. no court hold covers it;                otherwise HELD
 3. some taxpayer's name matches;           otherwise NO_CANDIDATE / NAME_MISMATCH
 4. that taxpayer's address of record matches the request's, to the unit;  ADDRESS_MISMATCH
-5. TIN, date of birth and suffix, where both sides have them, agree;      TIN_/DOB_CONFLICT
+5. TIN, date of birth and suffix, where both sides have them, agree,      TIN_/DOB_CONFLICT
+   and the middle names do not conflict (unless the TIN agrees, or the date of birth agrees
+   and the first given name is the same string; ivs.match.pipeline);     NAME_MISMATCH
 6. the taxpayer is the only plausible one: no second candidate matching name and address
    within ``ambiguity_margin`` bits of match weight;                      AMBIGUOUS
 7. the taxpayer is not restricted under 6103(i)(6);                       RESTRICTED

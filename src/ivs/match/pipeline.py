@@ -104,11 +104,19 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
 
 
 _FORM_ID_SPAN = 1 << 40
-# Middle names that conflict tell a candidate apart unless a TIN or a date of birth agrees: a
-# conflict never discloses on name and address alone (a parent and a child of one name).
+# Middle names that conflict tell a candidate apart unless a TIN agrees, or a date of birth
+# agrees and the first given name is the same string: a conflict never discloses on name and
+# address alone (a parent and a child of one name). A first given name met only through a
+# nickname or transliteration key (variant) or a typing error (typo) with a date agreeing is not
+# enough: the nickname lists make ROBERT and WILLIAM variants through BILL, and a date of birth
+# copied from a household member then disclosed WILLIAM G HORNE for ROBERT T HORNE.
 MIDDLE_CONFLICT = f"middle_level = {MIDDLE.labels().index('conflict')}"
+# Name levels at which the first given name is the same string on both sides (in the swapped
+# level, the request's surname field holds it).
+NAME_GIVEN_SAME_LEVELS = frozenset({"exact", "reordered", "given_and_surname", "swapped"})
 # Dates of birth that differ beyond a typing error tell a candidate apart.
 DOB_CONFLICT = f"dob_level = {DOB.labels().index('disagree')}"
+DOB_AGREES = f"dob_level = {DOB.labels().index('agree')}"
 
 
 def _in(labels: frozenset[str], comparison_levels: tuple[str, ...]) -> str:
@@ -290,6 +298,7 @@ def comparison_steps(
 
 def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list[SqlStep]:
     """Every step from the input tables to ``request_evidence``."""
+    given_same = _in(NAME_GIVEN_SAME_LEVELS, NAME.labels())
     scored = SqlStep(
         "scored",
         f"""
@@ -297,7 +306,8 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                name_level IN ({_in(NAME_MATCH_LEVELS, NAME.labels())}) AS name_ok,
                address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())}) AS address_ok,
                (tin_level = 1 OR {DOB_CONFLICT} OR suffix_level = 1
-                OR ({MIDDLE_CONFLICT} AND tin_level <> 0 AND dob_level <> 0)) AS told_apart
+                OR ({MIDDLE_CONFLICT} AND tin_level <> 0
+                    AND NOT ({DOB_AGREES} AND name_level IN ({given_same})))) AS told_apart
         FROM (SELECT *, {model.weight_sql()} AS match_weight FROM compared)
         """,
     )

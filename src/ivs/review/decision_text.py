@@ -22,8 +22,10 @@ _TEXT: dict[str, str] = {
     "and ZIP code, by its TIN, or by its date of birth and name (rule 3)",
     DecisionCode.NAME_MISMATCH: (
         "no taxpayer found at the address, by TIN or by date of birth has the request's name, "
-        "or only a generational suffix (JR, SR) tells the request apart from every taxpayer "
-        "whose name does (rules 3 and 5)"
+        "or only a generational suffix (JR, SR) or a conflicting middle name tells the request "
+        "apart from every taxpayer whose name does: a middle name that conflicts is overridden "
+        "by an agreeing TIN, or by an agreeing date of birth where the first given name is the "
+        "same, never met only through a nickname (rules 3 and 5)"
     ),
     DecisionCode.ADDRESS_MISMATCH: (
         "a taxpayer's name matches, but none of that taxpayer's addresses of record matches the "
