@@ -27,7 +27,7 @@ __all__ = [
     "NAMES_MAY_SHARE_A_STRING",
     "NAME_MATCH_LEVELS",
     "RULE_COMPARISONS",
-    "STREET_MAY_AGREE",
+    "STREETS_MAY_AGREE",
     "SUFFIX",
     "TIN",
     "Comparison",
@@ -322,15 +322,15 @@ _SUFFIX_IN_STREET = (
     + " ELSE FALSE END))"
 )
 _DIRECTIONAL_IN_STREET = "{ends}(r.addr_street_name, ' ' || f.addr_street_name)"
-# Necessary for the levels exact, street_typo and unit_differs at an address of record with the
-# request's house number and ZIP code: each needs the same delivery line or one of
-# street_typo's street tests. The number_zip blocking rule keeps only such addresses (the same
-# number on another street of the ZIP is nobody's address match). Cheap tests first.
+# With the same delivery line, necessary for the levels exact, street_typo and unit_differs at
+# an address of record with the request's house number and ZIP code: each needs the same line
+# or one of street_typo's street tests. The number_zip blocking rule keeps only such addresses
+# (the same number on another street of the ZIP is nobody's address match), testing each pair
+# of streets once. Cheap tests first.
 STREETS_MAY_AGREE = (
     f"(r.addr_street_name = f.addr_street_name OR {_SUFFIX_IN_STREET} "
     f"OR {_DIRECTIONAL_IN_STREET} OR {_STREET_NEAR})"
 )
-STREET_MAY_AGREE = f"(r.addr_line = f.addr_line OR {STREETS_MAY_AGREE})"
 ADDRESS = Comparison(
     "address",
     "The request's address against the taxpayer's best-agreeing address of record (any year).",
