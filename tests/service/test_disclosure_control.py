@@ -20,7 +20,7 @@ from ivs.service import ServiceContext, create_app
 from ivs.service.api_reports import REPORT_POLICY
 from ivs.store.ledger_tables import ledger_entries
 
-from .world import NOW, bearer, make_world, upload
+from .world import NOW, World, bearer, make_world, upload
 
 
 def _ledger_entries(ctx: ServiceContext) -> list[bytes]:
@@ -38,6 +38,19 @@ def _wait(client: TestClient, url: str, headers: dict[str, str]) -> dict[str, ob
     raise AssertionError(status)
 
 
+def _submitted_and_withheld(
+    client: TestClient, world: World, requester: dict[str, str]
+) -> tuple[str, dict[str, object]]:
+    """The world's batch submitted, run and withheld: its status URL and status."""
+    accepted = client.post("/v1/batches", files=upload(world.batch), headers=requester)
+    assert accepted.status_code == 202, accepted.text
+    url: str = accepted.json()["status_url"]
+    status = _wait(client, url, requester)
+    assert status["status"] == "withheld"
+    assert status["released"] is False
+    return url, status
+
+
 def test_withheld_until_cleared_then_released(tmp_path: Path, store_backend: str) -> None:
     world = make_world(tmp_path, review_band=False)
     admin, requester = bearer(world.tokens["admin"]), bearer(world.tokens["requester"])
@@ -49,12 +62,7 @@ def test_withheld_until_cleared_then_released(tmp_path: Path, store_backend: str
         )
         assert barred.status_code == 200
         assert barred.json()["cleared"] is False
-        accepted = client.post("/v1/batches", files=upload(world.batch), headers=requester)
-        assert accepted.status_code == 202, accepted.text
-        url = accepted.json()["status_url"]
-        status = _wait(client, url, requester)
-        assert status["status"] == "withheld"
-        assert status["released"] is False
+        url, status = _submitted_and_withheld(client, world, requester)
         assert status["response_url"] is None
         refused = client.get(f"{url}/response", headers=requester)
         assert refused.status_code == 409
@@ -66,7 +74,7 @@ def test_withheld_until_cleared_then_released(tmp_path: Path, store_backend: str
             headers=admin,
         )
         assert cleared.json()["cleared"] is True
-        again = client.post(f"/v1/admin/batches/{accepted.json()['batch_id']}/run", headers=admin)
+        again = client.post(f"/v1/admin/batches/{status['batch_id']}/run", headers=admin)
         assert again.status_code == 202, again.text
         status = _wait(client, url, requester)
         assert status["status"] == "completed"
@@ -147,19 +155,14 @@ def test_held_without_recipient_keys_then_released_once_keys_are_imported(
         ctx.store, ctx.ledger, SMITH_KEY.fingerprint, revoked_by="setup", reason="lost", now=NOW
     )
     with TestClient(create_app(ctx)) as client:
-        accepted = client.post("/v1/batches", files=upload(world.batch), headers=requester)
-        assert accepted.status_code == 202, accepted.text
-        url = accepted.json()["status_url"]
-        status = _wait(client, url, requester)
-        assert status["status"] == "withheld"
-        assert status["released"] is False
+        url, status = _submitted_and_withheld(client, world, requester)
         assert client.get(f"{url}/response", headers=requester).status_code == 409
         assert not list(tmp_path.rglob("*.response.csv"))
         assert not list(tmp_path.rglob("*.package.zip"))
 
         new_key = replace(SMITH_KEY, public_key=OTHER_PUBLIC_KEY)
         import_recipient_keys(ctx.store, ctx.ledger, [new_key], imported_by="setup", now=NOW)
-        again = client.post(f"/v1/admin/batches/{accepted.json()['batch_id']}/run", headers=admin)
+        again = client.post(f"/v1/admin/batches/{status['batch_id']}/run", headers=admin)
         assert again.status_code == 202, again.text
         status = _wait(client, url, requester)
         assert status["status"] == "completed"
