@@ -13,6 +13,20 @@ would.
 The floor is a raw DuckDB exact join of the records with the master on last name, house number
 (the street line's leading digits) and ZIP code, timed in the same run: what one join over
 the same files costs, without standardization, comparisons, decisions or ledger.
+
+``--distinct-share F`` (0 < F <= 1) measures a master whose addresses are distinct where the
+synthetic world's households share them (about half of ``ivs synth``'s addresses of record are
+distinct at the national density; the index standardizes and holds one form per distinct
+address). Before indexing, the world's master is copied to ``WORLD/master-distinct-F`` (written
+once, then reused; the world's own master is never changed) with the addresses rewritten by
+``distinct_master``: a share F of the address rows, chosen by a seeded hash of the row's
+position, each become distinct from every other row. A row at a house gets a unit designator
+numbered above every unit number of the master (its own designator kept, ``APT`` where it had
+none); a post-office or rural-route box gets a box number above every box number of the master;
+the numbers count up within each city, state and ZIP code, so no two rows share one. Rows
+without a street line are left as they were. The variant's addresses and distinct addresses
+are printed; ``ivs index``, ``ivs run`` and the floor then read it. The request batch is the
+world's, made from the original master, so fewer of its requests match.
 """
 
 from __future__ import annotations
@@ -50,9 +64,8 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return hours * 3600 + minutes * 60 + seconds, int(rss.group(1)) / 1024 / 1024, result.stdout
 
 
-def exact_join_floor(world: Path, records: Path) -> tuple[float, int, int]:
+def exact_join_floor(master: Path, records: Path) -> tuple[float, int, int]:
     """Seconds, pairs and requests matched by the raw exact join (last name, number, ZIP)."""
-    master = world / "master"
     reader = {".csv": "read_csv", ".jsonl": "read_json", ".parquet": "read_parquet"}[records.suffix]
     key = "regexp_extract(street_address, '^([0-9]+)', 1) AS number, left(zip, 5) AS zip5"
     connection = duckdb.connect()
@@ -74,6 +87,78 @@ def exact_join_floor(world: Path, records: Path) -> tuple[float, int, int]:
     return seconds, int(pairs), int(requests)
 
 
+# A box line (``PO BOX 27``, ``RR 4 BOX 2544``, ``HC 1 BOX 695``) and its number.
+BOX_LINE = r"^(PO BOX |(RR|HC) [0-9]+ BOX )([0-9]+)$"
+
+
+def distinct_master(master: Path, out: Path, share: float, seed: int) -> tuple[int, int]:
+    """``master`` copied to ``out`` with a share of its addresses of record made distinct.
+
+    Returns the variant's addresses and distinct addresses (street line, unit, city, state and
+    ZIP code as filed: what the index standardizes once). See the module's ``--distinct-share``.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"the distinct share must be above 0 and at most 1, not {share}")
+    source = master / "addresses.parquet"
+    connection = duckdb.connect()
+    connection.execute(f"SET memory_limit = '{os.environ.get('IVS_ENGINE_MEMORY', '12GB')}'")
+    connection.execute("SET enable_progress_bar = false")
+    if not out.is_dir():
+        partial = out.with_name(out.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        for other in master.iterdir():
+            if other.is_file() and other.name != source.name:
+                shutil.copy2(other, partial / other.name)
+        # The new numbers start above every number already there, so a rewritten row can equal
+        # no row left as it was; within a city, state and ZIP code each rewritten row has its
+        # own number, so none equals another.
+        connection.execute(
+            f"""
+            COPY (
+              WITH a AS (SELECT * EXCLUDE (file_row_number), file_row_number AS row_no
+                         FROM read_parquet('{source}', file_row_number = true)),
+              bases AS (
+                SELECT 1 + coalesce(max(TRY_CAST(regexp_extract(unit, '([0-9]+)$', 1)
+                                                 AS BIGINT)), 0) AS unit_base,
+                       1 + coalesce(max(TRY_CAST(regexp_extract(street_address, '{BOX_LINE}', 3)
+                                                 AS BIGINT)), 0) AS box_base
+                FROM a),
+              picked AS (
+                SELECT *, row_number() OVER (ORDER BY hash(row_no, {seed}), row_no)
+                            <= round({share} * count(*) OVER ())
+                            AND coalesce(trim(street_address) <> '', false)
+                          AS rewritten
+                FROM a),
+              numbered AS (
+                SELECT *, CASE WHEN rewritten THEN row_number() OVER (
+                            PARTITION BY city, state, zip, rewritten ORDER BY row_no) END AS k
+                FROM picked)
+              SELECT * EXCLUDE (row_no, rewritten, k, unit_base, box_base) REPLACE (
+                CASE WHEN rewritten AND regexp_matches(street_address, '{BOX_LINE}')
+                     THEN regexp_extract(street_address, '{BOX_LINE}', 1) || (box_base + k)
+                     ELSE street_address END AS street_address,
+                CASE WHEN NOT rewritten OR regexp_matches(street_address, '{BOX_LINE}') THEN unit
+                     WHEN regexp_matches(unit, '^[^0-9]*[0-9]+$')
+                     THEN regexp_extract(unit, '^([^0-9]*)', 1) || (unit_base + k)
+                     ELSE 'APT ' || (unit_base + k) END AS unit)
+              FROM numbered, bases
+              ORDER BY row_no
+            ) TO '{partial / source.name}' (FORMAT parquet, COMPRESSION zstd)
+            """
+        )
+        partial.rename(out)
+    rows, distinct = connection.execute(
+        f"""
+        SELECT (SELECT count(*) FROM '{out / source.name}'),
+               (SELECT count(*) FROM (SELECT DISTINCT street_address, unit, city, state, zip
+                                      FROM '{out / source.name}'))
+        """
+    ).fetchone() or (0, 0)
+    connection.close()
+    return int(rows), int(distinct)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("world", type=Path, help="a folder written by ivs synth (made if empty)")
@@ -91,7 +176,17 @@ def main() -> None:
         default=[],
         help="passed to ivs synth, e.g. --synth-option=--taxpayers-per-zip=0",
     )
+    parser.add_argument(
+        "--distinct-share",
+        type=float,
+        metavar="F",
+        help="index and run a copy of the master (WORLD/master-distinct-F) in which a share F "
+        "(0 < F <= 1) of the addresses of record are each distinct from every other; the "
+        "request batch is unchanged, so fewer of its requests match",
+    )
     args = parser.parse_args()
+    if args.distinct_share is not None and not 0 < args.distinct_share <= 1:
+        parser.error("--distinct-share must be above 0 and at most 1")
     world: Path = args.world.resolve()
     ivs = str(Path(sys.executable).parent / "ivs")
     if not (world / "master").is_dir():
@@ -108,6 +203,11 @@ def main() -> None:
             dict(os.environ),
         )
         print(f"ivs synth: {seconds:.1f} s, peak {gib:.2f} GiB")
+    master = world / "master"
+    if args.distinct_share is not None:
+        master = world / f"master-distinct-{args.distinct_share:g}"
+        rows, distinct = distinct_master(world / "master", master, args.distinct_share, args.seed)
+        print(f"{master.name}: {rows:,} addresses of record, {distinct:,} distinct")
     home = world / "bench-home"
     kept = world / "bench-index"
     if args.reuse_index and (home / "index").is_dir():
@@ -137,7 +237,7 @@ def main() -> None:
         [ivs, "recipients", "import", str(keys / "r.json")],
     ):
         subprocess.run(command, env=env, capture_output=True, check=True)
-    seconds, gib, out = timed([ivs, "index", str(world / "master")], env)
+    seconds, gib, out = timed([ivs, "index", str(master)], env)
     print(f"ivs index: {seconds:.1f} s, peak {gib:.2f} GiB\n  {out.strip()}")
     seconds, gib, out = timed(
         [
@@ -145,7 +245,7 @@ def main() -> None:
             "run",
             str(manifest),
             "--master",
-            str(world / "master"),
+            str(master),
             "--signers",
             str(world / "signers.json"),
             "--out",
@@ -161,7 +261,7 @@ def main() -> None:
         if line.startswith(("time:", "candidate pairs", "blocking recall")):
             print(f"  {line}")
     records = next((world / "batch").glob("*.records.*"))
-    floor, pairs, matched = exact_join_floor(world, records)
+    floor, pairs, matched = exact_join_floor(master, records)
     print(
         f"exact-join floor (last name, house number, ZIP; raw DuckDB, same run): {floor:.2f} s, "
         f"{pairs:,} pairs, {matched:,} requests matched; ivs run / floor {seconds / floor:.1f}x"
