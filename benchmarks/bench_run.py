@@ -19,8 +19,8 @@ synthetic world's households share them (about half of ``ivs synth``'s addresses
 distinct at the national density; the index standardizes and holds one form per distinct
 address). Before indexing, the world's master is copied to ``WORLD/master-distinct-F`` (written
 once, then reused; the world's own master is never changed) with the addresses rewritten by
-``distinct_master``: a share F of the address rows, chosen by a seeded hash of the row's
-position, each become distinct from every other row. A row at a house gets a unit designator
+``distinct_master``: a share F of the address rows, chosen by a hash of the row's position and
+``--seed``, each become distinct from every other row. A row at a house gets a unit designator
 numbered above every unit number of the master (its own designator kept, ``APT`` where it had
 none); a post-office or rural-route box gets a box number above every box number of the master;
 the numbers count up within each city, state and ZIP code, so no two rows share one. Rows
