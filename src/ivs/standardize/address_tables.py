@@ -3,9 +3,10 @@
 The suffix, directional and unit-designator variants come from usaddress-scourgify's constant
 tables (MIT; Pub 28 Appendix C1 and C2), copied once at import into our own frozen mappings and
 completed where Pub 28 has entries scourgify lacks. States come from the ``us`` package; ZIP codes
-with their states and city names from the ``zipcodes`` package, as the two columns of it written
-to ``data/`` by ``scripts/zip_tables.py`` (``zipcodes`` itself builds a dict for every ZIP code,
-a second's work). All are offline data, loaded once into dicts. Nothing here reads the network.
+with their states and city names from the ``zipcodes`` package, as the two columns of it that
+``scripts/standardize_tables.py`` writes to ``data/`` (``zipcodes`` itself builds a dict for
+every ZIP code, a second's work). All are offline data, loaded once into dicts. Nothing here
+reads the network.
 """
 
 from __future__ import annotations

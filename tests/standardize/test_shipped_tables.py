@@ -1,4 +1,7 @@
-"""The shipped ZIP tables are what the installed ``zipcodes`` package gives."""
+"""The tables ``ivs.standardize`` ships are what their sources give today.
+
+When one fails, run ``scripts/standardize_tables.py`` and review the difference it writes.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,10 @@ from typing import Any, cast
 
 import zipcodes
 
+from ivs.standardize.address import _facility_keys, standardized_facility_keys
 from ivs.standardize.address_tables import zip_city_names, zip_states
 
-REGENERATE = "the files in src/ivs/standardize/data/ are stale: run scripts/zip_tables.py"
+REGENERATE = "the files in src/ivs/standardize/data/ are stale: run scripts/standardize_tables.py"
 
 
 def _rows() -> list[dict[str, Any]]:
@@ -33,3 +37,10 @@ def test_zip_city_names_are_the_packages() -> None:
         expected.add(str(row["city"]).upper())
         expected.update(str(c).upper() for c in row.get("acceptable_cities") or ())
     assert zip_city_names() == expected, f"zipcodes {zipcodes.__version__}: {REGENERATE}"
+
+
+def test_facility_keys_are_the_lists_standardized_today() -> None:
+    by_zip, by_city = _facility_keys()
+    assert (by_zip.to_pylist(), by_city.to_pylist()) == standardized_facility_keys(), REGENERATE
+    assert len(by_zip) > 6000
+    assert len(by_city) > 6000

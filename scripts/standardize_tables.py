@@ -1,21 +1,28 @@
-"""Writes the ZIP tables of ``ivs.standardize`` from the installed ``zipcodes`` package.
+"""Writes the tables ``ivs.standardize`` ships derived from other data, in its ``data/`` folder.
 
-``src/ivs/standardize/data/zip_states.csv`` holds each ZIP code with its state and
-``zip_cities.txt`` every city name a ZIP code has (primary or acceptable), upper case, one a
-line. ``zipcodes`` answers only with a dict for each of its 42,000 ZIP codes, a second of work
-in every process that standardizes an address; these two columns are all intake uses, and read
-from the files in milliseconds. Run this after upgrading ``zipcodes``:
-``tests/standardize/test_zip_tables.py`` fails until the files match the installed package.
+- ``zip_states.csv`` (each ZIP code with its state) and ``zip_cities.txt`` (every city name a
+  ZIP code has, primary or acceptable, upper case, one a line), from the installed ``zipcodes``
+  package. ``zipcodes`` answers only with a dict for each of its 42,000 ZIP codes, a second of
+  work in every process that standardizes an address; these two columns are all intake uses.
+- ``facility_keys.json``: the standardized keys of the listed custody facilities
+  (``ivs.standardize.address.standardized_facility_keys``), which parse some 2,000 lines of
+  ``facilities.csv`` on the slow path.
+
+Run this after upgrading ``zipcodes``, editing ``facilities.csv`` or changing how addresses are
+standardized: ``tests/standardize/test_shipped_tables.py`` fails until the files match.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 import zipcodes
+
+from ivs.standardize.address import standardized_facility_keys
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "ivs" / "standardize" / "data"
 
@@ -37,15 +44,22 @@ def zip_tables() -> tuple[str, str]:
     return states, "".join(f"{city}\n" for city in sorted(cities))
 
 
+def facility_keys() -> str:
+    """The text of ``facility_keys.json``: one key a line, for readable differences."""
+    by_zip, by_city = standardized_facility_keys()
+    return json.dumps({"by_zip": by_zip, "by_city": by_city}, indent=0) + "\n"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="the folder to write into")
     args = parser.parse_args()
     states, cities = zip_tables()
     (args.data / "zip_states.csv").write_bytes(states.encode("utf-8"))
     (args.data / "zip_cities.txt").write_bytes(cities.encode("utf-8"))
+    (args.data / "facility_keys.json").write_bytes(facility_keys().encode("utf-8"))
     print(f"zipcodes {zipcodes.__version__}: {states.count(chr(10)) - 1:,} ZIP codes, ", end="")
-    print(f"{cities.count(chr(10)):,} city names written to {args.data}")
+    print(f"{cities.count(chr(10)):,} city names; facility keys; written to {args.data}")
 
 
 if __name__ == "__main__":
