@@ -60,3 +60,17 @@ def test_commands_are_defined_at_module_level_and_register_only_adds_them(module
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node is not register
     ]
     assert defined == [], f"{module}.register defines {defined}"
+
+
+def test_help_of_the_main_job_imports_none_of_its_stages() -> None:
+    """``ivs run --help`` answers without the batch stages and the libraries they bring."""
+    probe = (
+        "import sys; from ivs.cli import main; sys.argv = ['ivs', 'run', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('ivs.batch', 'ivs.standardize', 'ivs.store', 'pandas', 'sqlalchemy', 'duckdb')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"

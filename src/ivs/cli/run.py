@@ -1,4 +1,9 @@
-"""``ivs index``, ``ivs run`` and ``ivs model train``: the main job."""
+"""``ivs index``, ``ivs run`` and ``ivs model train``: the main job.
+
+Each command imports the stages it calls when it runs: ``ivs run --help``, or a command
+line with a mistake, is answered without the second of imports (standardization tables,
+pandas through pyarrow, SQLAlchemy) that running a batch needs.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,18 @@ import getpass
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from ivs.batch.index_step import IndexInfo, build_index, ensure_index
-from ivs.batch.roster import stored_roster
-from ivs.batch.run import RunResult, run_batch
-from ivs.batch.simulate import simulate as run_simulation
-from ivs.batch.training import train_from_batch
 from ivs.cli.common import ENGINE_HELP, SPARK_MASTER_HELP, console, err_console, handle_errors
 from ivs.domain.settings import load_settings
 from ivs.engines.base import EngineChoice
-from ivs.formats.signers import read_signers
-from ivs.store import open_store
+
+if TYPE_CHECKING:
+    from ivs.batch.index_step import IndexInfo
+    from ivs.batch.run import RunResult
 
 __all__ = ["print_run_summary", "register"]
 
@@ -111,6 +114,8 @@ def index(
     The index lives under $IVS_HOME/index and is rebuilt automatically when the master
     files change; `ivs run` builds it when missing.
     """
+    from ivs.batch.index_step import build_index, ensure_index
+
     choice = EngineChoice(engine, spark_master)
     settings = load_settings()
     with err_console.status("indexing") as status:
@@ -155,6 +160,11 @@ def run(
     withheld (8): by the safeguards gate, or because no recipient has a registered key
     (`ivs recipients import`).
     """
+    from ivs.batch.roster import stored_roster
+    from ivs.batch.run import run_batch
+    from ivs.formats.signers import read_signers
+    from ivs.store import open_store
+
     choice = EngineChoice(engine, spark_master)
     settings = load_settings()
     roster = read_signers(signers) if signers else stored_roster(open_store(settings))
@@ -193,6 +203,9 @@ def train(
 ) -> None:
     """Estimate m (from TIN-verified pairs and reviewers' decisions) and u (from random
     pairs); write versioned JSON."""
+    from ivs.batch.training import train_from_batch
+    from ivs.formats.signers import read_signers
+
     settings = load_settings()
     with err_console.status("training") as status:
         model = train_from_batch(
@@ -232,6 +245,9 @@ def simulate(
     request's name and TIN match, whatever its address says. With --truth, reports
     wrong-person disclosures and disclosures on deficient or otherwise unlawful requests.
     """
+    from ivs.batch.simulate import simulate as run_simulation
+    from ivs.formats.signers import read_signers
+
     choice = EngineChoice(engine, spark_master)
     with err_console.status("simulating") as status:
         result = run_simulation(

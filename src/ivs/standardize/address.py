@@ -11,7 +11,9 @@ record through the very same code.
 from __future__ import annotations
 
 import functools
+import json
 from concurrent.futures import Executor
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,7 @@ __all__ = [
     "parse_lines",
     "standardize_address",
     "standardize_addresses",
+    "standardized_facility_keys",
 ]
 
 ADDRESS_INPUT_COLUMNS = ADDRESS_FIELDS
@@ -202,9 +205,9 @@ def _parse(
     return parts, slow
 
 
-@functools.cache
-def _facility_keys() -> tuple[pa.Array, pa.Array]:
-    """Standardized (line|zip5) and (line|city|state) keys of every listed facility."""
+def standardized_facility_keys() -> tuple[list[str], list[str]]:
+    """The (line|zip5) and (line|city|state) keys of every listed facility located by its
+    street address or box, standardized from ``data/facilities.csv``; each list sorted."""
     rows = facility_rows()
     table = pa.table(
         {
@@ -225,9 +228,22 @@ def _facility_keys() -> tuple[pa.Array, pa.Array]:
         columns["addr_line"], columns["addr_city"], columns["addr_state"], "|"
     )
     return (
-        pc.drop_null(pc.unique(pc.filter(by_zip, located))),
-        pc.drop_null(pc.unique(pc.filter(by_city, located))),
+        sorted(pc.drop_null(pc.unique(pc.filter(by_zip, located))).to_pylist()),
+        sorted(pc.drop_null(pc.unique(pc.filter(by_city, located))).to_pylist()),
     )
+
+
+@functools.cache
+def _facility_keys() -> tuple[pa.Array, pa.Array]:
+    """:func:`standardized_facility_keys`, as ``data/facility_keys.json`` holds them.
+
+    Standardizing the list parses some 2,000 of its lines on the slow path, 0.4 s of every
+    process; ``scripts/standardize_tables.py`` writes the file, and a test requires it to
+    equal what the standardization of today makes of the list.
+    """
+    path = resources.files("ivs.standardize").joinpath("data", "facility_keys.json")
+    keys = json.loads(path.read_text("utf-8"))
+    return pa.array(keys["by_zip"], pa.string()), pa.array(keys["by_city"], pa.string())
 
 
 def load_address_tables() -> None:

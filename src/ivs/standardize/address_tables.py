@@ -2,18 +2,21 @@
 
 The suffix, directional and unit-designator variants come from usaddress-scourgify's constant
 tables (MIT; Pub 28 Appendix C1 and C2), copied once at import into our own frozen mappings and
-completed where Pub 28 has entries scourgify lacks. States and ZIP codes come from the ``us`` and
-``zipcodes`` packages (offline data), loaded once into dicts. Nothing here reads the network.
+completed where Pub 28 has entries scourgify lacks. States come from the ``us`` package; ZIP codes
+with their states and city names from the ``zipcodes`` package, as the two columns of it that
+``scripts/standardize_tables.py`` writes to ``data/`` (``zipcodes`` itself builds a dict for
+every ZIP code, a second's work). All are offline data, loaded once into dicts. Nothing here
+reads the network.
 """
 
 from __future__ import annotations
 
 import functools
+from importlib import resources
 from types import MappingProxyType
 from typing import Final
 
 import us
-import zipcodes
 from scourgify import address_constants as _scourgify
 
 __all__ = [
@@ -220,26 +223,31 @@ def _state_names() -> dict[str, str]:
 STATE_NAMES: Final = MappingProxyType(_state_names())
 
 
+def _data_lines(name: str) -> list[str]:
+    """The lines of a file in ``data/``, each of which ends with a newline."""
+    text = resources.files("ivs.standardize").joinpath("data", name).read_text("utf-8")
+    return text.split("\n")[:-1]
+
+
 @functools.cache
 def zip_states() -> dict[str, frozenset[str]]:
-    """ZIP5 -> the state(s) it belongs to, from the ``zipcodes`` package (loaded once)."""
-    out: dict[str, set[str]] = {}
-    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
-        out.setdefault(row["zip_code"], set()).add(row["state"])
-    return {k: frozenset(v) for k, v in out.items()}
+    """ZIP5 -> the state(s) it belongs to, as ``zipcodes`` gives them (loaded once)."""
+    out: dict[str, frozenset[str]] = {}
+    state_sets: dict[str, frozenset[str]] = {}
+    for line in _data_lines("zip_states.csv")[1:]:
+        zip5, state = line.split(",")
+        states = state_sets.setdefault(state, frozenset((state,)))
+        out[zip5] = out[zip5] | states if zip5 in out else states
+    return out
 
 
 @functools.cache
 def zip_city_names() -> frozenset[str]:
-    """Every city name the ``zipcodes`` package gives a ZIP (primary or acceptable), upper case.
+    """Every city name ``zipcodes`` gives a ZIP (primary or acceptable), upper case.
 
     A placeholder word may also name a real place (STREET, Maryland): such a city is a city.
     """
-    out: set[str] = set()
-    for row in zipcodes.list_all():  # type: ignore[no-untyped-call]
-        out.add(str(row["city"]).upper())
-        out.update(str(c).upper() for c in row.get("acceptable_cities") or ())
-    return frozenset(out)
+    return frozenset(_data_lines("zip_cities.txt"))
 
 
 @functools.cache
