@@ -8,6 +8,7 @@ from datetime import date
 
 import pyarrow as pa
 import pytest
+from tests.match.index_tables import address_tables
 from tests.match.test_comparisons import (
     ADDRESS_CASES,
     ADDRESS_OF_RECORD,
@@ -83,8 +84,11 @@ def _tables() -> dict[str, pa.Table]:
         "tp": with_name_match_columns(
             pa.Table.from_pylist(taxpayers).append_column("date_of_birth", on_record)
         ),
-        "forms": pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
-        "addr": pa.table({"tin": [f"{i:09d}" for i in range(n)], "form_id": [0] * n}),
+        **address_tables(
+            pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
+            [f"{i:09d}" for i in range(n)],
+            [0] * n,
+        ),
         "restr": pa.table(
             {
                 "tin": pa.array([], pa.string()),

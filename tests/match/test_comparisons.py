@@ -6,6 +6,7 @@ from datetime import date
 
 import pyarrow as pa
 import pytest
+from tests.match.index_tables import address_tables
 
 from ivs.domain.errors import ConfigError
 from ivs.engines import DuckDBEngine, SqlStep
@@ -22,7 +23,6 @@ from ivs.match.comparisons import (
 )
 from ivs.match.name_columns import with_name_match_columns
 from ivs.match.pipeline import blocking_steps, comparison_steps
-from ivs.match.street_ids import StreetIds
 from ivs.standardize.address import standardize_address, standardize_addresses
 from ivs.standardize.name import standardize_name
 
@@ -65,8 +65,8 @@ def levels(
     with DuckDBEngine(threads=1) as engine:
         engine.register("req", masked_table([req], "dob"))
         engine.register("tp", masked_table([tp], "date_of_birth"))
-        engine.register("forms", pa.Table.from_pylist([form]))
-        engine.register("addr", pa.table({"tin": ["123456789"], "form_id": [0]}))
+        for name, table in address_tables(pa.Table.from_pylist([form]), ["123456789"], [0]).items():
+            engine.register(name, table)
         engine.register("restr", NO_RESTRICTIONS)
         engine.run(
             [
@@ -284,8 +284,10 @@ def test_of_addresses_of_record_at_the_same_level_the_lowest_form_is_named() -> 
     with DuckDBEngine() as engine:
         engine.register("req", masked_table([req], "dob"))
         engine.register("tp", masked_table([tp], "date_of_birth"))
-        engine.register("forms", pa.Table.from_pylist(forms))
-        engine.register("addr", pa.table({"tin": ["123456789"] * 3, "form_id": [12, 5, 9]}))
+        for name, table in address_tables(
+            pa.Table.from_pylist(forms), ["123456789"] * 3, [12, 5, 9]
+        ).items():
+            engine.register(name, table)
         engine.register("restr", NO_RESTRICTIONS)
         engine.run(
             [
@@ -321,12 +323,8 @@ def test_number_zip_pairs_the_same_line_in_the_same_city_where_the_zip_differs(
     with DuckDBEngine(threads=1) as engine:
         engine.register("req", masked_table([req], "dob"))
         engine.register("tp", masked_table([tp], "date_of_birth"))
-        forms = pa.Table.from_pylist([form])
-        streets = StreetIds()
-        street_ids = streets.ids(forms.column("addr_street_name"), forms.column("addr_suffix"))
-        engine.register("forms", forms.append_column("addr_street_id", street_ids))
-        engine.register("streets", streets.table())
-        engine.register("addr", pa.table({"tin": ["123456789"], "form_id": [0]}))
+        for name, table in address_tables(pa.Table.from_pylist([form]), ["123456789"], [0]).items():
+            engine.register(name, table)
         engine.run(blocking_steps())
         found = engine.arrow("SELECT tin FROM pairs WHERE by_number_zip").num_rows
     assert found == int(paired)

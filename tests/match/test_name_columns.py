@@ -6,6 +6,7 @@ from datetime import date
 
 import pyarrow as pa
 import pytest
+from tests.match.index_tables import address_tables
 from tests.match.test_comparisons import ADDRESS_OF_RECORD, NO_RESTRICTIONS
 from tests.match.test_name_masks import NAMES, _all_pairs
 
@@ -106,12 +107,13 @@ def _name_levels(requests: pa.Table, taxpayers: pa.Table, pairs: pa.Table) -> li
     with DuckDBEngine(threads=1) as engine:
         engine.register("req", requests)
         engine.register("tp", taxpayers)
-        engine.register(
-            "forms",
+        tins = taxpayers.column("tin").to_pylist()
+        for name, table in address_tables(
             pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
-        )
-        tins = taxpayers.column("tin")
-        engine.register("addr", pa.table({"tin": tins, "form_id": [0] * len(tins)}))
+            tins,
+            [0] * len(tins),
+        ).items():
+            engine.register(name, table)
         engine.register("restr", NO_RESTRICTIONS)
         engine.register("pairs", pairs)
         engine.run(comparison_steps(on=date(2025, 6, 27)))

@@ -9,6 +9,7 @@ from datetime import date
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from tests.match.index_tables import address_tables
 from tests.match.test_comparisons import (
     ADDRESS_OF_RECORD,
     NAME_CASES,
@@ -132,14 +133,12 @@ def _name_levels(masks: Callable[[pa.Table], pa.Table]) -> pa.Table:
     with DuckDBEngine(threads=1) as engine:
         engine.register("req", masks(masked_table(requests, "dob")))
         engine.register("tp", masks(masked_table(taxpayers, "date_of_birth")))
-        engine.register(
-            "forms",
+        for name, table in address_tables(
             pa.Table.from_pylist([{**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}]),
-        )
-        engine.register(
-            "addr",
-            pa.table({"tin": [t["tin"] for t in taxpayers], "form_id": [0] * len(taxpayers)}),
-        )
+            [t["tin"] for t in taxpayers],
+            [0] * len(taxpayers),
+        ).items():
+            engine.register(name, table)
         engine.register("restr", NO_RESTRICTIONS)
         engine.register("pairs", pairs)
         engine.run(comparison_steps(on=date(2025, 6, 27)))

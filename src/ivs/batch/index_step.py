@@ -8,7 +8,8 @@ Layout under ``$IVS_HOME/index/<fingerprint>/``:
 - ``address_forms.parquet`` one row per distinct address as filed, with standardized columns
   and ``addr_street_id``, the id of its (street name, suffix) in ``streets.parquet``
 - ``streets.parquet``     street_id, addr_street_name, addr_suffix: every street of the forms
-- ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record)
+- ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record) and the
+  form's ``addr_zip5``, which is all the comparisons read of an address far from the request's
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
 - ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty), and the taxpayers
   withheld because an address row of theirs was set aside (kind ``master_defect``)
@@ -67,7 +68,7 @@ __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fi
 # the blocking key table keyed by the first given name's id. 7: house numbers read back from a
 # number mark or OCR letters (Nº 12, S4884), a colon or bar between letters of a name read as I.
 # 8: no surname-sound blocking table. 9: street ids on the address forms, and their streets.
-INDEX_VERSION = 9
+INDEX_VERSION = 10
 # Rows standardized at a time while the index is built.
 STANDARDIZE_SLICE = 1_000_000
 Step = Callable[[str], None]
@@ -285,10 +286,11 @@ def build_index(
         announce("linking addresses of record")
         engine.to_parquet(
             """
-            SELECT a.tin, a.tax_year, a.received_date, f.form_id
+            SELECT a.tin, a.tax_year, a.received_date, f.form_id, s.addr_zip5
             FROM raw_addresses a JOIN form_keys f
               ON a.street_address = f.street_address AND a.city = f.city AND a.state = f.state
              AND a.zip = f.zip AND a.unit IS NOT DISTINCT FROM f.unit
+            JOIN address_forms s ON s.form_id = f.form_id
             ORDER BY a.tin, a.received_date, a.tax_year, f.form_id
             """,
             work / "addresses.parquet",

@@ -73,19 +73,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "box_zip",
         "PO box or rural route and box, and ZIP code",
-        # A route alone pairs only with a route alone: a route with the request's box or none
-        # selected every box on the route in a dense ZIP code, where no delivery line can agree.
-        # Two equi-joins: as one join on the ZIP code with the keys in an OR, the engine
-        # compared every request with every address form of its ZIP code (4.3 s of 4.6 at 1 M
-        # taxpayers, national density; 0.3 s so).
-        """SELECT r.request_key, a.tin FROM req r
-           JOIN forms f ON r.addr_zip5 = f.addr_zip5 AND r.addr_po_box = f.addr_po_box
-           JOIN addr a ON a.form_id = f.form_id
-           UNION ALL
-           SELECT r.request_key, a.tin FROM req r
-           JOIN forms f ON r.addr_zip5 = f.addr_zip5 AND r.addr_route = f.addr_route
-           JOIN addr a ON a.form_id = f.form_id
-           WHERE r.addr_po_box IS NULL AND f.addr_po_box IS NULL""",
+        "SELECT b.request_key, a.tin FROM box_zip_forms b JOIN addr a ON a.form_id = b.form_id",
     ),
     BlockingRule(
         "dob_initial",
@@ -123,8 +111,13 @@ def _in(labels: frozenset[str], comparison_levels: tuple[str, ...]) -> str:
     return ", ".join(str(comparison_levels.index(label)) for label in sorted(labels))
 
 
-def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
-    """``pairs``: each (request, candidate) once, with a flag for every rule that found it."""
+def form_steps(dialect: str = "duckdb") -> list[SqlStep]:
+    """``number_zip_forms`` and ``box_zip_forms``: (request_key, form_id) of the address forms
+    the ``number_zip`` and ``box_zip`` rules reach, before any address of record is read.
+
+    ``number_zip_forms`` also holds every form at which an address level above ``same_zip``
+    may hold but the same delivery line (see ``pair_address``), so the comparisons need it too.
+    """
     # The address forms at each request's house number and ZIP code whose street can agree,
     # found before any address of record is read: in one statement the engine joined all the
     # addresses of record to their forms first (14 M rows at 10 M taxpayers, for 1 M forms).
@@ -142,12 +135,20 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
            FROM (SELECT DISTINCT addr_street_name, addr_suffix FROM req
                  WHERE addr_house_number IS NOT NULL AND addr_street_name IS NOT NULL)""",
     )
+    # The requests with a house number, with their street's id, found before the forms join:
+    # joined after it, on the street's text, the engine looked up the street of every form at
+    # the request's number (11.7 M rows at 1 M taxpayers), not of every request.
+    request_numbers = SqlStep(
+        "request_numbers",
+        """SELECT r.request_key, r.addr_house_number, r.addr_zip5, r.addr_line, s.street_id
+           FROM req r LEFT JOIN request_streets s ON s.addr_street_name = r.addr_street_name
+            AND s.addr_suffix IS NOT DISTINCT FROM r.addr_suffix
+           WHERE r.addr_house_number IS NOT NULL""",
+    )
     # The forms at each request's house number and ZIP code, with both sides' street ids. Not
     # materialized: at 10 M taxpayers it is 120 M rows (2.5 GiB more at the run's peak); the
     # join is cheap, and both steps below run it.
-    at_number = """FROM req r
-           LEFT JOIN request_streets s ON s.addr_street_name = r.addr_street_name
-            AND s.addr_suffix IS NOT DISTINCT FROM r.addr_suffix
+    at_number = """FROM request_numbers r
            JOIN forms f ON r.addr_house_number = f.addr_house_number
             AND r.addr_zip5 = f.addr_zip5"""
     same_line = "coalesce(r.addr_line = f.addr_line, FALSE)"
@@ -155,10 +156,10 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
         "streets_may_agree",
         _in_dialect(
             f"""SELECT p.request_street_id, p.form_street_id
-                FROM (SELECT DISTINCT s.street_id AS request_street_id,
+                FROM (SELECT DISTINCT r.street_id AS request_street_id,
                              f.addr_street_id AS form_street_id
                       {at_number}
-                      WHERE NOT {same_line} AND s.street_id IS NOT NULL
+                      WHERE NOT {same_line} AND r.street_id IS NOT NULL
                         AND f.addr_street_id IS NOT NULL) p
                 JOIN request_streets r ON r.street_id = p.request_street_id
                 JOIN streets f ON f.street_id = p.form_street_id
@@ -170,7 +171,7 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
         "number_zip_forms",
         f"""SELECT r.request_key, f.form_id
            {at_number}
-           LEFT JOIN streets_may_agree a ON a.request_street_id = s.street_id
+           LEFT JOIN streets_may_agree a ON a.request_street_id = r.street_id
             AND a.form_street_id = f.addr_street_id
            WHERE {same_line} OR a.request_street_id IS NOT NULL
            UNION
@@ -179,6 +180,26 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
             AND r.addr_state = f.addr_state
            WHERE r.addr_house_number IS NOT NULL AND r.addr_zip5 <> f.addr_zip5""",
     )
+    # Two equi-joins: as one join on the ZIP code with the keys in an OR, the engine compared
+    # every request with every address form of its ZIP code (4.3 s of 4.6 at 1 M taxpayers,
+    # national density; 0.3 s so). A step of its own: joined in the rule, the engine linked
+    # every address of record to its form first (31 M rows at 10 M taxpayers).
+    # A route alone pairs only with a route alone: a route with the request's box or none
+    # selected every box on the route in a dense ZIP code, where no delivery line can agree.
+    box_zip_forms = SqlStep(
+        "box_zip_forms",
+        """SELECT r.request_key, f.form_id FROM req r
+           JOIN forms f ON r.addr_zip5 = f.addr_zip5 AND r.addr_po_box = f.addr_po_box
+           UNION ALL
+           SELECT r.request_key, f.form_id FROM req r
+           JOIN forms f ON r.addr_zip5 = f.addr_zip5 AND r.addr_route = f.addr_route
+           WHERE r.addr_po_box IS NULL AND f.addr_po_box IS NULL""",
+    )
+    return [request_streets, request_numbers, streets_may_agree, number_zip_forms, box_zip_forms]
+
+
+def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
+    """``pairs``: each (request, candidate) once, with a flag for every rule that found it."""
     # Each rule tags its rows with one bit; the grouping ORs them (cheaper than a string per
     # row compared once per rule) and also removes the rules' own duplicates.
     union = " UNION ALL ".join(
@@ -193,14 +214,40 @@ def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
         f"SELECT request_key, tin, {flags} FROM (SELECT request_key, tin, bit_or(rule_bit) AS bits "
         f"FROM ({union}) GROUP BY request_key, tin)",
     )
-    return [request_streets, streets_may_agree, number_zip_forms, pairs]
+    return [*form_steps(dialect), pairs]
 
 
 def comparison_steps(
-    *, on: date, dialect: str = "duckdb", pair_columns: tuple[str, ...] = ("request_key", "tin")
+    *,
+    on: date,
+    dialect: str = "duckdb",
+    pair_columns: tuple[str, ...] = ("request_key", "tin"),
+    forms_found: bool = False,
 ) -> list[SqlStep]:
     """From ``pairs`` (whose columns are ``pair_columns``) to ``compared``: every comparison's
-    level for every pair."""
+    level for every pair. ``forms_found``: the engine already holds :func:`form_steps`'
+    tables (blocking made them), which the address comparison reads."""
+    labels = ADDRESS.labels()
+    # An address level above same_zip needs the same delivery line in the same ZIP code or
+    # city, or the house number and ZIP code with a street that may agree: the forms
+    # number_zip_forms holds, with the same line. Only those (request, form) pairs are graded
+    # in full; any other address of record is same_zip or other by its ZIP code alone, which
+    # the addresses of record carry. Grading every address of every candidate read the whole
+    # master's forms (31 M addresses, 16 M forms at 10 M taxpayers).
+    near_levels = SqlStep(
+        "near_levels",
+        f"""
+        SELECT n.request_key, n.form_id, {level_sql(ADDRESS, dialect)} AS lvl
+        FROM (SELECT request_key, form_id FROM number_zip_forms
+              UNION
+              SELECT r.request_key, f.form_id FROM req r
+              JOIN forms f ON f.addr_line = r.addr_line
+              WHERE f.addr_zip5 = r.addr_zip5
+                 OR (f.addr_city = r.addr_city AND f.addr_state = r.addr_state)) n
+        JOIN req r ON r.request_key = n.request_key
+        JOIN forms f ON f.form_id = n.form_id
+        """,
+    )
     best_address = SqlStep(
         "pair_address",
         f"""
@@ -211,11 +258,14 @@ def comparison_steps(
                -- below 2^40): a min over integers costs less than a min_by over rows.
                min(lvl * {_FORM_ID_SPAN} + form_id) % {_FORM_ID_SPAN} AS address_form_id
         FROM (
-            SELECT p.request_key, p.tin, f.form_id, {level_sql(ADDRESS, dialect)} AS lvl
+            SELECT p.request_key, p.tin, a.form_id,
+                   coalesce(n.lvl, CASE WHEN a.addr_zip5 = r.addr_zip5
+                                        THEN {labels.index("same_zip")}
+                                        ELSE {labels.index("other")} END) AS lvl
             FROM pairs p
             JOIN req r ON r.request_key = p.request_key
             JOIN addr a ON a.tin = p.tin
-            JOIN forms f ON f.form_id = a.form_id
+            LEFT JOIN near_levels n ON n.request_key = p.request_key AND n.form_id = a.form_id
         ) p
         GROUP BY p.request_key, p.tin
         """,
@@ -292,7 +342,8 @@ def comparison_steps(
         WHERE NOT c.names_may_agree
         """,
     )
-    return [best_address, pair_levels, pair_names, compared]
+    found = [] if forms_found else form_steps(dialect)
+    return [*found, near_levels, best_address, pair_levels, pair_names, compared]
 
 
 def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list[SqlStep]:
@@ -344,7 +395,7 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
     pair_columns = ("request_key", "tin", *(f"by_{rule.name}" for rule in BLOCKING_RULES))
     return [
         *blocking_steps(dialect),
-        *comparison_steps(on=on, dialect=dialect, pair_columns=pair_columns),
+        *comparison_steps(on=on, dialect=dialect, pair_columns=pair_columns, forms_found=True),
         scored,
         evidence,
     ]
