@@ -383,3 +383,78 @@ def test_a_date_of_birth_set_aside_counts_against_a_candidate_never_for_one(
     aside: str, on_record: str | None, level: str
 ) -> None:
     assert _dob_level(aside, on_record, set_aside=True) == level
+
+
+def test_address_levels_are_those_of_grading_every_address_of_record() -> None:
+    """pair_address grades in full only the forms where a level above same_zip can hold
+    (near_levels); every pair's level and named form are those of grading each of the
+    taxpayer's addresses of record in full."""
+    units = (None, "APT 4")
+    places = (("HOUSTON", "TX", "77002"), ("HOUSTON", "TX", "77003"), ("DALLAS", "TX", "75201"))
+    asked = [
+        (f"{number} {variant}", units[i % 2], *places[i % 3])
+        for street in STREETS_OF_A_ZIP[:8]
+        for number in (100, 102)
+        for i, variant in enumerate(sorted(_one_edit_variants(street))[:24])
+    ] + [("PO BOX 12", None, *place) for place in places]
+    # Each taxpayer has one address of record on a street of the ZIP code, the same line in
+    # another ZIP code of the city, and one in another city; one taxpayer holds a PO box.
+    recorded = [
+        [
+            (f"100 {street}", units[k % 2], *places[0]),
+            (f"100 {street}", units[k % 2], *places[1]),
+            (f"{7 + k} ELM ST", None, *places[2]),
+        ]
+        for k, street in enumerate(STREETS_OF_A_ZIP)
+    ] + [[("PO BOX 12", None, *places[0])]]
+    rows = sorted({address for addresses in recorded for address in addresses})
+    form_ids = {address: form_id for form_id, address in enumerate(rows)}
+    columns = ("street_address", "unit", "city", "state", "zip")
+    forms = standardize_addresses(
+        pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+    )
+    forms = forms.append_column("form_id", pa.array(range(len(rows)), pa.int64()))
+    tins = [f"{k:09d}" for k in range(len(recorded))]
+    of_record = [
+        (tin, form_ids[a]) for tin, addresses in zip(tins, recorded, strict=True) for a in addresses
+    ]
+    name = standardize_name("Lopez", "Ana", None, None)
+    requests = standardize_addresses(
+        pa.table({c: [r[i] for r in asked] for i, c in enumerate(columns)})
+    ).to_pylist()
+    req = [
+        {**name, **address, "request_key": key, "tin_norm": None, "dob": None}
+        for key, address in enumerate(requests)
+    ]
+    tp = [{**name, "tin": tin, "date_of_birth": None} for tin in tins]
+    every = f"""
+        SELECT p.request_key, p.tin, min(lvl) AS address_level,
+               min(lvl * {1 << 40} + form_id) % {1 << 40} AS address_form_id
+        FROM (SELECT p.request_key, p.tin, f.form_id, {level_sql(ADDRESS, "duckdb")} AS lvl
+              FROM pairs p JOIN req r ON r.request_key = p.request_key
+              JOIN addr a ON a.tin = p.tin JOIN forms f ON f.form_id = a.form_id) p
+        GROUP BY p.request_key, p.tin"""
+    with DuckDBEngine(threads=1) as engine:
+        engine.register("req", masked_table(req, "dob"))
+        engine.register("tp", masked_table(tp, "date_of_birth"))
+        for table_name, table in address_tables(
+            forms, [tin for tin, _ in of_record], [form for _, form in of_record]
+        ).items():
+            engine.register(table_name, table)
+        engine.register("restr", NO_RESTRICTIONS)
+        engine.run(
+            [
+                SqlStep("pairs", "SELECT r.request_key, t.tin FROM req r, tp t"),
+                *comparison_steps(on=date(2025, 6, 27)),
+            ]
+        )
+        got = engine.arrow(
+            "SELECT request_key, tin, address_level, address_form_id FROM compared "
+            "ORDER BY request_key, tin"
+        )
+        expected = engine.arrow(f"SELECT * FROM ({every}) ORDER BY request_key, tin")
+    assert got.num_rows == len(asked) * len(tins)
+    assert got.to_pylist() == expected.to_pylist()
+    # Not a test that cannot fail: every level above same_zip, and both others, are met.
+    met = {ADDRESS.labels()[level] for level in got.column("address_level").to_pylist()}
+    assert met == set(ADDRESS.labels())
