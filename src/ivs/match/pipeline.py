@@ -8,7 +8,7 @@ Input tables the engine must hold:
 - ``tp``    index taxpayers (tin, date_of_birth, standardized name columns)
 - ``forms`` distinct address forms (form_id, standardized address columns, addr_street_id)
 - ``streets`` the forms' streets (street_id, addr_street_name, addr_suffix)
-- ``addr``  addresses of record (tin, tax_year, received_date, form_id)
+- ``addr``  addresses of record (tin, tax_year, received_date, form_id, addr_zip5: the form's)
 - ``restr`` restrictions (tin, kind, since, until)
 
 Output, by request_key: ``pairs`` (one row per request and candidate, with the blocking rules
