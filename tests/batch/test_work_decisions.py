@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from ivs.batch.decisions_file import (
     WorkDecisions,
@@ -13,7 +14,8 @@ from ivs.batch.decisions_file import (
     stored_decisions,
     write_work_decisions,
 )
-from ivs.disclose.batch_keys import destroy_batch_key
+from ivs.disclose import batch_keys
+from ivs.disclose.batch_keys import batch_key_path, destroy_batch_key, seal, unseal
 from ivs.domain.ids import BatchKey
 from ivs.domain.settings import load_settings
 
@@ -101,3 +103,24 @@ def test_parquet_left_by_an_earlier_release_is_read(tmp_path: Path) -> None:
     stored = stored_decisions(WorkDecisions.of(settings, ICE_B1), "abc")
     assert stored is not None
     assert stored.equals(_decisions("abc"))
+
+
+def test_a_run_killed_while_making_its_batch_key_leaves_no_key_to_refuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key file appears whole or not at all: killed after writing the key but before it is
+    in place, the next run makes the batch's key afresh (an empty key file, left by a kill
+    between creating and writing it, was refused as altered by every later run)."""
+
+    def killed(_source: object, _target: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_keys.os, "link", killed)
+    with pytest.raises(KeyboardInterrupt):
+        seal(tmp_path, ICE_B1, "decisions", b"addresses")
+    assert not batch_key_path(tmp_path, ICE_B1).exists()
+    monkeypatch.undo()
+    sealed = seal(tmp_path, ICE_B1, "decisions", b"addresses")
+    assert unseal(tmp_path, ICE_B1, "decisions", sealed) == b"addresses"
+    assert len(batch_key_path(tmp_path, ICE_B1).read_bytes()) == 32
+    assert [p.name for p in batch_key_path(tmp_path, ICE_B1).parent.iterdir()] == ["B1.key"]

@@ -51,14 +51,26 @@ def _key(home: Path, batch: BatchKey, *, create: bool) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.parent.chmod(0o700)
     key = AESGCM.generate_key(bit_length=8 * _KEY_BYTES)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # made meanwhile by another run of the same batch
-        return _key(home, batch, create=False)
+    # Written whole under another name, then linked into place: a run killed while creating
+    # the key file left it empty, and every later run of the batch refused it as altered. A
+    # kill before the link leaves only the unlinked file, whose key sealed nothing.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(key)
         out.flush()
         os.fsync(out.fileno())
+    try:
+        os.link(partial, path)
+    except FileExistsError:  # made meanwhile by another run of the same batch
+        return _key(home, batch, create=False)
+    finally:
+        partial.unlink(missing_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
     return key
 
 
