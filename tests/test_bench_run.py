@@ -4,32 +4,23 @@ else changes, and ``ivs index`` takes the variant without a defect."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pyarrow.parquet as pq
 import pytest
+from tests.benchmark_scripts import load_benchmark
 
 from ivs.batch.index_step import build_index
 from ivs.domain.settings import load_settings
 from ivs.synth import SynthConfig, generate_world
 
-ROOT = Path(__file__).resolve().parents[1]
 PLACE = ("street_address", "unit", "city", "state", "zip")
 
 
 def _load() -> ModuleType:
-    name = "bench_run"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_run")
 
 
 @pytest.fixture(scope="module")

@@ -30,15 +30,7 @@ def test_the_app_has_every_command_once() -> None:
 
 
 def test_the_script_imports_only_the_module_of_its_command() -> None:
-    probe = (
-        "import sys; from ivs.cli import main; sys.argv = ['ivs', 'run', '--help']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('ivs.cli.') or m == 'ivs.report'))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
-    loaded = out.strip().splitlines()[-1]
+    loaded = _modules_after_run_help("m.startswith('ivs.cli.') or m == 'ivs.report'")
     assert "'ivs.cli.run'" in loaded
     assert "'ivs.cli.report'" not in loaded
     assert "'ivs.report'" not in loaded
@@ -64,13 +56,20 @@ def test_commands_are_defined_at_module_level_and_register_only_adds_them(module
 
 def test_help_of_the_main_job_imports_none_of_its_stages() -> None:
     """``ivs run --help`` answers without the batch stages and the libraries they bring."""
+    heavy = ("ivs.batch", "ivs.standardize", "ivs.store", "pandas", "sqlalchemy", "duckdb")
+    loaded = _modules_after_run_help(f"m.split('.')[0] in {heavy!r} or m in {heavy!r}")
+    assert loaded == "[]"
+
+
+def _modules_after_run_help(which: str) -> str:
+    """The sorted names of the modules ``m`` for which the expression ``which`` holds, once a
+    fresh interpreter has answered ``ivs run --help``."""
     probe = (
         "import sys; from ivs.cli import main; sys.argv = ['ivs', 'run', '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('ivs.batch', 'ivs.standardize', 'ivs.store', 'pandas', 'sqlalchemy', 'duckdb')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))"
+        f"print(sorted(m for m in sys.modules if {which}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    return out.strip().splitlines()[-1]

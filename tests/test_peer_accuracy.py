@@ -4,14 +4,10 @@ may not get worse (benchmarks/peer_accuracy.py; the full figures are in benchmar
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.benchmark_scripts import load_benchmark
 
 # Measured on this world (1,500 taxpayers asked for, 2,020 kept with everyone at a requested
 # address; noise seed 1; 885 matchable requests): ivs 94.35 % (93.11 % before house numbers
@@ -36,14 +32,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("peer")]
 
 
 def _load() -> ModuleType:
-    name = "peer_accuracy"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("peer_accuracy")
 
 
 @pytest.fixture(scope="module")
