@@ -12,9 +12,11 @@ from tests.match.index_tables import address_tables
 from tests.match.test_comparisons import (
     ADDRESS_CASES,
     ADDRESS_OF_RECORD,
+    BORN,
     DOB_CASES,
     MIDDLE_CASES,
     NAME_CASES,
+    NOISY_NAME_CASES,
 )
 
 from ivs.engines import DuckDBEngine
@@ -56,25 +58,27 @@ def _tables() -> dict[str, pa.Table]:
             }
         )
         taxpayers.append({**standardize_name(*taxpayer), "tin": f"{i:09d}"})
-    # The date-of-birth cases follow, one name pair at the address of record each.
-    for _ in DOB_CASES:
+    # The dated cases follow at the address of record: the date-of-birth cases, one name pair
+    # each, then the noisy names, both sides born on one day.
+    dated = [
+        (*NAME_PAIR, date.fromisoformat(a), r and date.fromisoformat(r)) for a, r, _ in DOB_CASES
+    ]
+    dated += [(asked, taxpayer, BORN, BORN) for asked, taxpayer, _ in NOISY_NAME_CASES]
+    for asked_name, taxpayer_name, _, _ in dated:
         i = len(requests)
         requests.append(
             {
-                **standardize_name(*NAME_PAIR[0]),
+                **standardize_name(*asked_name),
                 **standardize_address(*ADDRESS_OF_RECORD),
                 "request_key": i,
                 "tin_norm": None,
             }
         )
-        taxpayers.append({**standardize_name(*NAME_PAIR[1]), "tin": f"{i:09d}"})
+        taxpayers.append({**standardize_name(*taxpayer_name), "tin": f"{i:09d}"})
     n = len(requests)
-    undated = [None] * (n - len(DOB_CASES))
-    asked = pa.array(undated + [date.fromisoformat(a) for a, _, _ in DOB_CASES], pa.date32())
-    on_record = pa.array(
-        undated + [None if r is None else date.fromisoformat(r) for _, r, _ in DOB_CASES],
-        pa.date32(),
-    )
+    undated: list[date | None] = [None] * (n - len(dated))
+    asked = pa.array(undated + [a for _, _, a, _ in dated], pa.date32())
+    on_record = pa.array(undated + [r for _, _, _, r in dated], pa.date32())
     return {
         "req": with_name_match_columns(
             pa.Table.from_pylist(requests)
@@ -130,5 +134,8 @@ def test_every_case_has_the_same_levels_on_both_engines(spark: SparkEngine) -> N
     rest = got[len(expected) :]
     middles = [MIDDLE.labels()[row["middle_level"]] for row in rest[: len(MIDDLE_CASES)]]
     assert middles == [level for *_, level in MIDDLE_CASES]
-    dobs = [DOB.labels()[row["dob_level"]] for row in rest[len(MIDDLE_CASES) :]]
+    rest = rest[len(MIDDLE_CASES) :]
+    dobs = [DOB.labels()[row["dob_level"]] for row in rest[: len(DOB_CASES)]]
     assert dobs == [level for *_, level in DOB_CASES]
+    noisy = [NAME.labels()[row["name_level"]] for row in rest[len(DOB_CASES) :]]
+    assert noisy == [level for *_, level in NOISY_NAME_CASES]

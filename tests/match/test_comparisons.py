@@ -39,9 +39,11 @@ NO_RESTRICTIONS = pa.table(
 
 
 def masked_table(rows: list[dict[str, object]], date_column: str) -> pa.Table:
-    """Standardized rows as the engine holds them: the names' match columns, no date of birth."""
+    """Standardized rows as the engine holds them: the names' match columns, the date of birth
+    typed as a date (none set aside)."""
     table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != date_column} for r in rows])
-    dated = table.append_column(date_column, pa.nulls(len(rows), pa.date32()))
+    dates = pa.array([r.get(date_column) for r in rows], pa.date32())
+    dated = table.append_column(date_column, dates)
     if date_column == "dob":
         dated = dated.append_column("dob_aside", pa.nulls(len(rows), pa.date32()))
     return with_name_match_columns(dated)
@@ -51,16 +53,19 @@ def levels(
     request_name: tuple[str, ...],
     taxpayer_name: tuple[str, ...],
     request_address: tuple[str | None, ...] = ADDRESS_OF_RECORD,
+    *,
+    born: tuple[date | None, date | None] = (None, None),
 ) -> dict[str, str]:
-    """Level labels of one request against one taxpayer living at ADDRESS_OF_RECORD."""
+    """Level labels of one request against one taxpayer living at ADDRESS_OF_RECORD; ``born``:
+    the request's date of birth and the taxpayer's."""
     req = {
         **standardize_name(*request_name),
         **standardize_address(*request_address),
         "request_key": 1,
         "tin_norm": None,
-        "dob": None,
+        "dob": born[0],
     }
-    tp = {**standardize_name(*taxpayer_name), "tin": "123456789", "date_of_birth": None}
+    tp = {**standardize_name(*taxpayer_name), "tin": "123456789", "date_of_birth": born[1]}
     form = {**standardize_address(*ADDRESS_OF_RECORD), "form_id": 0}
     with DuckDBEngine(threads=1) as engine:
         engine.register("req", masked_table([req], "dob"))
@@ -138,6 +143,38 @@ NAME_CASES: list[tuple[tuple[str | None, ...], tuple[str | None, ...], str]] = [
 @pytest.mark.parametrize(("asked", "taxpayer", "level"), NAME_CASES)
 def test_name_levels(asked: tuple[str, ...], taxpayer: tuple[str, ...], level: str) -> None:
     assert levels(asked, taxpayer)["name"] == level
+
+
+BORN = date(1984, 6, 2)
+# Noise beyond typing error in one of the first given name and the paternal surname, the other
+# the same: (request name, taxpayer name, level with the dates of birth agreeing).
+NOISY_NAME_CASES: list[tuple[tuple[str | None, ...], tuple[str | None, ...], str]] = [
+    (("Sjrand", "Brian", None, None), ("DURAND", "BRIAN", None, None), "typo"),
+    (("Richards", "Qaliyab", None, None), ("RICHARDS", "AALIYAH", None, None), "typo"),
+    (("Rucker", "Tivany", None, None), ("RUCKER", "TIFFANY", None, None), "typo"),
+    (("Wachendorf", "Zechariah", None, None), ("WACHNRNDPRF", "ZECHARIAH", None, None), "typo"),
+    # OCR misreadings read back first: XOOPFR is two edits from COOPER, X00PFR too.
+    (("X00pfr", "Emilio", None, None), ("COOPER", "EMILIO", None, None), "typo"),
+    # Three edits in fewer than eight letters; two in fewer than five; an A/O gender pair.
+    (("Roberson", "Vkjxent", None, None), ("ROBERSON", "VINCENT", None, None), "surname_only"),
+    (("Miller", "Sarnantba", None, None), ("MILLER", "SAMANTHA", None, None), "typo"),
+    (("Vega", "Madison", None, None), ("BEVA", "MADISON", None, None), "other"),
+    (("Lopez", "Mariano", None, None), ("LOPEZ", "MARIANA", None, None), "surname_only"),
+    # Both parts beyond typing error: nothing of the name is the same.
+    (("Sjrand", "Brain", None, None), ("DURAND", "BRIAN", None, None), "other"),
+]
+
+
+@pytest.mark.parametrize(("asked", "taxpayer", "level"), NOISY_NAME_CASES)
+def test_name_noise_beyond_typing_error_is_a_typo_only_where_the_date_of_birth_agrees(
+    asked: tuple[str, ...], taxpayer: tuple[str, ...], level: str
+) -> None:
+    assert levels(asked, taxpayer, born=(BORN, BORN))["name"] == level
+    if level == "typo":
+        assert levels(asked, taxpayer)["name"] != "typo"  # no date of birth
+        assert levels(asked, taxpayer, born=(BORN, date(1984, 6, 3)))["name"] != "typo"  # typo
+        away = ("200 N MAIN ST", *ADDRESS_OF_RECORD[1:])
+        assert levels(asked, taxpayer, away, born=(BORN, BORN))["name"] != "typo"  # another house
 
 
 NAME_PAIR = (("Lopez", "Ana", None, None), ("LOPEZ", "ANA", None, None))

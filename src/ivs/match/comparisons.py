@@ -198,6 +198,32 @@ _FIRST_GIVEN_NEAR = (
     + _near_pair("r.name_first_surname", "t.name_first_given")
     + ")"
 )
+# Noise beyond typing error (pseudopeople's OCR and keyboard noise at twice its default: SJRAND
+# for DURAND, QALIYAB for AALIYAH): two edits in five letters or more, three in eight or more,
+# once OCR misreadings are read back, never an A/O gender pair. Far looser than the typo test, so
+# the typo level takes it only for one of the first given name and the paternal surname, the
+# other the same string, with the address matching and the date of birth agreeing exactly
+# ({dob_gate}: a date set aside never counts for a candidate).
+_NOISY_SPELLING = (
+    "(CASE WHEN @X = @Y THEN TRUE "
+    "WHEN greatest(length(@X), length(@Y)) >= 5 AND abs(length(@X) - length(@Y)) <= 2 "
+    "AND {dlev}(@X, @Y) <= 2 THEN NOT " + _GENDER_PAIR + " "
+    "WHEN greatest(length(@X), length(@Y)) >= 8 AND abs(length(@X) - length(@Y)) <= 3 "
+    "AND {dlev}(@X, @Y) <= 3 THEN NOT " + _GENDER_PAIR + " ELSE FALSE END)"
+)
+
+
+def _noisy_pair(x: str, y: str) -> str:
+    return _NOISY_SPELLING.replace("@X", _ocr_read(x)).replace("@Y", _ocr_read(y))
+
+
+_ONE_PART_NOISY = (
+    "(CASE WHEN {dob_gate} THEN ((r.name_first_given_id = t.name_first_given_id AND "
+    + _noisy_pair("r.name_first_surname", "t.name_first_surname")
+    + ") OR (r.name_first_surname_id = t.name_first_surname_id AND "
+    + _noisy_pair("r.name_first_given", "t.name_first_given")
+    + ")) ELSE FALSE END)"
+)
 # For the swapped level: the request's given-name field holds the paternal surname and its
 # surname field the first given name.
 _SWAPPED_AGREES = (
@@ -266,18 +292,19 @@ NAME = Comparison(
             "typo",
             # Cheapest tests first: each AND spares the pairs it fails the costlier ones after it.
             "{address_gate} AND abs({size}(r.name_token_ids) - {size}(t.name_token_ids)) <= 1 AND "
-            + _FIRST_GIVEN_NEAR
-            + " AND {size}({distinct}(r.name_token_ids)) >= 2 "
+            "(CASE WHEN " + _FIRST_GIVEN_NEAR + " AND {size}({distinct}(r.name_token_ids)) >= 2 "
             "AND {size}({distinct}(t.name_token_ids)) >= 2"
             " AND ({size}({distinct}(r.name_token_ids)) > {size}({distinct}(t.name_token_ids))"
             " OR {all_similar_rt})"
             " AND ({size}({distinct}(t.name_token_ids)) > {size}({distinct}(r.name_token_ids))"
-            " OR {all_similar_tr})",
+            " OR {all_similar_tr}) THEN TRUE ELSE " + _ONE_PART_NOISY + " END)",
             "every name token of the smaller side (of both, when equal) has a partner on the "
             "other within typing-error "
             "similarity, in any order, with at most one token more on either side, and the "
-            "first given names are near each other; tried only where an address of record "
-            "matches, since no other pair can be disclosed",
+            "first given names are near each other; or, with the date of birth agreeing, one of "
+            "the first given name and the paternal surname the same and the other within two "
+            "edits (five letters or more) or three (eight or more); tried only where an address "
+            "of record matches, since no other pair can be disclosed",
         ),
         Level(
             "surname_only",
@@ -482,8 +509,12 @@ def functions_for(dialect: str) -> dict[str, str]:
         ) from e
 
 
-def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE") -> str:
-    """A SQL CASE giving the index of the first level that holds (0 = best)."""
+def level_sql(
+    comparison: Comparison, dialect: str, *, address_gate: str = "TRUE", dob_gate: str = "FALSE"
+) -> str:
+    """A SQL CASE giving the index of the first level that holds (0 = best). The typo name
+    level reads ``address_gate`` (an address of record matches) and ``dob_gate`` (the dates of
+    birth agree), conditions on the pair's other levels."""
     names = functions_for(dialect)
     near = _near_pair("x", "y").format(**names)
     spelling = _spelling_near_pair("x", "y").format(**names)
@@ -501,6 +532,7 @@ def level_sql(comparison: Comparison, dialect: str, *, address_gate: str = "TRUE
     snippets = {
         **names,
         "address_gate": address_gate,
+        "dob_gate": dob_gate,
         # Over distinct tokens: AHMED AHMED must not pass as two matches of one AHMRD.
         "all_similar_rt": every_token(f"{names['distinct']}({r_tokens})", t_tokens),
         "all_similar_tr": every_token(f"{names['distinct']}({t_tokens})", r_tokens),

@@ -317,7 +317,7 @@ def comparison_steps(
     # The taxpayers' name columns join the pairs in a step of their own, before the requests'
     # do: in one statement the engine joined the requests first and then held their name lists
     # in the hash table of the taxpayer join, one copy per pair.
-    name_level = level_sql(NAME, dialect, address_gate=gate)
+    name_level = level_sql(NAME, dialect, address_gate=gate, dob_gate=f"c.{DOB_AGREES}")
     taxpayer_column = re.compile(r"\bt\.(name_\w+)")
     taxpayer_columns = sorted(set(taxpayer_column.findall(name_level)))
     name_level_from_pair_names = taxpayer_column.sub(r"c.t_\1", name_level)
