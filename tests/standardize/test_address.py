@@ -237,6 +237,11 @@ def test_zip_letters_that_stand_for_digits(
         ("1o376 W Columbus St", "10376", "COLUMBUS"),  # an O for a 0 between digits
         ("36s0 N Dry Well Rd", "3650", "DRY WELL"),
         ("5Z22 Susquehanna St", "5222", "SUSQUEHANNA"),
+        ("G117 Granny Smith Ct", "6117", "GRANNY SMITH"),  # a G for a 6, leading
+        ("3G50 N Dry Well Rd", "3650", "DRY WELL"),
+        ("Z8o5 Mc Cabe Rd", "2805", "MC CABE"),  # two letters, leading and between digits
+        ("2zS5 Harmony Ridge Dr", "2255", "HARMONY RIDGE"),
+        ("1B04 Elm St", "1804", "ELM"),  # a B for an 8 between digits
         ("12S Main St", "12S", "MAIN"),  # a letter at the end is a real suffix
         ("12B Main St", "12B", "MAIN"),
         ("N123W4567 Main St", "N123W4567", "MAIN"),  # a grid address is left as it is

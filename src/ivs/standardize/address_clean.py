@@ -137,11 +137,20 @@ def merge_unit(
 # A word that marks the number that follows (Nº, No., Num., Número): "Nº 1193 MATHEIS ST" is
 # cleaned to "NO 1193 MATHEIS ST", whose house number the parsers would not find.
 _NUMBER_MARK = r"^(?:NO|NR|NBR|NUM|NUM RO|NUMRO|NUMERO|NUMBER) ([0-9])"
-# A house number with a letter that a scan or a keyboard puts for a digit: a leading O, S or Z
-# before two digits or more (S4884, Z28), or one of O, S, Z, I, L between digits (1O376, 36S0,
-# 5Z22). A letter at the end is a real house-number suffix (12A, 12S) and stays.
-_OCR_NUMBER = r"^(?:[OSZ][0-9]{2,}|[0-9]+[OSZIL][0-9]+)(?: |$)"
-_OCR_DIGITS = (("O", "0"), ("S", "5"), ("Z", "2"), ("I", "1"), ("L", "1"))
+# A house number with letters that a scan or a keyboard puts for digits: a leading O, S, Z or G
+# before two characters or more that end in a digit (S4884, Z28, G117, Z8O5), or O, S, Z, I, L,
+# G or B between digits (1O376, 36S0, 5Z22, 3G50, 2ZS5). A letter at the end is a real
+# house-number suffix (12A, 12S, 12B) and stays; so does a grid address (N123W4567).
+_OCR_NUMBER = r"^(?:[OSZG][0-9][0-9OSZILGB]*[0-9]|[0-9]+[OSZILGB][0-9OSZILGB]*[0-9])(?: |$)"
+_OCR_DIGITS = (
+    ("O", "0"),
+    ("S", "5"),
+    ("Z", "2"),
+    ("I", "1"),
+    ("L", "1"),
+    ("G", "6"),
+    ("B", "8"),
+)
 
 
 def repair_house_number(cleaned: pa.Array) -> pa.Array:
