@@ -242,6 +242,11 @@ def test_zip_letters_that_stand_for_digits(
         ("Z8o5 Mc Cabe Rd", "2805", "MC CABE"),  # two letters, leading and between digits
         ("2zS5 Harmony Ridge Dr", "2255", "HARMONY RIDGE"),
         ("1B04 Elm St", "1804", "ELM"),  # a B for an 8 between digits
+        ("|1614 Lakewood Dr", "11614", "LAKEWOOD"),  # a bar for a 1, which cleaning dropped
+        ("6|7 NW 27 Ct", "617", "27"),  # ... or split the number at
+        ("||34 Candlelight St", "1134", "CANDLELIGHT"),
+        ("|0O48 Hobart Street", "10048", "HOBART"),  # a bar and an O
+        ("12 Main St | Apt 4", "12", "MAIN"),  # a bar after the first word is punctuation
         ("12S Main St", "12S", "MAIN"),  # a letter at the end is a real suffix
         ("12B Main St", "12B", "MAIN"),
         ("N123W4567 Main St", "N123W4567", "MAIN"),  # a grid address is left as it is

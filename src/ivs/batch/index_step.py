@@ -68,7 +68,8 @@ __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fi
 # the blocking key table keyed by the first given name's id. 7: house numbers read back from a
 # number mark or OCR letters (Nº 12, S4884), a colon or bar between letters of a name read as I.
 # 8: no surname-sound blocking table. 9: street ids on the address forms, and their streets.
-# 10: the addresses of record carry their ZIP code. 11: G and B read back in house numbers (G117).
+# 10: the addresses of record carry their ZIP code. 11: G, B and a bar read back in house
+# numbers (G117, |1614).
 INDEX_VERSION = 11
 # Rows standardized at a time while the index is built.
 STANDARDIZE_SLICE = 1_000_000

@@ -21,7 +21,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ivs.domain.schema import ADDRESS_FIELDS
-from ivs.standardize.address_clean import clean_text, merge_unit, repair_house_number
+from ivs.standardize.address_clean import (
+    clean_text,
+    merge_unit,
+    read_bars_in_house_number,
+    repair_house_number,
+)
 from ivs.standardize.address_defects import DefectInputs, classify_defects, load_defect_tables
 from ivs.standardize.address_fast import FAST_COLUMNS, fast_parse
 from ivs.standardize.address_parse import parse_delivery_line
@@ -259,7 +264,7 @@ def _standardize_distinct(
     with_defects: bool = True,
     executor: Executor | None = None,
 ) -> dict[str, pa.Array]:
-    raw_street = pc.fill_null(_column(table, "street_address"), "")
+    raw_street = read_bars_in_house_number(_column(table, "street_address"))
     raw_unit = pc.fill_null(_column(table, "unit"), "")
     street = repair_house_number(clean_text(raw_street))
     unit = clean_text(raw_unit)

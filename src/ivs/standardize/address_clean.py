@@ -17,6 +17,7 @@ __all__ = [
     "clean_text_full",
     "compact",
     "merge_unit",
+    "read_bars_in_house_number",
     "repair_house_number",
     "unit_designator_pattern",
 ]
@@ -151,6 +152,27 @@ _OCR_DIGITS = (
     ("G", "6"),
     ("B", "8"),
 )
+
+
+def read_bars_in_house_number(raw: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A raw street line whose first word is a number with a bar in it, the bar read as a 1.
+
+    A scan reads a 1 as a bar (|1614 for 11614, 6|7 for 617, ||34 for 1134); cleaning would
+    drop the bar as punctuation and leave another house number (1614, 34) or split one (6 7).
+    Only a first word of letters, digits and bars that holds a digit changes: a bar elsewhere
+    in the line is punctuation, as before.
+    """
+    text = pc.fill_null(pc.cast(raw, pa.string()), "")
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    barred = pc.match_substring_regex(text, r"^ *[0-9A-Za-z|]*\|[0-9A-Za-z|]*(?: |$)")
+    barred = pc.and_(barred, pc.match_substring_regex(text, r"^ *[A-Za-z|]*[0-9]"))
+    if not pc.any(barred).as_py():
+        return text
+    parts = pc.extract_regex(text.filter(barred), r"^(?P<head> *[^ ]+)(?P<rest>.*)$")
+    head = pc.replace_substring(pc.struct_field(parts, "head"), "|", "1")
+    fixed = pc.binary_join_element_wise(head, pc.struct_field(parts, "rest"), "")
+    return pc.replace_with_mask(text, barred, fixed)
 
 
 def repair_house_number(cleaned: pa.Array) -> pa.Array:
