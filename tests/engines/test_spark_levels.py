@@ -17,6 +17,7 @@ from tests.match.test_comparisons import (
     MIDDLE_CASES,
     NAME_CASES,
     NOISY_NAME_CASES,
+    NOISY_STREET_CASES,
 )
 
 from ivs.engines import DuckDBEngine
@@ -58,18 +59,22 @@ def _tables() -> dict[str, pa.Table]:
             }
         )
         taxpayers.append({**standardize_name(*taxpayer), "tin": f"{i:09d}"})
-    # The dated cases follow at the address of record: the date-of-birth cases, one name pair
-    # each, then the noisy names, both sides born on one day.
+    # The dated cases follow: the date-of-birth cases, one name pair at the address of record
+    # each, then the noisy names and the noisy streets, both sides born on one day.
     dated = [
-        (*NAME_PAIR, date.fromisoformat(a), r and date.fromisoformat(r)) for a, r, _ in DOB_CASES
+        (*NAME_PAIR, ADDRESS_OF_RECORD, date.fromisoformat(a), r and date.fromisoformat(r))
+        for a, r, _ in DOB_CASES
     ]
-    dated += [(asked, taxpayer, BORN, BORN) for asked, taxpayer, _ in NOISY_NAME_CASES]
-    for asked_name, taxpayer_name, _, _ in dated:
+    dated += [
+        (asked, taxpayer, ADDRESS_OF_RECORD, BORN, BORN) for asked, taxpayer, _ in NOISY_NAME_CASES
+    ]
+    dated += [(*NAME_PAIR, address, BORN, BORN) for address, _ in NOISY_STREET_CASES]
+    for asked_name, taxpayer_name, address, _, _ in dated:
         i = len(requests)
         requests.append(
             {
                 **standardize_name(*asked_name),
-                **standardize_address(*ADDRESS_OF_RECORD),
+                **standardize_address(*address),
                 "request_key": i,
                 "tin_norm": None,
             }
@@ -77,8 +82,8 @@ def _tables() -> dict[str, pa.Table]:
         taxpayers.append({**standardize_name(*taxpayer_name), "tin": f"{i:09d}"})
     n = len(requests)
     undated: list[date | None] = [None] * (n - len(dated))
-    asked = pa.array(undated + [a for _, _, a, _ in dated], pa.date32())
-    on_record = pa.array(undated + [r for _, _, _, r in dated], pa.date32())
+    asked = pa.array(undated + [a for *_, a, _ in dated], pa.date32())
+    on_record = pa.array(undated + [r for *_, r in dated], pa.date32())
     return {
         "req": with_name_match_columns(
             pa.Table.from_pylist(requests)
@@ -137,5 +142,8 @@ def test_every_case_has_the_same_levels_on_both_engines(spark: SparkEngine) -> N
     rest = rest[len(MIDDLE_CASES) :]
     dobs = [DOB.labels()[row["dob_level"]] for row in rest[: len(DOB_CASES)]]
     assert dobs == [level for *_, level in DOB_CASES]
-    noisy = [NAME.labels()[row["name_level"]] for row in rest[len(DOB_CASES) :]]
+    rest = rest[len(DOB_CASES) :]
+    noisy = [NAME.labels()[row["name_level"]] for row in rest[: len(NOISY_NAME_CASES)]]
     assert noisy == [level for *_, level in NOISY_NAME_CASES]
+    streets = [ADDRESS.labels()[row["address_level"]] for row in rest[len(NOISY_NAME_CASES) :]]
+    assert streets == [level for _, level in NOISY_STREET_CASES]

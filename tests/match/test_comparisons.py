@@ -179,6 +179,28 @@ def test_name_noise_beyond_typing_error_is_a_typo_only_where_the_date_of_birth_a
 
 NAME_PAIR = (("Lopez", "Ana", None, None), ("LOPEZ", "ANA", None, None))
 
+# (request address, level with the same name and date of birth) against ADDRESS_OF_RECORD
+# (100 N MAIN ST, 13 characters: three edits at most).
+NOISY_STREET_CASES: list[tuple[tuple[str | None, ...], str]] = [
+    (("100 N Mqib Sf", "Apt 4", "Houston", "TX", "77002"), "street_typo"),  # three edits
+    (("100 N Mqxb Sf", "Apt 4", "Houston", "TX", "77002"), "same_zip"),  # four
+    (("100 N Mqib Sf", "Apt 5", "Houston", "TX", "77002"), "same_zip"),  # another unit
+    (("102 N Mqib Sf", "Apt 4", "Houston", "TX", "77002"), "same_zip"),  # another number
+    (("100 N Mqib Sf", "Apt 4", "Houston", "TX", "77003"), "other"),  # another ZIP code
+]
+
+
+@pytest.mark.parametrize(("address", "level"), NOISY_STREET_CASES)
+def test_street_noise_beyond_typing_error_matches_only_the_same_name_born_the_same_day(
+    address: tuple[str | None, ...], level: str
+) -> None:
+    assert levels(*NAME_PAIR, address, born=(BORN, BORN))["address"] == level
+    if level == "street_typo":
+        assert levels(*NAME_PAIR, address)["address"] == "same_zip"  # no date of birth
+        assert levels(*NAME_PAIR, address, born=(BORN, date(1984, 6, 3)))["address"] == "same_zip"
+        nickname = (("Lopez", "Anita", None, None), NAME_PAIR[1])  # a variant, not the same
+        assert levels(*nickname, address, born=(BORN, BORN))["address"] == "same_zip"
+
 
 # (request address, expected address level) against ADDRESS_OF_RECORD; also run on Spark.
 ADDRESS_CASES: list[tuple[tuple[str | None, ...], str]] = [

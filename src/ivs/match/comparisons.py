@@ -28,6 +28,7 @@ __all__ = [
     "NAME_MATCH_LEVELS",
     "RULE_COMPARISONS",
     "STREETS_MAY_AGREE",
+    "STREET_NOISY",
     "SUFFIX",
     "TIN",
     "Comparison",
@@ -357,6 +358,16 @@ _DIRECTIONAL_IN_STREET = "{ends}(r.addr_street_name, ' ' || f.addr_street_name)"
 STREETS_MAY_AGREE = (
     f"(r.addr_street_name = f.addr_street_name OR {_SUFFIX_IN_STREET} "
     f"OR {_DIRECTIONAL_IN_STREET} OR {_STREET_NEAR})"
+)
+# Noise beyond typing error in the delivery line (RIVWRGIEW for RIVERVIEW, FOZFTER LN for FOSTER
+# LN, OLIVIAHY LEN for OLIVIERI LN) at the request's house number, unit and ZIP code: within a
+# quarter of the recorded line's length in edits (two at least). Read only for a pair whose
+# name is the same and whose dates of birth agree (ivs.match.pipeline, noisy_streets), which
+# it then makes street_typo: a line this far off matches only the person the rest names.
+STREET_NOISY = (
+    "r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5 "
+    f"AND {_UNIT_AGREES} AND {{dlev}}(r.addr_line, f.addr_line) "
+    "<= greatest(2, floor(length(f.addr_line) / 4))"
 )
 ADDRESS = Comparison(
     "address",

@@ -33,6 +33,7 @@ from ivs.match.comparisons import (
     NAME_MATCH_LEVELS,
     NAMES_MAY_SHARE_A_STRING,
     RULE_COMPARISONS,
+    STREET_NOISY,
     STREETS_MAY_AGREE,
     expanded,
     functions_for,
@@ -330,13 +331,30 @@ def comparison_steps(
         WHERE c.names_may_agree
         """,
     )
+    # Where the name is the same and the dates of birth agree, a delivery line beyond typing
+    # error at the request's house number, unit and ZIP code is street_typo (STREET_NOISY).
+    # Few pairs: those whose date agrees, mostly the person's own.
+    street_typo = ADDRESS.labels().index("street_typo")
+    noisy_streets = SqlStep(
+        "noisy_streets",
+        _in_dialect(
+            f"""SELECT c.request_key, c.tin, min(a.form_id) AS form_id
+                FROM pair_names c
+                JOIN req r ON r.request_key = c.request_key
+                JOIN addr a ON a.tin = c.tin
+                JOIN forms f ON f.form_id = a.form_id
+                WHERE c.{DOB_AGREES} AND NOT ({gate})
+                  AND r.name_last = c.t_name_last AND r.name_first = c.t_name_first
+                  AND {STREET_NOISY}
+                GROUP BY c.request_key, c.tin""",
+            dialect,
+        ),
+    )
     level_columns = ", ".join(
         f"c.{column}"
         for column in (
             *pair_columns,
             *(f"{c.name}_level" for c in scalar_comparisons),
-            "address_level",
-            "address_form_id",
             "restricted",
             "names_may_agree",
         )
@@ -344,17 +362,32 @@ def comparison_steps(
     compared = SqlStep(
         "compared",
         f"""
-        SELECT {level_columns}, {name_level_from_pair_names} AS name_level
+        SELECT {level_columns},
+               CASE WHEN n.form_id IS NULL THEN c.address_level ELSE {street_typo} END
+                   AS address_level,
+               coalesce(n.form_id, c.address_form_id) AS address_form_id,
+               {name_level_from_pair_names} AS name_level
         FROM pair_names c
         JOIN req r ON r.request_key = c.request_key
+        LEFT JOIN noisy_streets n ON n.request_key = c.request_key AND n.tin = c.tin
         UNION ALL
-        SELECT {level_columns}, {len(NAME.levels) - 1} AS name_level
+        SELECT {level_columns}, c.address_level, c.address_form_id,
+               {len(NAME.levels) - 1} AS name_level
         FROM pair_levels c
         WHERE NOT c.names_may_agree
         """,
     )
     found = [] if forms_found else form_steps(dialect)
-    return [*found, near_forms, near_levels, best_address, pair_levels, pair_names, compared]
+    return [
+        *found,
+        near_forms,
+        near_levels,
+        best_address,
+        pair_levels,
+        pair_names,
+        noisy_streets,
+        compared,
+    ]
 
 
 def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list[SqlStep]:
