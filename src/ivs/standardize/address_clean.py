@@ -165,14 +165,19 @@ def read_bars_in_house_number(raw: pa.Array | pa.ChunkedArray) -> pa.Array:
     text = pc.fill_null(pc.cast(raw, pa.string()), "")
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    barred = pc.match_substring_regex(text, r"^ *[0-9A-Za-z|]*\|[0-9A-Za-z|]*(?: |$)")
-    barred = pc.and_(barred, pc.match_substring_regex(text, r"^ *[A-Za-z|]*[0-9]"))
-    if not pc.any(barred).as_py():
+    # A plain substring search first: the regular expressions run only on lines with a bar.
+    has_bar = pc.match_substring(text, "|")
+    if not pc.any(has_bar).as_py():
         return text
-    parts = pc.extract_regex(text.filter(barred), r"^(?P<head> *[^ ]+)(?P<rest>.*)$")
+    lines = text.filter(has_bar)
+    barred = pc.and_(
+        pc.match_substring_regex(lines, r"^ *[0-9A-Za-z|]*\|[0-9A-Za-z|]*(?: |$)"),
+        pc.match_substring_regex(lines, r"^ *[A-Za-z|]*[0-9]"),
+    )
+    parts = pc.extract_regex(lines, r"^(?P<head> *[^ ]*)(?P<rest>.*)$")
     head = pc.replace_substring(pc.struct_field(parts, "head"), "|", "1")
-    fixed = pc.binary_join_element_wise(head, pc.struct_field(parts, "rest"), "")
-    return pc.replace_with_mask(text, barred, fixed)
+    read = pc.binary_join_element_wise(head, pc.struct_field(parts, "rest"), "")
+    return pc.replace_with_mask(text, has_bar, pc.if_else(barred, read, lines))
 
 
 def repair_house_number(cleaned: pa.Array) -> pa.Array:
