@@ -188,18 +188,27 @@ def _one_taxpayer_master(  # noqa: PLR0917 - the taxpayer's fields, in the maste
     folder: Path, last: str, first: str, middle: str, born: date, at: tuple[str, str, str, str]
 ) -> Path:
     """A master of one taxpayer (TIN 123456789) with one address of record."""
+    return _household_master(folder, [(last, first, middle, born)], at)
+
+
+def _household_master(
+    folder: Path, people: list[tuple[str, str, str, date]], at: tuple[str, str, str, str]
+) -> Path:
+    """A master of ``people`` (last, first, middle name, date of birth; TINs 123456789 on),
+    all at one address of record."""
     folder.mkdir()
+    tins = [str(123456789 + i) for i in range(len(people))]
     write_master_table(
         folder / "taxpayers.parquet",
         pa.table(
             {
-                "tin": ["123456789"],
-                "tin_type": ["SSN"],
-                "last_name": [last],
-                "first_name": [first],
-                "middle_name": [middle],
-                "name_suffix": pa.nulls(1, pa.string()),
-                "date_of_birth": [born],
+                "tin": tins,
+                "tin_type": ["SSN"] * len(people),
+                "last_name": [p[0] for p in people],
+                "first_name": [p[1] for p in people],
+                "middle_name": [p[2] for p in people],
+                "name_suffix": pa.nulls(len(people), pa.string()),
+                "date_of_birth": [p[3] for p in people],
             }
         ),
         "taxpayers",
@@ -209,14 +218,14 @@ def _one_taxpayer_master(  # noqa: PLR0917 - the taxpayer's fields, in the maste
         folder / "addresses.parquet",
         pa.table(
             {
-                "tin": ["123456789"],
-                "tax_year": [2023],
-                "street_address": [street.upper()],
-                "unit": pa.nulls(1, pa.string()),
-                "city": [city.upper()],
-                "state": [state],
-                "zip": [zip_],
-                "received_date": [date(2024, 4, 1)],
+                "tin": tins,
+                "tax_year": [2023] * len(people),
+                "street_address": [street.upper()] * len(people),
+                "unit": pa.nulls(len(people), pa.string()),
+                "city": [city.upper()] * len(people),
+                "state": [state] * len(people),
+                "zip": [zip_] * len(people),
+                "received_date": [date(2024, 4, 1)] * len(people),
             }
         ),
         "addresses",
@@ -277,6 +286,33 @@ def test_a_date_of_birth_set_aside_still_tells_a_sister_of_one_name_apart(tmp_pa
         "R1": ("NOT_DISCLOSED", "DOB_CONFLICT"),  # set aside, and another day: another person
         "R2": ("DISCLOSED", "MATCHED"),  # set aside, the same day: no evidence either way
         "R3": ("DISCLOSED", "MATCHED"),  # no date given
+    }
+
+
+def test_a_date_of_birth_set_aside_never_chooses_between_two_people_of_one_name(
+    tmp_path: Path,
+) -> None:
+    """ANNA M THOMPSON and her daughter ANNA M THOMPSON both file from one address. A request for
+    the mother that gives the daughter's date of birth (a household member's, copied) has it
+    set aside as a child's: it tells the mother apart, but it may not choose the daughter."""
+    at = ("4525 Princess Anne Rd", "Seattle", "WA", "98101")
+    master = _household_master(
+        tmp_path / "master",
+        [
+            ("THOMPSON", "ANNA", "M", date(1994, 11, 1)),
+            ("THOMPSON", "ANNA", "M", date(2013, 2, 19)),
+        ],
+        at,
+    )
+    asked = {
+        "R1": rec(1, "Thompson", "Anna", *at, middle_name="M", date_of_birth="2013-02-19"),
+        "R2": rec(2, "Thompson", "Anna", *at, middle_name="M", date_of_birth="1994-11-01"),
+        "R3": rec(3, "Thompson", "Anna", *at, middle_name="M"),
+    }
+    assert _decided(tmp_path, master, asked) == {
+        "R1": ("NOT_DISCLOSED", "AMBIGUOUS"),  # the date set aside: either of them
+        "R2": ("DISCLOSED", "MATCHED"),  # the mother's date, a usable one, tells them apart
+        "R3": ("NOT_DISCLOSED", "AMBIGUOUS"),  # no date: either of them
     }
 
 

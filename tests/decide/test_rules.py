@@ -32,6 +32,7 @@ def evidence(**values: object) -> pa.Table:
         "best_restricted": False,
         "any_tin_conflict": False,
         "any_dob_conflict": False,
+        "set_aside_rivals": 0,
     }
     row.update(values)
     return pa.Table.from_pylist([row])
@@ -60,6 +61,12 @@ def test_a_confident_unique_lawful_match_is_disclosed() -> None:
         ({"plausible": 2, "runner_up_weight": 30.0}, ("NOT_DISCLOSED", "AMBIGUOUS")),
         ({"plausible": 2, "runner_up_weight": 24.5}, ("NOT_DISCLOSED", "AMBIGUOUS")),
         ({"plausible": 2, "runner_up_weight": 23.9}, ("DISCLOSED", "MATCHED")),
+        # Another of the name at the address, told apart only by a date set aside: either.
+        ({"set_aside_rivals": 1}, ("NOT_DISCLOSED", "AMBIGUOUS")),
+        (
+            {"plausible": 0, "any_dob_conflict": True, "set_aside_rivals": 1},
+            ("NOT_DISCLOSED", "DOB_CONFLICT"),
+        ),
         ({"best_restricted": True}, ("NOT_DISCLOSED", "RESTRICTED")),
         ({"best_probability": 0.999}, ("DISCLOSED", "MATCHED")),
         ({"best_probability": 0.998}, ("NOT_DISCLOSED", "REVIEW")),
@@ -82,6 +89,7 @@ FLAGS = (
     "restricted",
     "tin_conflict",
     "dob_conflict",
+    "set_aside_rival",
 )
 
 
@@ -99,6 +107,7 @@ def test_disclosure_only_when_every_condition_holds(flags: tuple[bool, ...]) -> 
         "best_restricted": f["restricted"],
         "any_tin_conflict": f["tin_conflict"],
         "any_dob_conflict": f["dob_conflict"],
+        "set_aside_rivals": int(f["set_aside_rival"]),
     }
     outcome, decision = code(**values)
     blocked = any(f[k] for k in FLAGS if k not in ("tin_conflict", "dob_conflict"))

@@ -10,7 +10,9 @@ A record is DISCLOSED only when all hold (the law's conditions, in order):
    and the middle names do not conflict (unless the TIN agrees, or the date of birth agrees
    and the first given name is the same string; ivs.match.pipeline);     NAME_MISMATCH
 6. the taxpayer is the only plausible one: no second candidate matching name and address
-   within ``ambiguity_margin`` bits of match weight;                      AMBIGUOUS
+   within ``ambiguity_margin`` bits of match weight, and none told apart by nothing but a
+   date of birth set aside as implausible (that date counts against a candidate, never
+   for one: it cannot choose between two people of one name at one address);  AMBIGUOUS
 7. the taxpayer is not restricted under 6103(i)(6);                       RESTRICTED
 8. the match probability clears the disclosure threshold;   REVIEW or BELOW_THRESHOLD
 
@@ -48,6 +50,7 @@ EVIDENCE_COLUMNS: dict[str, pa.DataType] = {
     "best_restricted": pa.bool_(),
     "any_tin_conflict": pa.bool_(),
     "any_dob_conflict": pa.bool_(),
+    "set_aside_rivals": pa.int64(),
 }
 
 
@@ -106,9 +109,12 @@ def decide(evidence: pa.Table, rules: RuleSet) -> pa.Table:
     restricted = _flags(evidence, "best_restricted")
     tin_conflict = _flags(evidence, "any_tin_conflict")
     dob_conflict = _flags(evidence, "any_dob_conflict")
+    set_aside_rivals = _numbers(evidence, "set_aside_rivals", 0)
 
     no_plausible = plausible == 0
-    ambiguous = (plausible >= 2) & ((best - runner_up) < rules.ambiguity_margin)
+    ambiguous = ((plausible >= 2) & ((best - runner_up) < rules.ambiguity_margin)) | (
+        (plausible >= 1) & (set_aside_rivals > 0)
+    )
     conditions = [
         rejected,
         held,

@@ -308,7 +308,8 @@ def comparison_steps(
                pa.address_form_id,
                EXISTS (SELECT 1 FROM restr x WHERE x.tin = p.tin AND x.since <= DATE '{on}'
                        AND (x.until IS NULL OR x.until >= DATE '{on}')) AS restricted,
-               {names_may_agree} AS names_may_agree
+               {names_may_agree} AS names_may_agree,
+               r.dob IS NULL AND r.dob_aside IS NOT NULL AS dob_set_aside
         FROM pairs p
         JOIN req r ON r.request_key = p.request_key
         JOIN tp t ON t.tin = p.tin
@@ -357,6 +358,7 @@ def comparison_steps(
             *(f"{c.name}_level" for c in scalar_comparisons),
             "restricted",
             "names_may_agree",
+            "dob_set_aside",
         )
     )
     compared = SqlStep(
@@ -401,7 +403,11 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())}) AS address_ok,
                (tin_level = 1 OR {DOB_CONFLICT} OR suffix_level = 1
                 OR ({MIDDLE_CONFLICT} AND tin_level <> 0
-                    AND NOT ({DOB_AGREES} AND name_level IN ({given_same})))) AS told_apart
+                    AND NOT ({DOB_AGREES} AND name_level IN ({given_same})))) AS told_apart,
+               -- Told apart by nothing but a date of birth set aside as implausible (with the
+               -- date set aside, the dates never agree, so the middle-name override is moot).
+               (dob_set_aside AND {DOB_CONFLICT} AND NOT (tin_level = 1 OR suffix_level = 1
+                OR ({MIDDLE_CONFLICT} AND tin_level <> 0))) AS told_apart_by_set_aside
         FROM (SELECT *, {model.weight_sql()} AS match_weight FROM compared)
         """,
     )
@@ -431,6 +437,8 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                {runner_up} AS runner_up_weight,
                bool_or(tin_level = 1) FILTER (WHERE name_address_ok) AS any_tin_conflict,
                bool_or({DOB_CONFLICT}) FILTER (WHERE name_address_ok) AS any_dob_conflict,
+               count(*) FILTER (WHERE name_address_ok AND told_apart_by_set_aside)
+                   AS set_aside_rivals,
                bool_or(suffix_level = 1) FILTER (WHERE name_address_ok) AS any_suffix_conflict
         FROM s
         GROUP BY request_key

@@ -41,7 +41,8 @@ _TEXT: dict[str, str] = {
     ),
     DecisionCode.AMBIGUOUS: (
         "a second taxpayer matches name and address at a comparable level (within {margin:g} "
-        "bits of match weight), so the request does not identify one person (rule 6)"
+        "bits of match weight), or differs only by a date of birth set aside as implausible, "
+        "so the request does not identify one person (rule 6)"
     ),
     DecisionCode.RESTRICTED: (
         "the matching taxpayer's information may not be disclosed under 26 U.S.C. 6103(i)(6) "
