@@ -334,20 +334,30 @@ def comparison_steps(
     )
     # Where the name is the same and the dates of birth agree, a delivery line beyond typing
     # error at the request's house number, unit and ZIP code is street_typo (STREET_NOISY).
-    # Few pairs: those whose date agrees, mostly the person's own.
+    # Few pairs: those whose date agrees and whose address does not match. Their addresses of
+    # record in the request's ZIP code are found first, in a step of their own, and their forms
+    # joined by id after: in one statement the engine joined the requests to every form at their
+    # house number and ZIP code and measured the edit distance to each (2.3 s of 2.4 for 20,000
+    # requests at 1 M taxpayers).
     street_typo = ADDRESS.labels().index("street_typo")
+    noisy_forms = SqlStep(
+        "noisy_forms",
+        f"""SELECT c.request_key, c.tin, a.form_id, r.addr_house_number, r.addr_zip5,
+                   r.addr_unit_id, r.addr_line
+            FROM pair_names c
+            JOIN req r ON r.request_key = c.request_key
+            JOIN addr a ON a.tin = c.tin AND a.addr_zip5 = r.addr_zip5
+            WHERE c.{DOB_AGREES} AND NOT ({gate})
+              AND r.name_last = c.t_name_last AND r.name_first = c.t_name_first""",
+    )
     noisy_streets = SqlStep(
         "noisy_streets",
         _in_dialect(
-            f"""SELECT c.request_key, c.tin, min(a.form_id) AS form_id
-                FROM pair_names c
-                JOIN req r ON r.request_key = c.request_key
-                JOIN addr a ON a.tin = c.tin
-                JOIN forms f ON f.form_id = a.form_id
-                WHERE c.{DOB_AGREES} AND NOT ({gate})
-                  AND r.name_last = c.t_name_last AND r.name_first = c.t_name_first
-                  AND {STREET_NOISY}
-                GROUP BY c.request_key, c.tin""",
+            f"""SELECT r.request_key, r.tin, min(f.form_id) AS form_id
+                FROM noisy_forms r
+                JOIN forms f ON f.form_id = r.form_id
+                WHERE {STREET_NOISY}
+                GROUP BY r.request_key, r.tin""",
             dialect,
         ),
     )
@@ -387,6 +397,7 @@ def comparison_steps(
         best_address,
         pair_levels,
         pair_names,
+        noisy_forms,
         noisy_streets,
         compared,
     ]
