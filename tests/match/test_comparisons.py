@@ -153,8 +153,6 @@ NOISY_NAME_CASES: list[tuple[tuple[str | None, ...], tuple[str | None, ...], str
     (("Richards", "Qaliyab", None, None), ("RICHARDS", "AALIYAH", None, None), "typo"),
     (("Rucker", "Tivany", None, None), ("RUCKER", "TIFFANY", None, None), "typo"),
     (("Wachendorf", "Zechariah", None, None), ("WACHNRNDPRF", "ZECHARIAH", None, None), "typo"),
-    # OCR misreadings read back first: XOOPFR is two edits from COOPER, X00PFR too.
-    (("X00pfr", "Emilio", None, None), ("COOPER", "EMILIO", None, None), "typo"),
     # Three edits in fewer than eight letters; two in fewer than five; an A/O gender pair.
     (("Roberson", "Vkjxent", None, None), ("ROBERSON", "VINCENT", None, None), "surname_only"),
     (("Miller", "Sarnantba", None, None), ("MILLER", "SAMANTHA", None, None), "typo"),

@@ -85,6 +85,11 @@ def _spark_session(master: str | None) -> SparkSession:
         SparkSession.builder.appName("ivs")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.showConsoleProgress", "false")
+        # The comparisons' string functions, written out in SQL (ivs.match.string_sql), make
+        # plans whose text runs to megabytes once each cached step prints the steps below it;
+        # adaptive execution writes that text at every plan update, and the driver ran out of
+        # heap doing so. The text is for people reading a plan: a megabyte of it is plenty.
+        .config("spark.sql.maxPlanStringLength", str(1 << 20))
     )
     # Under spark-submit the JVM is already running with the submitted master and settings.
     submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ

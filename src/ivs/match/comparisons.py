@@ -201,7 +201,9 @@ _FIRST_GIVEN_NEAR = (
 )
 # Noise beyond typing error (pseudopeople's OCR and keyboard noise at twice its default: SJRAND
 # for DURAND, QALIYAB for AALIYAH): two edits in five letters or more, three in eight or more,
-# once OCR misreadings are read back, never an A/O gender pair. Far looser than the typo test, so
+# never an A/O gender pair. OCR misreadings are not read back here: the peer worlds' figures were
+# the same without it, and on Spark the read-back, written out inside each edit distance, made
+# plans too long to print. Far looser than the typo test, so
 # the typo level takes it only for one of the first given name and the paternal surname, the
 # other the same string, with the address matching and the date of birth agreeing exactly
 # ({dob_gate}: a date set aside never counts for a candidate).
@@ -215,7 +217,7 @@ _NOISY_SPELLING = (
 
 
 def _noisy_pair(x: str, y: str) -> str:
-    return _NOISY_SPELLING.replace("@X", _ocr_read(x)).replace("@Y", _ocr_read(y))
+    return _NOISY_SPELLING.replace("@X", x).replace("@Y", y)
 
 
 _ONE_PART_NOISY = (
