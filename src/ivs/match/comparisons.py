@@ -216,15 +216,11 @@ _NOISY_SPELLING = (
 )
 
 
-def _noisy_pair(x: str, y: str) -> str:
-    return _NOISY_SPELLING.replace("@X", x).replace("@Y", y)
-
-
 _ONE_PART_NOISY = (
     "(CASE WHEN {dob_gate} THEN ((r.name_first_given_id = t.name_first_given_id AND "
-    + _noisy_pair("r.name_first_surname", "t.name_first_surname")
+    + _NOISY_SPELLING.replace("@X", "r.name_first_surname").replace("@Y", "t.name_first_surname")
     + ") OR (r.name_first_surname_id = t.name_first_surname_id AND "
-    + _noisy_pair("r.name_first_given", "t.name_first_given")
+    + _NOISY_SPELLING.replace("@X", "r.name_first_given").replace("@Y", "t.name_first_given")
     + ")) ELSE FALSE END)"
 )
 # For the swapped level: the request's given-name field holds the paternal surname and its
