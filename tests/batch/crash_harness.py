@@ -155,6 +155,11 @@ def harness(
     rng = random.Random(seed)
     landed, sequence = 0, 0
     while landed < kills:
+        if sequence >= 4 * kills:
+            raise AssertionError(
+                f"only {landed} of {kills} kills landed in {sequence} sequences: the run ends "
+                "before its start-up is over, so the kill window is empty"
+            )
         home, out = work / f"home-{sequence}", work / f"out-{sequence}"
         shutil.rmtree(home, ignore_errors=True)
         shutil.copytree(template, home)
