@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import typer
 
+from ivs import __version__
 from ivs.cli import COMMAND_MODULES, app
 
 
@@ -61,15 +62,26 @@ def test_help_of_the_main_job_imports_none_of_its_stages() -> None:
     assert loaded == "[]"
 
 
+def test_the_version_imports_no_command() -> None:
+    printed = _printed_after("m.startswith('ivs.cli.')", ("--version",))
+    assert printed == [f"ivs {__version__}", "['ivs.cli.common']"]
+
+
 def _modules_after_run_help(which: str) -> str:
     """The sorted names of the modules ``m`` for which the expression ``which`` holds, once a
     fresh interpreter has answered ``ivs run --help``."""
+    return _printed_after(which, ("run", "--help"))[-1]
+
+
+def _printed_after(which: str, args: tuple[str, ...]) -> list[str]:
+    """The lines a fresh interpreter prints answering ``ivs ARGS``, then the sorted names of
+    the modules ``m`` for which the expression ``which`` holds."""
     probe = (
-        "import sys; from ivs.cli import main; sys.argv = ['ivs', 'run', '--help']\n"
+        f"import sys; from ivs.cli import main; sys.argv = ['ivs', *{list(args)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in sys.modules if {which}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    return out.strip().splitlines()[-1]
+    return out.strip().splitlines()

@@ -37,8 +37,8 @@ def prepared(
     disclosures = Counter(
         e["body"]["request_id"] for e in ledger_entries(clean) if e["kind"] == "disclosure"
     )
-    # Start-up: the interpreter and the imports of the run command (`ivs --version` imports
-    # every command, and takes as long as this whole run, which left no window to kill in).
+    # Start-up: the interpreter and the imports of the run command, which answers --help with
+    # them (a start-up timed with every command's imports took as long as this whole run).
     started = time.perf_counter()
     subprocess.run([*IVS, "run", "--help"], check=True, capture_output=True)
     startup = time.perf_counter() - started

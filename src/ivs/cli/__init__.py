@@ -5,8 +5,8 @@ it. Commands parse, call library functions, and print; errors of the project bec
 on stderr and the exit code on the error class.
 
 The ``ivs`` script imports only the module of the command it is given (the report's charts and
-the web service cost a second of imports that ``ivs run`` does not need); ``app`` imported from
-here has every command.
+the web service cost a second of imports that ``ivs run`` does not need), and none for
+``ivs --version``; ``app`` imported from here has every command.
 """
 
 from __future__ import annotations
@@ -64,7 +64,13 @@ def main() -> None:
     # The first word that is not an option names the command (the root takes no values).
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     module = _MODULE_OF.get(command or "")
-    _register([module] if module else COMMAND_MODULES)()
+    if module:
+        modules: Iterable[str] = [module]
+    elif sys.argv[1:] == ["--version"]:
+        modules = []  # the root's own option: no command's imports
+    else:
+        modules = COMMAND_MODULES
+    _register(modules)()
 
 
 if __name__ == "__main__":  # pragma: no cover
