@@ -65,7 +65,9 @@ _NEAR_SPELLING = (
 # before the spelling test (ERNI1Y is EMILY; the other side is left as written). The standard-
 # izer already reads a colon or bar between letters as I (FA:TH is FAITH). Only a misread token
 # is read back: RN and M are both real in names (ARNIE, AMIE), and no real name changes.
-_OCR_MISREAD = "(translate(@X, '0123456789', '') <> @X OR instr(@X, 'VV') > 0)"
+# One regular expression: as a translate and a search, the test took 2.0 of the 7 s that the
+# comparisons of 9.8 M pairs took (10 M taxpayers), asked of two names for most pairs.
+_OCR_MISREAD = "{matches}(@X, '[0-9]|VV')"
 _OCR_READ = "replace(replace(translate(@X, '0124568', 'OLZASGB'), 'RN', 'M'), 'VV', 'W')"
 
 
@@ -103,6 +105,8 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "split": "string_split",
         "starts": "starts_with",
         "ends": "ends_with",
+        # A regular expression found anywhere in a string.
+        "matches": "regexp_matches",
         # Every token of list {a} has a near partner ({near}) in list {b}.
         "all_similar": "list_bool_and(list_transform({a}, lambda x: list_bool_or("
         "list_transform({b}, lambda y: {near}))))",
@@ -131,6 +135,7 @@ FUNCTIONS: dict[str, dict[str, str]] = {
         "split": "split",
         "starts": "startswith",
         "ends": "endswith",
+        "matches": "regexp_like",
         "all_similar": "forall({a}, x -> exists({b}, y -> {near}))",
         "unnest": "explode",
         "row": "struct",
@@ -531,7 +536,9 @@ def level_sql(
     r_tokens, t_tokens = (f"{names['split']}({side}.name_token_text, ' ')" for side in "rt")
     # The test with OCR read-back runs only for the pairs whose names hold a misreading: once
     # per pair on the whole text, not once per pair of tokens inside the lambdas.
-    misread = " OR ".join(_OCR_MISREAD.replace("@X", f"{side}.name_token_text") for side in "rt")
+    misread = " OR ".join(
+        _OCR_MISREAD.replace("@X", f"{side}.name_token_text").format(**names) for side in "rt"
+    )
 
     def every_token(a: str, b: str) -> str:
         with_ocr = names["all_similar"].format(a=a, b=b, near=near)
