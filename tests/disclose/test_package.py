@@ -9,7 +9,7 @@ import io
 import json
 import sqlite3
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -319,6 +319,19 @@ def test_after_purge_no_disclosed_address_is_left_anywhere_in_ivs_home(
     assert "keys sealing the working data" in purge[0]["what"]
     # Sealed copies made before the purge (a backup) can no longer be read.
     assert stored_decisions(work, "any") is None
+
+
+def test_a_batch_finished_in_the_cutoffs_own_second_is_purged(answered: RunResult) -> None:
+    """Finish times are recorded to the second: `ivs purge --older-than 0` in the second a
+    batch finished purges it; a second earlier, it had not finished."""
+    settings = load_settings()
+    ledger = open_ledger(settings)
+    before = NOW - timedelta(seconds=1)
+    purge = purge_working_data(settings, ledger, older_than_days=0, purged_by="t", now=before)
+    assert purge.batches == []
+    same_second = NOW + timedelta(microseconds=999_999)
+    purge = purge_working_data(settings, ledger, older_than_days=0, purged_by="t", now=same_second)
+    assert purge.batches == [answered.key]
 
 
 def test_the_command_line_says_a_batch_is_held_and_exits_8(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Retention: working data and response files are destroyed after the configured period;
 each purge is on the record. The ledger and the store's accounting rows are never purged.
 
-Purged, per batch finished before the cutoff: the working decisions under
+Purged, per batch finished by the cutoff: the working decisions under
 ``$IVS_HOME/work/AGENCY/BATCH_ID`` (or, kept unsealed before batches were known by their
 agency, ``$IVS_HOME/work/BATCH_ID/decisions.arrow`` when it is this batch's); the batch's key
 ``$IVS_HOME/keys/batches/AGENCY/BATCH_ID.key``, which sealed its working files
@@ -89,7 +89,9 @@ def purge_working_data(
                 batches.c.manifest_digest,
             )
             .where(batches.c.finished_at.is_not(None))
-            .where(batches.c.finished_at < cutoff)
+            # Finish times are recorded to the second: one in the cutoff's own second counts
+            # as finished by it (`--older-than 0` purges every finished batch, however recent).
+            .where(batches.c.finished_at <= cutoff)
             .where(batches.c.purged_at.is_(None))
             .order_by(batches.c.requesting_agency, batches.c.batch_id)
         ).all()

@@ -308,7 +308,7 @@ def purge(
     verb = "would purge" if dry_run else "purged"
     console.print(
         f"{verb} {result.files} file(s) or folder(s) of {len(result.batches)} "
-        f"batch(es) finished before {result.cutoff}"
+        f"batch(es) finished by {result.cutoff}"
     )
     if result.skipped:
         # Printed escaped: such an id may hold anything, control characters included.
