@@ -141,27 +141,40 @@ def form_steps(dialect: str = "duckdb") -> list[SqlStep]:
     # the request's number (11.7 M rows at 1 M taxpayers), not of every request.
     request_numbers = SqlStep(
         "request_numbers",
-        """SELECT r.request_key, r.addr_house_number, r.addr_zip5, r.addr_line, s.street_id
+        """SELECT r.request_key, r.addr_house_number, r.addr_zip5, r.addr_line, s.street_id,
+                  left(r.addr_street_name, 1) AS street_first, right(r.addr_street_name, 1)
+                  AS street_last
            FROM req r LEFT JOIN request_streets s ON s.addr_street_name = r.addr_street_name
             AND s.addr_suffix IS NOT DISTINCT FROM r.addr_suffix
            WHERE r.addr_house_number IS NOT NULL""",
     )
-    # The forms at each request's house number and ZIP code, with both sides' street ids. Not
-    # materialized: at 10 M taxpayers it is 120 M rows (2.5 GiB more at the run's peak); the
-    # join is cheap, and both steps below run it.
-    at_number = """FROM request_numbers r
-           JOIN forms f ON r.addr_house_number = f.addr_house_number
-            AND r.addr_zip5 = f.addr_zip5"""
-    same_line = "coalesce(r.addr_line = f.addr_line, FALSE)"
+    # The forms at each request's house number and ZIP code whose street begins or ends with
+    # the letter the request's does (streets that may agree always do: STREETS_MAY_AGREE), or
+    # on the request's own line. A dense ZIP code has dozens of forms at one number (120 M
+    # rows at 10 M taxpayers, national density); with a letter in common, a seventh of them.
+    # Kept, with both sides' street ids, for the two steps below: joined twice, the forms at
+    # the number cost more than the rows kept.
+    number_streets = SqlStep(
+        "number_streets",
+        """SELECT r.request_key, f.form_id, r.street_id AS request_street_id,
+                  f.addr_street_id AS form_street_id,
+                  coalesce(r.addr_line = f.addr_line, FALSE) AS same_line
+           FROM request_numbers r
+           JOIN (SELECT form_id, addr_house_number, addr_zip5, addr_line, addr_street_id,
+                        left(addr_street_name, 1) AS street_first,
+                        right(addr_street_name, 1) AS street_last
+                 FROM forms) f
+             ON r.addr_house_number = f.addr_house_number AND r.addr_zip5 = f.addr_zip5
+           WHERE r.street_first = f.street_first OR r.street_last = f.street_last
+              OR r.addr_line = f.addr_line""",
+    )
     streets_may_agree = SqlStep(
         "streets_may_agree",
         _in_dialect(
             f"""SELECT p.request_street_id, p.form_street_id
-                FROM (SELECT DISTINCT r.street_id AS request_street_id,
-                             f.addr_street_id AS form_street_id
-                      {at_number}
-                      WHERE NOT {same_line} AND r.street_id IS NOT NULL
-                        AND f.addr_street_id IS NOT NULL) p
+                FROM (SELECT DISTINCT request_street_id, form_street_id FROM number_streets
+                      WHERE NOT same_line AND request_street_id IS NOT NULL
+                        AND form_street_id IS NOT NULL) p
                 JOIN request_streets r ON r.street_id = p.request_street_id
                 JOIN streets f ON f.street_id = p.form_street_id
                 WHERE {STREETS_MAY_AGREE}""",
@@ -170,11 +183,10 @@ def form_steps(dialect: str = "duckdb") -> list[SqlStep]:
     )
     number_zip_forms = SqlStep(
         "number_zip_forms",
-        f"""SELECT r.request_key, f.form_id
-           {at_number}
-           LEFT JOIN streets_may_agree a ON a.request_street_id = r.street_id
-            AND a.form_street_id = f.addr_street_id
-           WHERE {same_line} OR a.request_street_id IS NOT NULL
+        """SELECT n.request_key, n.form_id FROM number_streets n
+           LEFT JOIN streets_may_agree a ON a.request_street_id = n.request_street_id
+            AND a.form_street_id = n.form_street_id
+           WHERE n.same_line OR a.request_street_id IS NOT NULL
            UNION
            SELECT r.request_key, f.form_id FROM req r
            JOIN forms f ON r.addr_line = f.addr_line AND r.addr_city = f.addr_city
@@ -196,7 +208,14 @@ def form_steps(dialect: str = "duckdb") -> list[SqlStep]:
            JOIN forms f ON r.addr_zip5 = f.addr_zip5 AND r.addr_route = f.addr_route
            WHERE r.addr_po_box IS NULL AND f.addr_po_box IS NULL""",
     )
-    return [request_streets, request_numbers, streets_may_agree, number_zip_forms, box_zip_forms]
+    return [
+        request_streets,
+        request_numbers,
+        number_streets,
+        streets_may_agree,
+        number_zip_forms,
+        box_zip_forms,
+    ]
 
 
 def blocking_steps(dialect: str = "duckdb") -> list[SqlStep]:
