@@ -99,3 +99,19 @@ def test_a_registered_table_keeps_the_rows_its_condition_names(spark: SparkEngin
             {"tin": "1", "year": 2024},
         ]
     )
+
+
+def test_steps_done_with_are_let_go_and_the_kept_stay(spark: SparkEngine) -> None:
+    spark.register("people", PEOPLE)
+    spark.run(
+        [
+            SqlStep("born_known", "SELECT tin, born FROM people WHERE born IS NOT NULL"),
+            SqlStep("first_born", "SELECT min(born) AS born FROM born_known"),
+        ],
+        keep=("first_born",),
+    )
+    assert spark.arrow("SELECT born FROM first_born").column("born").to_pylist() == [
+        date(1980, 3, 4)
+    ]
+    with pytest.raises(EngineError):
+        spark.arrow("SELECT * FROM born_known")

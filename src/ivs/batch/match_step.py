@@ -104,7 +104,11 @@ def _decide_on(
     step("loading index")
     load_inputs(engine, intake, index)
     step("generating and scoring candidates")
-    engine.run(match_steps(model, on=intake.manifest.submitted_at.date(), dialect=engine.dialect))
+    # Only what the evidence, the counts and the candidate lists read below is kept to the end.
+    engine.run(
+        match_steps(model, on=intake.manifest.submitted_at.date(), dialect=engine.dialect),
+        keep=("scored", "request_evidence"),
+    )
     step_seconds = dict(engine.step_seconds)
     counts = engine.arrow(pair_counts_sql()).to_pylist()[0]
     pair_counts = {rule.name: int(counts[rule.name]) for rule in BLOCKING_RULES}

@@ -7,7 +7,8 @@ only there, so matching logic never loads a database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -15,7 +16,7 @@ from typing import Protocol, Self
 
 import pyarrow as pa
 
-__all__ = ["Engine", "SqlStep"]
+__all__ = ["Engine", "SqlStep", "done_after"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,30 @@ class SqlStep:
 
     name: str
     sql: str
+
+
+def done_after(steps: Sequence[SqlStep], keep: Collection[str]) -> list[list[str]]:
+    """Per step, the tables of earlier steps (and its own) that no later step reads and that
+    are not in ``keep``: what the engine can let go of once that step's table is made.
+
+    A table is read where a later step names it as a word; a column of the same name only
+    keeps the table longer. At 10 M taxpayers the match steps' dead tables held 2.5 GB at the
+    run's peak, and the engine, held to its memory limit, spilled the living ones to disk.
+    """
+    released: list[list[str]] = []
+    dropped: set[str] = set()
+    for i in range(len(steps)):
+        later = " ".join(s.sql for s in steps[i + 1 :])
+        done = [
+            s.name
+            for s in steps[: i + 1]
+            if s.name not in keep
+            and s.name not in dropped
+            and not re.search(rf"\b{re.escape(s.name)}\b", later)
+        ]
+        dropped.update(done)
+        released.append(done)
+    return released
 
 
 class Engine(Protocol):
@@ -51,8 +76,9 @@ class Engine(Protocol):
     def load_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file queryable as ``name``."""
 
-    def run(self, steps: Sequence[SqlStep]) -> None:
-        """Create each step's table in order."""
+    def run(self, steps: Sequence[SqlStep], *, keep: Collection[str] | None = None) -> None:
+        """Create each step's table in order. Given ``keep`` (the tables read after the run),
+        each other step's table is dropped once no later step reads it (:func:`done_after`)."""
 
     def arrow(self, sql: str) -> pa.Table:
         """The result of a query as an Arrow table."""

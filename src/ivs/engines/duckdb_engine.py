@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from types import TracebackType
 
 import duckdb
 import pyarrow as pa
 
-from ivs.domain.engine import SqlStep
+from ivs.domain.engine import SqlStep, done_after
 from ivs.domain.errors import EngineError
 
 __all__ = ["DuckDBEngine"]
@@ -77,12 +77,16 @@ class DuckDBEngine:
         except duckdb.Error as e:
             raise EngineError(f"cannot read {path}: {e}") from e
 
-    def run(self, steps: Sequence[SqlStep]) -> None:
-        """Create each step's table in order."""
-        for step in steps:
+    def run(self, steps: Sequence[SqlStep], *, keep: Collection[str] | None = None) -> None:
+        """Create each step's table in order; given ``keep``, drop each other step's table once
+        no later step reads it."""
+        released = done_after(steps, keep) if keep is not None else [[] for _ in steps]
+        for step, done in zip(steps, released, strict=True):
             started = time.perf_counter()
             try:
                 self.connection.execute(f'CREATE OR REPLACE TABLE "{step.name}" AS {step.sql}')
+                for name in done:
+                    self.connection.execute(f'DROP TABLE "{name}"')
             except duckdb.Error as e:
                 raise EngineError(f"engine step '{step.name}' failed: {e}") from e
             self.step_seconds[step.name] = time.perf_counter() - started

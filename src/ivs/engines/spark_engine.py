@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ivs.domain.engine import SqlStep
+from ivs.domain.engine import SqlStep, done_after
 from ivs.domain.errors import EngineError
 
 __all__ = ["DEFAULT_MASTER", "SparkEngine"]
@@ -195,9 +195,11 @@ class SparkEngine:
         except PySparkException as e:
             raise EngineError(f"cannot read {path}: {e}") from e
 
-    def run(self, steps: Sequence[SqlStep]) -> None:
-        """Create each step's table (a cached view) in order."""
-        for step in steps:
+    def run(self, steps: Sequence[SqlStep], *, keep: Collection[str] | None = None) -> None:
+        """Create each step's table (a cached view) in order; given ``keep``, let go of each
+        other step's table once no later step reads it."""
+        released = done_after(steps, keep) if keep is not None else [[] for _ in steps]
+        for step, done in zip(steps, released, strict=True):
             started = time.perf_counter()
             # Names the step's jobs in Spark's UI and event log.
             self.spark.sparkContext.setJobDescription(f"ivs step {step.name}")
@@ -207,7 +209,18 @@ class SparkEngine:
                 raise EngineError(f"engine step '{step.name}' failed: {_brief(e)}") from e
             finally:
                 self.spark.sparkContext.setJobDescription(None)  # type: ignore[arg-type]
+            for name in done:
+                self._drop(name)
             self.step_seconds[step.name] = time.perf_counter() - started
+
+    def _drop(self, name: str) -> None:
+        # The later steps' cached tables are computed already; their plans no longer need
+        # the view by name.
+        frame = self._cached.pop(name, None)
+        if frame is not None:
+            frame.unpersist()
+        self.spark.catalog.dropTempView(name)
+        self._views.discard(name)
 
     def arrow(self, sql: str) -> pa.Table:
         """The result of a query as an Arrow table, with the DuckDB engine's Arrow types."""

@@ -47,7 +47,8 @@ def pair_counts_sql() -> str:
     counted = ", ".join(
         f"count(*) FILTER (WHERE by_{rule.name}) AS {rule.name}" for rule in BLOCKING_RULES
     )
-    return f"SELECT {counted}, count(*) AS n FROM pairs"
+    # From ``scored``, one row per pair as in ``pairs``, which the run lets go of once compared.
+    return f"SELECT {counted}, count(*) AS n FROM scored"
 
 
 def blocking_recall_sql() -> str:
