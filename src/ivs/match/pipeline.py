@@ -150,8 +150,8 @@ def form_steps(dialect: str = "duckdb") -> list[SqlStep]:
     )
     # The forms at each request's house number and ZIP code whose street begins or ends with
     # the letter the request's does (streets that may agree always do: STREETS_MAY_AGREE), or
-    # on the request's own line. A dense ZIP code has dozens of forms at one number (120 M
-    # rows at 10 M taxpayers, national density); with a letter in common, a seventh of them.
+    # on the request's own line. A dense ZIP code has dozens of forms at one number (99.6 M
+    # rows at 10 M taxpayers, national density); with a letter in common, 17.0 M of them.
     # Kept, with both sides' street ids, for the two steps below: joined twice, the forms at
     # the number cost more than the rows kept.
     number_streets = SqlStep(
