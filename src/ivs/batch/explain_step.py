@@ -68,10 +68,8 @@ def _compared(
         words = WordIds.from_table(pq.read_table(index / "name_words.parquet"))
         engine.register("req", requests_table(request, words))
         engine.register("pairs", pa.table({"request_key": [request_key] * len(tins), "tin": tins}))
-        load_index(engine, index, tins="SELECT tin FROM pairs")
-        engine.run(comparison_steps(on=on, dialect=engine.dialect))
-        rows = engine.arrow(
-            """
+        steps = comparison_steps(on=on, dialect=engine.dialect)
+        shown = """
             SELECT c.tin, c.name_level, c.address_level, c.tin_level, c.dob_level,
                    c.suffix_level, c.middle_level, t.name_last, t.name_first, t.name_suffix,
                    t.name_middle, t.date_of_birth,
@@ -81,7 +79,14 @@ def _compared(
             FROM compared c JOIN tp t ON t.tin = c.tin
             LEFT JOIN forms f ON f.form_id = c.address_form_id
             """
-        ).to_pylist()
+        load_index(
+            engine,
+            index,
+            tins="SELECT tin FROM pairs",
+            read_by=" ".join([*(s.sql for s in steps), shown]),
+        )
+        engine.run(steps)
+        rows = engine.arrow(shown).to_pylist()
     return {r["tin"]: r for r in rows}
 
 

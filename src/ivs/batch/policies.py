@@ -59,18 +59,22 @@ def policy_disclosures(
     ``threads`` bounds DuckDB's threads (a cluster decides Spark's)."""
     with engine_choice.open(threads=threads) as engine:
         dialect = engine.dialect
-        load_inputs(engine, intake, index, requested_tins_only=policy == "tin-only")
         on = intake.manifest.submitted_at.date()
         if policy == "tin-only":
             pairs = SqlStep(
                 "pairs", "SELECT r.request_key, t.tin FROM req r JOIN tp t ON r.tin_norm = t.tin"
             )
-            engine.run([pairs, *comparison_steps(on=on, dialect=dialect)])
+            steps = [pairs, *comparison_steps(on=on, dialect=dialect)]
             disclosed = f"SELECT request_key, tin FROM compared WHERE {_name_ok_sql()}"
+            load_inputs(
+                engine, intake, index, narrowed_for=" ".join([*(s.sql for s in steps), disclosed])
+            )
         else:
-            engine.run([*blocking_steps(dialect), *comparison_steps(on=on, dialect=dialect)])
+            steps = [*blocking_steps(dialect), *comparison_steps(on=on, dialect=dialect)]
             disclosed = f"""SELECT request_key, any_value(tin) AS tin FROM compared
                             WHERE {_name_ok_sql()} GROUP BY request_key HAVING count(*) = 1"""
+            load_inputs(engine, intake, index)
+        engine.run(steps)
         return engine.arrow(
             f"SELECT r.request_id, d.tin FROM ({disclosed}) d JOIN req r USING (request_key)"
         )
