@@ -30,3 +30,22 @@ def test_slices_give_the_index_of_one_slice(
         b = pq.read_table(sliced.folder / f"{name}.parquet")
         assert a.schema == b.schema, name
         assert a.equals(b), name
+
+
+def test_the_tables_every_batch_reads_are_lz4(tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    generate_world(world, SynthConfig(taxpayers=1_000, requests=50, seed=4))
+    index = build_index(world / "master", load_settings(home=tmp_path / "home"))
+    # pyarrow names LZ4_RAW, the codec written, LZ4.
+    expected = {
+        "last_known": "ZSTD",
+        **dict.fromkeys(("taxpayers", "address_forms", "addresses"), "LZ4"),
+    }
+    for name, codec in expected.items():
+        meta = pq.ParquetFile(index.folder / f"{name}.parquet").metadata
+        codecs = {
+            meta.row_group(g).column(c).compression
+            for g in range(meta.num_row_groups)
+            for c in range(meta.num_columns)
+        }
+        assert codecs == {codec}, name

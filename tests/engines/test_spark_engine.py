@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ivs.domain.engine import Compression
 from ivs.engines import DuckDBEngine, EngineError, SqlStep, spark_engine
 from ivs.engines.spark_engine import SparkEngine
 
@@ -40,26 +41,43 @@ def spark() -> Iterator[SparkEngine]:
         yield engine
 
 
-def _duckdb(tmp_path: Path) -> pa.Table:
+def _duckdb(tmp_path: Path, compression: Compression) -> pa.Table:
     with DuckDBEngine(threads=1) as duck:
         duck.register("people", PEOPLE)
-        duck.to_parquet(QUERY.format(first="list_extract"), tmp_path / "duckdb.parquet")
+        duck.to_parquet(
+            QUERY.format(first="list_extract"), tmp_path / "duckdb.parquet", compression=compression
+        )
     return pq.read_table(tmp_path / "duckdb.parquet")
 
 
+def _codecs(path: Path) -> set[str]:
+    meta = pq.ParquetFile(path).metadata
+    return {
+        meta.row_group(g).column(c).compression
+        for g in range(meta.num_row_groups)
+        for c in range(meta.num_columns)
+    }
+
+
+@pytest.mark.parametrize("compression", ["zstd", "lz4"])
 @pytest.mark.parametrize("on_driver", [True, False], ids=["through the driver", "by Spark"])
 def test_to_parquet_writes_one_file_as_duckdb_does(
-    spark: SparkEngine, tmp_path: Path, on_driver: bool
+    spark: SparkEngine, tmp_path: Path, on_driver: bool, compression: Compression
 ) -> None:
     spark.write_on_driver = on_driver
     spark.register("people", PEOPLE)
-    spark.to_parquet(QUERY.format(first="try_element_at"), tmp_path / "spark.parquet")
-    want = _duckdb(tmp_path)
+    spark.to_parquet(
+        QUERY.format(first="try_element_at"), tmp_path / "spark.parquet", compression=compression
+    )
+    want = _duckdb(tmp_path, compression)
     got = pq.read_table(tmp_path / "spark.parquet")
     assert got.schema.names == want.schema.names
     assert got.schema.types == want.schema.types
     assert got.to_pylist() == want.to_pylist()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["duckdb.parquet", "spark.parquet"]
+    # pyarrow names LZ4_RAW, the codec both engines write for "lz4", LZ4.
+    codec = {"zstd": "ZSTD", "lz4": "LZ4"}[compression]
+    assert _codecs(tmp_path / "spark.parquet") == _codecs(tmp_path / "duckdb.parquet") == {codec}
 
 
 def test_steps_become_views_and_failures_name_the_step(spark: SparkEngine) -> None:

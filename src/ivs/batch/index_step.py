@@ -44,7 +44,7 @@ from ivs.batch.master_hygiene import (
     withheld_restrictions,
     withheld_sql,
 )
-from ivs.domain.engine import SqlStep
+from ivs.domain.engine import Compression, SqlStep
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
@@ -69,8 +69,13 @@ __all__ = ["IndexInfo", "build_index", "ensure_index", "index_words", "master_fi
 # number mark or OCR letters (Nº 12, S4884), a colon or bar between letters of a name read as I.
 # 8: no surname-sound blocking table. 9: street ids on the address forms, and their streets.
 # 10: the addresses of record carry their ZIP code. 11: G, B and a bar read back in house
-# numbers (G117, |1614).
-INDEX_VERSION = 11
+# numbers (G117, |1614). 12: the tables every batch reads compressed with LZ4, not zstd.
+INDEX_VERSION = 12
+# The taxpayers, address forms and addresses of record are read by most match steps of every
+# batch: LZ4 decompresses several times faster than zstd. A 1.28 M-request run at 10 M
+# taxpayers took 4-6 CPU seconds fewer (of 130-140), for files 30 % larger (1.53 GB against
+# 1.18 GB). What is read once per disclosure (last known addresses) stays zstd.
+HOT_COMPRESSION: Compression = "lz4"
 # Rows standardized at a time while the index is built.
 STANDARDIZE_SLICE = 1_000_000
 Step = Callable[[str], None]
@@ -209,7 +214,9 @@ def build_index(
         columns.update(name_match_columns(names, words))
         table = pa.table(columns)
         if writer is None:
-            writer = pq.ParquetWriter(work / "taxpayers.parquet", table.schema, compression="zstd")
+            writer = pq.ParquetWriter(
+                work / "taxpayers.parquet", table.schema, compression=HOT_COMPRESSION
+            )
         writer.write_table(table.cast(writer.schema))
         del names, columns, table
     if writer is not None:
@@ -277,7 +284,7 @@ def build_index(
             table = pa.table(form_columns)
             if form_writer is None:
                 form_writer = pq.ParquetWriter(
-                    work / "address_forms.parquet", table.schema, compression="zstd"
+                    work / "address_forms.parquet", table.schema, compression=HOT_COMPRESSION
                 )
             form_writer.write_table(table.cast(form_writer.schema))
             del part, standardized, form_columns, table
@@ -296,6 +303,7 @@ def build_index(
             ORDER BY a.tin, a.received_date, a.tax_year, f.form_id
             """,
             work / "addresses.parquet",
+            compression=HOT_COMPRESSION,
         )
         announce("choosing last known addresses")
         # formats.md §2: latest received_date, ties broken by the latest tax_year.

@@ -12,11 +12,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Literal, Protocol, Self
 
 import pyarrow as pa
 
-__all__ = ["Engine", "SqlStep", "done_after"]
+__all__ = ["Compression", "Engine", "SqlStep", "done_after"]
+
+# How a Parquet file an engine writes is compressed: zstd is the smaller, LZ4 (LZ4_RAW) the
+# quicker to read.
+Compression = Literal["zstd", "lz4"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,5 +90,6 @@ class Engine(Protocol):
     def scalar(self, sql: str) -> object:
         """The first column of the first row of a query's result (None when empty)."""
 
-    def to_parquet(self, sql: str, path: Path) -> None:
-        """Write a query's result to one Parquet file (zstd), atomically."""
+    def to_parquet(self, sql: str, path: Path, *, compression: Compression = "zstd") -> None:
+        """Write a query's result to one Parquet file, atomically: ``zstd`` for files kept and
+        read seldom, ``lz4`` (LZ4_RAW) for files read again and again (the index's)."""

@@ -17,7 +17,7 @@ from types import TracebackType
 import duckdb
 import pyarrow as pa
 
-from ivs.domain.engine import SqlStep, done_after
+from ivs.domain.engine import Compression, SqlStep, done_after
 from ivs.domain.errors import EngineError
 
 __all__ = ["DuckDBEngine"]
@@ -105,12 +105,13 @@ class DuckDBEngine:
             raise EngineError(f"query failed: {e}\n{sql[:500]}") from e
         return rows[0][0] if rows else None
 
-    def to_parquet(self, sql: str, path: Path) -> None:
-        """Write a query's result to Parquet (zstd), atomically."""
+    def to_parquet(self, sql: str, path: Path, *, compression: Compression = "zstd") -> None:
+        """Write a query's result to Parquet, atomically (``compression``: see Engine)."""
         partial = path.with_name(path.name + ".partial")
+        codec = {"zstd": "zstd", "lz4": "lz4_raw"}[compression]
         try:
             self.connection.execute(
-                f"COPY ({sql}) TO {_quote_path(partial)} (FORMAT parquet, COMPRESSION zstd)"
+                f"COPY ({sql}) TO {_quote_path(partial)} (FORMAT parquet, COMPRESSION {codec})"
             )
         except duckdb.Error as e:
             raise EngineError(f"writing {path.name} failed: {e}") from e

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ivs.domain.engine import SqlStep, done_after
+from ivs.domain.engine import Compression, SqlStep, done_after
 from ivs.domain.errors import EngineError
 
 __all__ = ["DEFAULT_MASTER", "SparkEngine"]
@@ -237,26 +237,31 @@ class SparkEngine:
             raise EngineError(f"query failed: {_brief(e)}\n{sql[:500]}") from e
         return rows[0][0] if rows else None
 
-    def to_parquet(self, sql: str, path: Path) -> None:
-        """Write a query's result to one Parquet file (zstd), atomically, in row order."""
+    def to_parquet(self, sql: str, path: Path, *, compression: Compression = "zstd") -> None:
+        """Write a query's result to one Parquet file, atomically, in row order
+        (``compression``: see Engine)."""
         partial = path.with_name(path.name + ".partial")
         if self.write_on_driver:
             table = self.arrow(sql)
             try:
-                pq.write_table(table, partial, compression="zstd")
+                # Arrow's "lz4" is Parquet's LZ4_RAW.
+                pq.write_table(table, partial, compression=compression)
             except (OSError, pa.ArrowException) as e:
                 raise EngineError(f"writing {path.name} failed: {e}") from e
         else:
-            self._write_by_spark(sql, path, partial)
+            self._write_by_spark(sql, path, partial, compression)
         partial.replace(path)
 
-    def _write_by_spark(self, sql: str, path: Path, partial: Path) -> None:
+    def _write_by_spark(
+        self, sql: str, path: Path, partial: Path, compression: Compression
+    ) -> None:
         # One task writes the sorted result as one file (coalesce keeps the order of a sort),
         # into a folder beside the target, from which the single part file is moved.
         folder = path.with_name(path.name + ".spark")
         shutil.rmtree(folder, ignore_errors=True)
         try:
-            self._sql(sql).coalesce(1).write.option("compression", "zstd").parquet(
+            codec = {"zstd": "zstd", "lz4": "lz4_raw"}[compression]
+            self._sql(sql).coalesce(1).write.option("compression", codec).parquet(
                 str(folder.resolve())
             )
         except PySparkException as e:
