@@ -16,11 +16,13 @@ from typing import Literal, Protocol, Self
 
 import pyarrow as pa
 
-__all__ = ["Compression", "Engine", "SqlStep", "done_after"]
+__all__ = ["PARQUET_CODECS", "Compression", "Engine", "SqlStep", "done_after"]
 
 # How a Parquet file an engine writes is compressed: zstd is the smaller, LZ4 (LZ4_RAW) the
 # quicker to read.
 Compression = Literal["zstd", "lz4"]
+# The codec's name as DuckDB's COPY and Spark's writer take it.
+PARQUET_CODECS: dict[Compression, str] = {"zstd": "zstd", "lz4": "lz4_raw"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from types import TracebackType
 import duckdb
 import pyarrow as pa
 
-from ivs.domain.engine import Compression, SqlStep, done_after
+from ivs.domain.engine import PARQUET_CODECS, Compression, SqlStep, done_after
 from ivs.domain.errors import EngineError
 
 __all__ = ["DuckDBEngine"]
@@ -108,7 +108,7 @@ class DuckDBEngine:
     def to_parquet(self, sql: str, path: Path, *, compression: Compression = "zstd") -> None:
         """Write a query's result to Parquet, atomically (``compression``: see Engine)."""
         partial = path.with_name(path.name + ".partial")
-        codec = {"zstd": "zstd", "lz4": "lz4_raw"}[compression]
+        codec = PARQUET_CODECS[compression]
         try:
             self.connection.execute(
                 f"COPY ({sql}) TO {_quote_path(partial)} (FORMAT parquet, COMPRESSION {codec})"

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ivs.domain.engine import Compression, SqlStep, done_after
+from ivs.domain.engine import PARQUET_CODECS, Compression, SqlStep, done_after
 from ivs.domain.errors import EngineError
 
 __all__ = ["DEFAULT_MASTER", "SparkEngine"]
@@ -260,7 +260,7 @@ class SparkEngine:
         folder = path.with_name(path.name + ".spark")
         shutil.rmtree(folder, ignore_errors=True)
         try:
-            codec = {"zstd": "zstd", "lz4": "lz4_raw"}[compression]
+            codec = PARQUET_CODECS[compression]
             self._sql(sql).coalesce(1).write.option("compression", codec).parquet(
                 str(folder.resolve())
             )
