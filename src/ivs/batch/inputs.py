@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,7 +9,7 @@ import pyarrow.compute as pc
 
 from ivs.batch.index_step import IndexInfo, index_words
 from ivs.batch.intake_step import IntakeOutcome
-from ivs.domain.engine import Engine, SqlStep
+from ivs.domain.engine import Engine, SqlStep, sql_names
 from ivs.formats.tabular import ROW_COLUMN
 from ivs.match.name_columns import WordIds, name_match_columns
 
@@ -84,9 +83,7 @@ def load_index(
             if read_by is None:
                 return "*"
             columns = engine.arrow(f"SELECT * FROM index_{table} LIMIT 0").column_names
-            return ", ".join(
-                c for c in columns if c in keys or re.search(rf"\b{re.escape(c)}\b", read_by)
-            )
+            return ", ".join(c for c in columns if c in keys or sql_names(read_by, c))
 
         engine.run(
             [

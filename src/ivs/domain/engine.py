@@ -16,7 +16,7 @@ from typing import Literal, Protocol, Self
 
 import pyarrow as pa
 
-__all__ = ["PARQUET_CODECS", "Compression", "Engine", "SqlStep", "done_after"]
+__all__ = ["PARQUET_CODECS", "Compression", "Engine", "SqlStep", "done_after", "sql_names"]
 
 # How a Parquet file an engine writes is compressed: zstd is the smaller, LZ4 (LZ4_RAW) the
 # quicker to read.
@@ -31,6 +31,11 @@ class SqlStep:
 
     name: str
     sql: str
+
+
+def sql_names(sql: str, name: str) -> bool:
+    """Whether ``sql`` names ``name`` (a table or a column) as a word: what the steps read."""
+    return re.search(rf"\b{re.escape(name)}\b", sql) is not None
 
 
 def done_after(steps: Sequence[SqlStep], keep: Collection[str]) -> list[list[str]]:
@@ -48,9 +53,7 @@ def done_after(steps: Sequence[SqlStep], keep: Collection[str]) -> list[list[str
         done = [
             s.name
             for s in steps[: i + 1]
-            if s.name not in keep
-            and s.name not in dropped
-            and not re.search(rf"\b{re.escape(s.name)}\b", later)
+            if s.name not in keep and s.name not in dropped and not sql_names(later, s.name)
         ]
         dropped.update(done)
         released.append(done)
