@@ -22,7 +22,7 @@ def decisions_table(evidence: pa.Table, rules: RuleSet) -> pa.Table:
     (``ivs.decide.rules.apply_holds``); here every record is decided as if none were in force.
     An intake rejection keeps its own code (the reason the requester is told).
     """
-    held = pa.array([False] * evidence.num_rows)
+    held = pa.repeat(False, evidence.num_rows)
     decided = decide(evidence.append_column("held", held), rules)
     disclosed = pc.equal(decided.column("outcome"), Outcome.DISCLOSED.value)
     not_rejected = pc.invert(pc.fill_null(pc.is_valid(evidence.column("rejection_code")), False))
@@ -44,7 +44,8 @@ def decisions_table(evidence: pa.Table, rules: RuleSet) -> pa.Table:
         "runner_up_weight": evidence.column("runner_up_weight"),
         "candidates": pc.fill_null(evidence.column("candidates"), 0),
         "plausible": pc.fill_null(evidence.column("plausible"), 0),
-        "rule_set": pa.array([rules.digest] * evidence.num_rows),
+        # Repeated by Arrow: a list of 1.28 M references converted took 0.7 s.
+        "rule_set": pa.repeat(pa.scalar(rules.digest, pa.string()), evidence.num_rows),
     }
     for name in ADDRESS_FIELDS:
         columns[f"disclosed_{name}"] = pc.if_else(disclosed, evidence.column(name), None)

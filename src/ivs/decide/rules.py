@@ -95,6 +95,9 @@ def _flags(table: pa.Table, name: str) -> npt.NDArray[np.bool_]:
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+_OUTCOME_OF = {DecisionCode.REJECTED: Outcome.REJECTED, DecisionCode.MATCHED: Outcome.DISCLOSED}
+
+
 def decide(evidence: pa.Table, rules: RuleSet) -> pa.Table:
     """``outcome`` and ``decision_code`` for each row of ``evidence`` (see EVIDENCE_COLUMNS)."""
     rejected = pc.is_valid(_column(evidence, "rejection_code")).to_numpy(zero_copy_only=False)
@@ -143,18 +146,16 @@ def decide(evidence: pa.Table, rules: RuleSet) -> pa.Table:
         DecisionCode.MATCHED,
         DecisionCode.REVIEW,
     ]
-    code = np.select(
-        conditions, [c.value for c in codes], default=DecisionCode.BELOW_THRESHOLD.value
-    )
-    outcome = np.where(
-        code == DecisionCode.REJECTED.value,
-        Outcome.REJECTED.value,
-        np.where(
-            code == DecisionCode.MATCHED.value, Outcome.DISCLOSED.value, Outcome.NOT_DISCLOSED.value
-        ),
-    )
+    # The first rule that applies, as an index into ``codes`` (one past the last: none did);
+    # each row then takes its strings from these few instead of numpy selecting among strings.
+    chosen = pa.array(np.select(conditions, np.arange(len(codes)), default=len(codes)))
+    codes.append(DecisionCode.BELOW_THRESHOLD)
+    outcomes = [_OUTCOME_OF.get(code, Outcome.NOT_DISCLOSED).value for code in codes]
     return pa.table(
-        {"outcome": pa.array(outcome, pa.string()), "decision_code": pa.array(code, pa.string())}
+        {
+            "outcome": pa.array(outcomes, pa.string()).take(chosen),
+            "decision_code": pa.array([code.value for code in codes], pa.string()).take(chosen),
+        }
     )
 
 
