@@ -68,7 +68,7 @@ def _compared(
         words = WordIds.from_table(pq.read_table(index / "name_words.parquet"))
         engine.register("req", requests_table(request, words))
         engine.register("pairs", pa.table({"request_key": [request_key] * len(tins), "tin": tins}))
-        steps = comparison_steps(on=on, dialect=engine.dialect)
+        steps = comparison_steps(on=on, dialect=engine.dialect, form_shown=True)
         shown = """
             SELECT c.tin, c.name_level, c.address_level, c.tin_level, c.dob_level,
                    c.suffix_level, c.middle_level, t.name_last, t.name_first, t.name_suffix,

@@ -243,10 +243,14 @@ def comparison_steps(
     dialect: str = "duckdb",
     pair_columns: tuple[str, ...] = ("request_key", "tin"),
     forms_found: bool = False,
+    form_shown: bool = False,
 ) -> list[SqlStep]:
     """From ``pairs`` (whose columns are ``pair_columns``) to ``compared``: every comparison's
     level for every pair. ``forms_found``: the engine already holds :func:`form_steps`'
-    tables (blocking made them), which the address comparison reads."""
+    tables (blocking made them), which the address comparison reads. ``form_shown``: each pair
+    also names the address form its address level was found at (``address_form_id``), for
+    ``ivs explain`` to show; nothing decided reads it, and finding it costs a tenth of
+    ``pair_address`` at 10 M taxpayers."""
     labels = ADDRESS.labels()
     # An address level above same_zip needs the same delivery line in the same ZIP code or
     # city, or the house number and ZIP code with a street that may agree: the forms
@@ -289,17 +293,19 @@ def comparison_steps(
         for column in pair_columns
         if column not in ("request_key", "tin")
     )
+    # Of equal levels, the lowest form: every run names the same address. Level and form packed
+    # in one integer (form ids, numbers of distinct address forms, stay below 2^40): a min over
+    # integers costs less than a min_by over rows.
+    packed = f"min(lvl * {_FORM_ID_SPAN} + form_id) % {_FORM_ID_SPAN}"
+    form_of_level = f", {packed} AS address_form_id" if form_shown else ""
+    form_column = ", a.form_id" if form_shown else ""
     best_address = SqlStep(
         "pair_address",
         f"""
         SELECT p.request_key, p.tin, {carried_pair_columns}
-               min(lvl) AS address_level,
-               -- Of equal levels, the lowest form: every run names the same address. Level and
-               -- form packed in one integer (form ids, numbers of distinct address forms, stay
-               -- below 2^40): a min over integers costs less than a min_by over rows.
-               min(lvl * {_FORM_ID_SPAN} + form_id) % {_FORM_ID_SPAN} AS address_form_id
+               min(lvl) AS address_level{form_of_level}
         FROM (
-            SELECT p.*, a.form_id,
+            SELECT p.*{form_column},
                    coalesce(n.lvl, CASE WHEN a.addr_zip5 = r.addr_zip5
                                         THEN {labels.index("same_zip")}
                                         ELSE {labels.index("other")} END) AS lvl
@@ -402,13 +408,13 @@ def comparison_steps(
         SELECT {level_columns},
                CASE WHEN n.form_id IS NULL THEN c.address_level ELSE {street_typo} END
                    AS address_level,
-               coalesce(n.form_id, c.address_form_id) AS address_form_id,
+               {"coalesce(n.form_id, c.address_form_id) AS address_form_id," if form_shown else ""}
                {name_level_from_pair_names} AS name_level
         FROM pair_names c
         JOIN req r ON r.request_key = c.request_key
         LEFT JOIN noisy_streets n ON n.request_key = c.request_key AND n.tin = c.tin
         UNION ALL
-        SELECT {level_columns}, c.address_level, c.address_form_id,
+        SELECT {level_columns}, c.address_level, {"c.address_form_id," if form_shown else ""}
                {len(NAME.levels) - 1} AS name_level
         FROM pair_levels c
         WHERE NOT c.names_may_agree
