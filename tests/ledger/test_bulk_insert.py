@@ -17,18 +17,28 @@ def test_rows_arrive_whole_and_in_order(engine: sa.Engine, count: int, grouped: 
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("name", sa.String(20)),
         sa.Column("data", sa.LargeBinary),
+        sa.Column("maybe_data", sa.LargeBinary),
     )
     table.create(engine)
     names = [None if i % 7 == 0 else f"n{i}é" for i in range(count)]
+    # Blobs are bound as bytearrays on SQLite where a column holds nothing else.
     data = [bytes([i % 256]) * (i % 5) for i in range(count)]
+    maybe_data = [None if i % 3 == 0 else bytes([i % 256]) for i in range(count)]
     with engine.begin() as conn:
         insert_columns(
-            conn, table, {"seq": range(count), "name": names, "data": data}, grouped=grouped
+            conn,
+            table,
+            {"seq": range(count), "name": names, "data": data, "maybe_data": maybe_data},
+            grouped=grouped,
         )
         rows = conn.execute(sa.select(table).order_by(table.c.seq)).all()
-    assert [(r[0], r[1], bytes(r[2])) for r in rows] == list(
-        zip(range(count), names, data, strict=True)
+        if engine.dialect.name == "sqlite":
+            stored = conn.exec_driver_sql("SELECT DISTINCT typeof(data) FROM bulk_probe").all()
+            assert stored == ([("blob",)] if count else [])
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == list(
+        zip(range(count), names, data, maybe_data, strict=True)
     )
+    assert all(type(r[2]) is bytes for r in rows)
 
 
 def test_columns_of_unequal_length_are_refused(engine: sa.Engine) -> None:

@@ -58,6 +58,8 @@ def insert_columns(
             # Raised as SQLAlchemy raises driver errors, so callers handle one family.
             raise sa.exc.DBAPIError.instance(statement, None, e, dbapi_error) from e
         return
+    if conn.dialect.driver == "pysqlite":
+        values = [_blobs_as_bytearrays(column) for column in values]
     width = len(names)
     style = conn.dialect.paramstyle
     insert = f"INSERT INTO {preparer.format_table(table)} ({quoted}) VALUES "
@@ -85,6 +87,22 @@ def insert_columns(
         raise sa.exc.DBAPIError.instance(statement, None, e, dbapi_error) from e
     finally:
         cursor.close()
+
+
+def _blobs_as_bytearrays(column: Sequence[object]) -> Sequence[object]:
+    """A column of ``bytes`` as ``bytearray``s; any other as it is.
+
+    Python's sqlite3 binds ``int``, ``float``, ``str`` and ``bytearray`` values as they are,
+    but first looks up an adapter for any other type, ``bytes`` included (a registry lookup
+    and two attribute lookups, about 0.5 µs a value); copying a blob to a ``bytearray`` costs
+    less than half of that. A batch's commit binds two blobs an entry: its bytes and its
+    leaf hash.
+    """
+    if not column or type(column[0]) is not bytes:
+        return column
+    if not all(type(value) is bytes for value in column):
+        return column
+    return list(map(bytearray, column))  # type: ignore[arg-type]
 
 
 def _markers(style: str, width: int, rows: int) -> str:
