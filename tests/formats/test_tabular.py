@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ivs.domain.errors import FormatError, FormatErrors
 from ivs.domain.schema import RECORD_COLUMNS
 from ivs.formats import read_records, write_records
-from ivs.formats.tabular import csv_bytes, python_csv_bytes
+from ivs.formats.tabular import _blank_as_null, csv_bytes, python_csv_bytes
 
 HEADER = ",".join(RECORD_COLUMNS)
 GOOD_ROW = (
@@ -211,3 +211,19 @@ def test_csv_bytes_quote_only_where_needed() -> None:
     assert csv_bytes(table, ("id", "city")) == b'id,city\r\nR1,SAN JOSE\r\nR2,"A ""B"", C"\r\n'
     single = pa.table({"id": ["", "R2"]})
     assert csv_bytes(single, ("id",)) == b'id\r\n""\r\nR2\r\n'
+
+
+@given(
+    st.lists(
+        st.none()
+        | st.text(alphabet=" \t\n\v\f\r\x1c\x85\u00a0\u2003a", max_size=4)
+        | st.text(max_size=4),
+        max_size=30,
+    )
+)
+def test_blank_means_only_what_re2_calls_space(values: list[str | None]) -> None:
+    """A value is blank (read as missing) when empty or made only of the spaces ``\\s`` matches
+    in RE2; a vertical tab, a no-break space or any other character keeps it."""
+    column = pa.chunked_array([pa.array(values, pa.string())])
+    expected = [None if v is None or all(c in " \t\n\f\r" for c in v) else v for v in values]
+    assert _blank_as_null(column).to_pylist() == expected
