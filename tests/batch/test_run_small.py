@@ -13,8 +13,9 @@ import pytest
 from tests.intake.batch_factory import make_batch
 from tests.recipients import opened_response
 
+from ivs.batch.index_step import ensure_index, fingerprint_beside
 from ivs.batch.run import RunResult, run_batch
-from ivs.domain.errors import Conflict
+from ivs.domain.errors import Conflict, FormatError
 from ivs.domain.settings import load_settings
 from ivs.formats import (
     read_signers,
@@ -339,3 +340,31 @@ def test_a_date_of_birth_overrides_a_middle_conflict_only_where_the_given_name_i
         "R3": ("DISCLOSED", "MATCHED"),  # the same given name: the date overrides T against G
         "R4": ("DISCLOSED", "MATCHED"),  # an agreeing TIN overrides at any name level
     }
+
+
+def test_a_master_that_is_not_there_stops_the_run_after_intake(
+    world: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """The master is hashed beside intake; a folder without it still stops the run with the
+    message reading it gives, once the batch is taken in and recorded."""
+    _, manifest, signers = world
+    missing = tmp_path / "no-master"
+    with pytest.raises(FormatError, match="master folder not found"):
+        run_batch(
+            manifest, missing, read_signers(signers), load_settings(), tmp_path / "out", now=NOW
+        )
+    exported = StringIO()
+    open_ledger(load_settings()).export_jsonl(exported)
+    kinds = [
+        json.loads(json.loads(line)["entry"])["kind"] for line in exported.getvalue().splitlines()
+    ]
+    assert kinds[-1] == "batch_received"
+
+
+def test_the_index_found_by_a_fingerprint_begun_early_is_the_same(
+    world: tuple[Path, Path, Path],
+) -> None:
+    master, _, _ = world
+    settings = load_settings()
+    built = ensure_index(master, settings)
+    assert ensure_index(master, settings, fingerprinted=fingerprint_beside(master)) == built

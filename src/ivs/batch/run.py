@@ -48,7 +48,7 @@ from ivs.batch.decisions_file import (
     write_unpublished,
 )
 from ivs.batch.deliver_step import plan_delivery, write_package
-from ivs.batch.index_step import IndexInfo, ensure_index
+from ivs.batch.index_step import IndexInfo, ensure_index, fingerprint_beside
 from ivs.batch.intake_step import intake_batch, request_states
 from ivs.batch.match_step import match_batch
 from ivs.batch.policies import counterfactual_totals, tin_only_disclosures
@@ -161,6 +161,7 @@ def run_batch(
     started = time.perf_counter()
     store = open_store(settings)
     ledger = Ledger(store, load_ledger_key(ledger_key_path(settings)))
+    fingerprinted = fingerprint_beside(master)
     try:
         intake = intake_batch(
             manifest, roster, settings, pilot_history(store), now=now, step=announce
@@ -209,7 +210,13 @@ def run_batch(
             model = load_model(model_path)
             rules = rule_set_for(settings, model.digest)
             t = time.perf_counter()
-            index = ensure_index(master, settings, step=announce, engine_choice=engine_choice)
+            index = ensure_index(
+                master,
+                settings,
+                step=announce,
+                engine_choice=engine_choice,
+                fingerprinted=fingerprinted,
+            )
             timings["index"] = time.perf_counter() - t
             stored = stored_decisions(work_path, m.digest)
             named_by_tin: pa.Table | None = None
