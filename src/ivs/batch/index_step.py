@@ -129,7 +129,9 @@ def master_fingerprint(files: MasterFiles) -> str:
 def fingerprint_beside(master: Path) -> Future[str]:
     """The master's fingerprint, hashed on a thread of its own from now (0.6 s for a master of
     10 M taxpayers): a batch's run begins it before intake, which leaves a core free while it
-    reads the records. Any error reading the master is raised again by ``ensure_index``."""
+    reads the records. Any error reading the master is raised again by ``ensure_index``. The
+    thread only reads and hashes the master's files, which intake's forked workers never touch,
+    so it may still be running when they fork."""
     hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivs-fingerprint")
     try:
         return hashing.submit(lambda: master_fingerprint(locate_master(master)))
