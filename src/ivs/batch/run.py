@@ -180,12 +180,13 @@ def run_batch(
         record_quarantined(ledger, intake)
         raise BatchQuarantined(batch_id, f"batch {batch_id}: {intake.quarantine_reason}")
     # Beside the single-threaded commit, on other threads: the candidate lists, the
-    # counterfactual's matching, the working decisions file and the decisions file as matched
-    # (written again beside the response if a hold changed an outcome). Arrow and the engine
-    # release the interpreter.
+    # counterfactual's matching, the working decisions file, and the decisions file and the
+    # response as matched (made again from the record if a hold changed an outcome). Arrow and
+    # the engine release the interpreter.
     pool = ThreadPoolExecutor(max_workers=2, initializer=_yield_to_the_commit)
     tin_only: Future[pa.Table] | None = None
     matched_written: Future[Path] | None = None
+    response_as_matched: Future[bytes] | None = None
     try:
         claim_answer_folder(out_dir, key)
         status = register_batch(store, ledger, intake, out_dir, now)
@@ -254,6 +255,8 @@ def run_batch(
             # The decisions file as matched, beside the commit: it is the committed one
             # unless a hold changes an outcome meanwhile, which is checked before it is used.
             matched_written = pool.submit(decisions_as_matched, whole, decisions_path)
+            # The response likewise, not on one core after the commit.
+            response_as_matched = pool.submit(response_bytes, response_table(matched))
             account_rule_set = rule_set_of(matched)
             set_rule_set(store, key, account_rule_set)
             t = time.perf_counter()
@@ -282,7 +285,10 @@ def run_batch(
         t = time.perf_counter()
         announce("writing decisions and response")
         decisions = committed_decisions(store, matched, key, committed_here)
-        if matched_written is not None and unchanged_by_commit(matched, decisions):
+        # Unchanged, the records as committed give the decisions file and the response as
+        # matched: the same outcomes and codes, and disclosed values only where disclosed.
+        unchanged = matched_written is not None and unchanged_by_commit(matched, decisions)
+        if unchanged and matched_written is not None:
             decisions_written = matched_written
         else:
             if matched_written is not None:
@@ -300,7 +306,9 @@ def run_batch(
             plan_delivery(
                 store,
                 m,
-                response_bytes(response_table(decisions)),
+                response_as_matched.result()
+                if unchanged and response_as_matched is not None
+                else response_bytes(response_table(decisions)),
                 out_dir=out_dir,
                 plaintext_response=plaintext_response,
                 operator=operator,
