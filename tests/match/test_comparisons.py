@@ -76,7 +76,7 @@ def levels(
         engine.run(
             [
                 SqlStep("pairs", "SELECT 1 AS request_key, '123456789' AS tin"),
-                *comparison_steps(on=date(2025, 6, 27), form_shown=True),
+                *comparison_steps(on=date(2025, 6, 27)),
             ]
         )
         row = engine.arrow("SELECT * FROM compared").to_pylist()[0]
