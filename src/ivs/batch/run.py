@@ -185,8 +185,8 @@ def run_batch(
     # the engine release the interpreter.
     pool = ThreadPoolExecutor(max_workers=2, initializer=_yield_to_the_commit)
     tin_only: Future[pa.Table] | None = None
-    matched_written: Future[Path] | None = None
-    response_as_matched: Future[bytes] | None = None
+    # The decisions file and the response as matched, made beside the commit.
+    as_matched: tuple[Future[Path], Future[bytes]] | None = None
     try:
         claim_answer_folder(out_dir, key)
         status = register_batch(store, ledger, intake, out_dir, now)
@@ -252,11 +252,13 @@ def run_batch(
                 whole = Future()
                 whole.set_result(stored)
             tin_only = pool.submit(tin_only_disclosures, intake, index, engine_choice, named_by_tin)
-            # The decisions file as matched, beside the commit: it is the committed one
-            # unless a hold changes an outcome meanwhile, which is checked before it is used.
-            matched_written = pool.submit(decisions_as_matched, whole, decisions_path)
-            # The response likewise, not on one core after the commit.
-            response_as_matched = pool.submit(response_bytes, response_table(matched))
+            # The decisions file and the response as matched, beside the commit rather than on
+            # one core after it: they are the committed ones unless a hold changes an outcome
+            # meanwhile, which is checked before they are used.
+            as_matched = (
+                pool.submit(decisions_as_matched, whole, decisions_path),
+                pool.submit(response_bytes, response_table(matched)),
+            )
             account_rule_set = rule_set_of(matched)
             set_rule_set(store, key, account_rule_set)
             t = time.perf_counter()
@@ -287,12 +289,12 @@ def run_batch(
         decisions = committed_decisions(store, matched, key, committed_here)
         # Unchanged, the records as committed give the decisions file and the response as
         # matched: the same outcomes and codes, and disclosed values only where disclosed.
-        unchanged = matched_written is not None and unchanged_by_commit(matched, decisions)
-        if unchanged and matched_written is not None:
-            decisions_written = matched_written
+        kept = as_matched if as_matched and unchanged_by_commit(matched, decisions) else None
+        if kept is not None:
+            decisions_written = kept[0]
         else:
-            if matched_written is not None:
-                matched_written.result()  # its file is written again below, from the record
+            if as_matched is not None:
+                as_matched[0].result()  # its file is written again below, from the record
             decisions_written = pool.submit(write_unpublished, published(decisions), decisions_path)
         # The index the batch was matched against, for `ivs explain` and review releases.
         record_inputs(out_dir, key, manifest=manifest, master=master, index=index_of(matched))
@@ -306,9 +308,7 @@ def run_batch(
             plan_delivery(
                 store,
                 m,
-                response_as_matched.result()
-                if unchanged and response_as_matched is not None
-                else response_bytes(response_table(decisions)),
+                kept[1].result() if kept else response_bytes(response_table(decisions)),
                 out_dir=out_dir,
                 plaintext_response=plaintext_response,
                 operator=operator,
