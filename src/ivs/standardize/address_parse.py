@@ -122,13 +122,15 @@ def _split_units(tokens: list[str]) -> tuple[list[str], str | None, str | None]:
     """Remove trailing secondary units; return the rest and the last unit's type and id."""
     unit_type: str | None = None
     unit_id: str | None = None
-    if "#" in tokens:
+    while "#" in tokens:
         # Everything after a pound sign is its unit id ("# S B" -> "# SB"): the sign is
         # never part of a street, and a unit column given as a bare id is written this way.
+        # Each pound sign is cut off, the last first; the last with a usable id gives the unit
+        # (one left in the street would read as a unit when the line is standardized again).
         at = len(tokens) - 1 - tokens[::-1].index("#")
         rest = [t for t in tokens[at + 1 :] if t.isalnum()]
         tokens = tokens[:at]
-        if rest:
+        if rest and unit_type is None:
             unit_type, unit_id = "#", normalize_unit_id("".join(rest))
             named = UNIT_DESIGNATORS.get(tokens[-1]) if tokens else None
             if named is not None and named not in UNIT_WITHOUT_ID:
