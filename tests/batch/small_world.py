@@ -16,7 +16,7 @@ TAXPAYERS = [
     ("234567891", "SSN", "SMITH", "JOHN", None, "SR", date(1955, 1, 1)),
     ("345678912", "SSN", "SMITH", "JOHN", None, "JR", date(1985, 1, 1)),
     ("912701234", "ITIN", "NGUYEN", "VAN ANH", None, None, None),
-    ("456789123", "SSN", "LOPEZ", "MARIA", None, None, date(1990, 2, 3)),
+    ("045678912", "SSN", "LOPEZ", "MARIA", None, None, date(1990, 2, 3)),
     ("567891234", "SSN", "KIM", "MIN JUN", None, None, date(1975, 7, 8)),
     ("678912345", "SSN", "OKAFOR", "CHIDI", None, None, date(1982, 3, 3)),
 ]
@@ -27,7 +27,7 @@ ADDRESSES = [
     ("234567891", 2023, "7 OAK DR", None, "DALLAS", "TX", "75201", date(2024, 4, 1)),
     ("345678912", 2023, "7 OAK DR", None, "DALLAS", "TX", "75201", date(2024, 4, 2)),
     ("912701234", 2023, "88 PINE ST", None, "SAN JOSE", "CA", "95112", date(2024, 2, 1)),
-    ("456789123", 2023, "9 BIRCH RD", None, "PHOENIX", "AZ", "85004", date(2024, 2, 1)),
+    ("045678912", 2023, "9 BIRCH RD", None, "PHOENIX", "AZ", "85004", date(2024, 2, 1)),
     ("567891234", 2023, "12 CEDAR LN", None, "QUEENS", "NY", "11354", date(2024, 2, 1)),
     ("678912345", 2023, "3 MAPLE CT", None, "ATLANTA", "GA", "30303", date(2024, 2, 1)),
 ]

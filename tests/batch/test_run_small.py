@@ -14,6 +14,8 @@ from tests.intake.batch_factory import make_batch
 from tests.recipients import opened_response
 
 from ivs.batch.index_step import ensure_index, fingerprint_beside
+from ivs.batch.intake_step import intake_batch
+from ivs.batch.policies import policy_disclosures, without_intake
 from ivs.batch.run import RunResult, run_batch
 from ivs.domain.errors import Conflict, FormatError
 from ivs.domain.settings import load_settings
@@ -368,3 +370,34 @@ def test_the_index_found_by_a_fingerprint_begun_early_is_the_same(
     settings = load_settings()
     built = ensure_index(master, settings)
     assert ensure_index(master, settings, fingerprinted=fingerprint_beside(master)) == built
+
+
+def test_a_tin_with_a_leading_zero_comes_back_whole(tmp_path: Path) -> None:
+    """The engine holds TINs as integers; MARIA LOPEZ's TIN, 045678912, must leave it as nine
+    digits: in the decision, the candidate list, the last known address's lookup and the
+    TIN-only counterfactual."""
+    master = write_master(tmp_path / "master")
+    at = ("9 Birch Rd", "Phoenix", "AZ", "85004")
+    asked = [rec(1, "Lopez", "Maria", *at, tin="045-67-8912"), rec(2, "Lopez", "Maria", *at)]
+    batch = make_batch(tmp_path / "batch", asked)
+    result = run_batch(
+        batch.manifest,
+        master,
+        read_signers(batch.signers),
+        load_settings(),
+        tmp_path / "out",
+        now=NOW,
+    )
+    decisions = pq.read_table(result.decisions).to_pylist()
+    assert [(d["outcome"], d["matched_tin"]) for d in decisions] == [
+        ("DISCLOSED", "045678912"),
+        ("DISCLOSED", "045678912"),
+    ]
+    assert [[c["tin"] for c in d["candidate_list"]] for d in decisions] == [["045678912"]] * 2
+    assert decisions[0]["candidate_list"][0]["tin_level"] == 0  # the request's TIN agrees
+    response = opened_response(result.response, tmp_path / "opened").to_pylist()
+    assert [r["street_address"] for r in response] == ["9 BIRCH RD", "9 BIRCH RD"]
+    intake = intake_batch(batch.manifest, read_signers(batch.signers), load_settings(), [], now=NOW)
+    assert result.index is not None
+    tin_only = policy_disclosures(without_intake(intake), result.index, "tin-only")
+    assert tin_only.to_pylist() == [{"request_id": asked[0]["request_id"], "tin": "045678912"}]

@@ -24,6 +24,7 @@ from ivs.intake.record_checks import RecordContext, record_verdicts
 from ivs.match.model import MatchModel
 from ivs.match.name_columns import WordIds
 from ivs.match.pipeline import comparison_steps
+from ivs.match.tin_keys import tin_keys, tin_text_sql
 from ivs.review.explain import (
     Explanation,
     decision_row,
@@ -67,12 +68,20 @@ def _compared(
         # The name ids the run gave this request: the index's, for words it knows.
         words = WordIds.from_table(pq.read_table(index / "name_words.parquet"))
         engine.register("req", requests_table(request, words))
-        engine.register("pairs", pa.table({"request_key": [request_key] * len(tins), "tin": tins}))
+        engine.register(
+            "pairs",
+            pa.table(
+                {
+                    "request_key": [request_key] * len(tins),
+                    "tin": tin_keys(pa.array(tins, pa.string())),
+                }
+            ),
+        )
         steps = comparison_steps(on=on, dialect=engine.dialect, form_shown=True)
-        shown = """
-            SELECT c.tin, c.name_level, c.address_level, c.tin_level, c.dob_level,
-                   c.suffix_level, c.middle_level, t.name_last, t.name_first, t.name_suffix,
-                   t.name_middle, t.date_of_birth,
+        shown = f"""
+            SELECT {tin_text_sql("c.tin")} AS tin, c.name_level, c.address_level, c.tin_level,
+                   c.dob_level, c.suffix_level, c.middle_level, t.name_last, t.name_first,
+                   t.name_suffix, t.name_middle, t.date_of_birth,
                    f.addr_line, f.addr_unit, f.addr_city, f.addr_state, f.addr_zip5,
                    EXISTS (SELECT 1 FROM restr x
                            WHERE x.tin = c.tin AND x.kind = 'master_defect') AS withheld

@@ -12,6 +12,7 @@ from ivs.batch.intake_step import IntakeOutcome
 from ivs.domain.engine import Engine, SqlStep, sql_names
 from ivs.formats.tabular import ROW_COLUMN
 from ivs.match.name_columns import WordIds, name_match_columns
+from ivs.match.tin_keys import tin_keys
 
 __all__ = ["load_index", "load_inputs", "requests_table"]
 
@@ -40,11 +41,14 @@ _REQUEST_COLUMNS = (
 
 def requests_table(intake: IntakeOutcome, words: WordIds) -> pa.Table:
     """Every request, keyed by its row (``request_key``), with its name ids given by ``words``
-    (the index's) and whether intake ``accepted`` it."""
+    (the index's), its TIN as an integer (``tin_norm``, as the index holds TINs) and whether
+    intake ``accepted`` it."""
     columns = {c: intake.standardized.column(c) for c in _REQUEST_COLUMNS if c != "request_id"}
     columns["request_id"] = intake.records.column("request_id")
     columns["request_key"] = intake.records.column(ROW_COLUMN)
-    for name in ("tin_norm", "dob", "dob_aside"):
+    # As the index holds TINs: a TIN that is not nine digits is no taxpayer's.
+    columns["tin_norm"] = tin_keys(intake.verdicts.column("tin_norm"))
+    for name in ("dob", "dob_aside"):
         columns[name] = intake.verdicts.column(name)
     columns.update(name_match_columns(intake.standardized, words))
     columns["accepted"] = pc.is_null(intake.verdicts.column("rejection_code"))

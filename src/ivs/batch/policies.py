@@ -20,6 +20,7 @@ from ivs.domain.engine import SqlStep
 from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.match.comparisons import NAME, NAME_MATCH_LEVELS
 from ivs.match.pipeline import blocking_steps, comparison_steps
+from ivs.match.tin_keys import tin_text_sql
 
 __all__ = [
     "counterfactual_totals",
@@ -76,7 +77,8 @@ def policy_disclosures(
             load_inputs(engine, intake, index)
         engine.run(steps)
         return engine.arrow(
-            f"SELECT r.request_id, d.tin FROM ({disclosed}) d JOIN req r USING (request_key)"
+            f"SELECT r.request_id, {tin_text_sql('d.tin')} AS tin "
+            f"FROM ({disclosed}) d JOIN req r USING (request_key)"
         )
 
 

@@ -82,8 +82,9 @@ class Engine(Protocol):
         """Make an Arrow table queryable as ``name``: only its rows where the SQL condition
         ``where`` holds, if given."""
 
-    def load_parquet(self, name: str, path: Path) -> None:
-        """Make a Parquet file queryable as ``name``."""
+    def load_parquet(self, name: str, path: Path, *, columns: Sequence[str] | None = None) -> None:
+        """Make a Parquet file queryable as ``name``: its columns, or given ``columns`` (SQL
+        expressions over them, each named with ``AS``), those."""
 
     def run(self, steps: Sequence[SqlStep], *, keep: Collection[str] | None = None) -> None:
         """Create each step's table in order. Given ``keep`` (the tables read after the run),

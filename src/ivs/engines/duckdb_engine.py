@@ -69,11 +69,15 @@ class DuckDBEngine:
         )
         self.connection.unregister(f"_arrow_{name}")
 
-    def load_parquet(self, name: str, path: Path) -> None:
-        """Make a Parquet file queryable as ``name`` (a view: read where used, never copied)."""
+    def load_parquet(self, name: str, path: Path, *, columns: Sequence[str] | None = None) -> None:
+        """Make a Parquet file queryable as ``name`` (a view: read where used, never copied);
+        given ``columns`` (SQL expressions named with ``AS``), those instead of its columns."""
         try:
             source = f"read_parquet({_quote_path(path)})"
-            self.connection.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM {source}')
+            selected = ", ".join(columns) if columns else "*"
+            self.connection.execute(
+                f'CREATE OR REPLACE VIEW "{name}" AS SELECT {selected} FROM {source}'
+            )
         except duckdb.Error as e:
             raise EngineError(f"cannot read {path}: {e}") from e
 

@@ -188,10 +188,12 @@ class SparkEngine:
         except PySparkException as e:
             raise EngineError(f"cannot read {path}: {e}") from e
 
-    def load_parquet(self, name: str, path: Path) -> None:
-        """Make a Parquet file queryable as ``name`` (read where used, never copied)."""
+    def load_parquet(self, name: str, path: Path, *, columns: Sequence[str] | None = None) -> None:
+        """Make a Parquet file queryable as ``name`` (read where used, never copied); given
+        ``columns`` (SQL expressions named with ``AS``), those instead of its columns."""
         try:
-            self._view(name, self.spark.read.parquet(str(path.resolve())), cache=False)
+            frame = self.spark.read.parquet(str(path.resolve()))
+            self._view(name, frame.selectExpr(*columns) if columns else frame, cache=False)
         except PySparkException as e:
             raise EngineError(f"cannot read {path}: {e}") from e
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.match.pipeline import BLOCKING_RULES
+from ivs.match.tin_keys import tin_text_sql
 
 __all__ = [
     "CANDIDATE_FIELDS",
@@ -67,7 +68,8 @@ def blocking_recall_sql() -> str:
 def named_by_tin_sql() -> str:
     """(request_id, tin): pairs found by the request's TIN whose names match, what the TIN-only
     counterfactual discloses for these requests."""
-    return """SELECT r.request_id, s.tin FROM scored s JOIN req r ON r.request_key = s.request_key
+    return f"""SELECT r.request_id, {tin_text_sql("s.tin")} AS tin
+           FROM scored s JOIN req r ON r.request_key = s.request_key
            WHERE s.by_tin AND s.name_ok"""
 
 
@@ -91,15 +93,17 @@ def candidates_sql() -> str:
     CANDIDATE_FIELDS.
 
     Cut into per-record lists afterwards (:func:`candidate_lists`), which costs far less than
-    a list aggregate sorting inside every group. Ties go to the lower TIN, compared as a
-    number: the master's TINs are nine digits (checked as it is read), so the order is the
-    text's, and a sort on numbers took a quarter less time (1.3 s against 1.7 s for 6.7 M
-    candidates).
+    a list aggregate sorting inside every group. Ties go to the lower TIN, compared as the
+    engine holds it, a number: the master's TINs are nine digits (checked as it is read), so
+    the order is the text's. Each TIN is written as its nine digits.
     """
+    fields = ", ".join(
+        tin_text_sql("s.tin") + " AS tin" if c == "tin" else f"s.{c}" for c in CANDIDATE_FIELDS
+    )
     return f"""
-        SELECT b._row, {", ".join(f"s.{c}" for c in CANDIDATE_FIELDS)}
+        SELECT b._row, {fields}
         FROM scored s JOIN base b ON b._row = s.request_key AND b.rejection_code IS NULL
-        ORDER BY b._row, s.match_weight DESC, CAST(s.tin AS BIGINT)
+        ORDER BY b._row, s.match_weight DESC, s.tin
         """
 
 

@@ -14,6 +14,10 @@ Input tables the engine must hold:
 Output, by request_key: ``pairs`` (one row per request and candidate, with the blocking rules
 that found it), ``scored`` (levels, weight and probability per pair) and ``request_evidence``
 (one row per request: what the decision needs).
+
+Every TIN in these tables is an integer (match/tin_keys.py), ``tin_norm`` too (null where the
+request gives none of nine digits); ``request_evidence`` names the best candidate by its TIN's
+nine digits (``best_tin``).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from ivs.match.comparisons import (
     level_sql,
 )
 from ivs.match.model import MatchModel
+from ivs.match.tin_keys import tin_text_sql
 
 __all__ = ["BLOCKING_RULES", "BlockingRule", "blocking_steps", "comparison_steps", "match_steps"]
 
@@ -473,7 +478,7 @@ def match_steps(model: MatchModel, *, on: date, dialect: str = "duckdb") -> list
                count(*) FILTER (WHERE name_address_ok) AS name_address_matches,
                count(*) FILTER (WHERE fits) AS plausible,
                max(match_weight) FILTER (WHERE fits) AS best_weight,
-               min_by(tin, {best}) FILTER (WHERE fits) AS best_tin,
+               {tin_text_sql(f"min_by(tin, {best}) FILTER (WHERE fits)")} AS best_tin,
                min_by(match_probability, {best}) FILTER (WHERE fits) AS best_probability,
                min_by(restricted, {best}) FILTER (WHERE fits) AS best_restricted,
                {runner_up} AS runner_up_weight,
