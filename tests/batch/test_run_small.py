@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.intake.batch_factory import make_batch
+from tests.intake.batch_factory import BatchFiles, make_batch
 from tests.recipients import opened_response
 
 from ivs.batch.index_step import ensure_index, fingerprint_beside
@@ -154,17 +154,8 @@ def test_unusable_optional_fields_are_set_aside_and_said(tmp_path: Path) -> None
         middle_name="4",
         name_suffix="XQ",
     )
-    batch = make_batch(
-        tmp_path / "batch",
-        [record, rec(2, "Lopez", "Maria", "9 Birch Rd", "Phoenix", "AZ", "85004")],
-    )
-    result = run_batch(
-        batch.manifest,
-        master,
-        read_signers(batch.signers),
-        load_settings(),
-        tmp_path / "out",
-        now=NOW,
+    _, result = _run_asked(
+        tmp_path, master, [record, rec(2, "Lopez", "Maria", "9 Birch Rd", "Phoenix", "AZ", "85004")]
     )
     response = opened_response(result.response, tmp_path / "opened").to_pylist()
     assert [(r["outcome"], r["rejection_reason"], r["advisories"]) for r in response] == [
@@ -236,8 +227,11 @@ def _household_master(
     return folder
 
 
-def _decided(tmp_path: Path, master: Path, asked: dict[str, dict[str, str]]) -> dict[str, tuple]:
-    batch = make_batch(tmp_path / "batch", list(asked.values()))
+def _run_asked(
+    tmp_path: Path, master: Path, asked: list[dict[str, str]]
+) -> tuple[BatchFiles, RunResult]:
+    """The batch of ``asked`` records, run against ``master``."""
+    batch = make_batch(tmp_path / "batch", asked)
     result = run_batch(
         batch.manifest,
         master,
@@ -246,6 +240,11 @@ def _decided(tmp_path: Path, master: Path, asked: dict[str, dict[str, str]]) -> 
         tmp_path / "out",
         now=NOW,
     )
+    return batch, result
+
+
+def _decided(tmp_path: Path, master: Path, asked: dict[str, dict[str, str]]) -> dict[str, tuple]:
+    _, result = _run_asked(tmp_path, master, list(asked.values()))
     return {
         d["request_id"]: (d["outcome"], d["decision_code"])
         for d in pq.read_table(result.decisions).to_pylist()
@@ -379,15 +378,7 @@ def test_a_tin_with_a_leading_zero_comes_back_whole(tmp_path: Path) -> None:
     master = write_master(tmp_path / "master")
     at = ("9 Birch Rd", "Phoenix", "AZ", "85004")
     asked = [rec(1, "Lopez", "Maria", *at, tin="045-67-8912"), rec(2, "Lopez", "Maria", *at)]
-    batch = make_batch(tmp_path / "batch", asked)
-    result = run_batch(
-        batch.manifest,
-        master,
-        read_signers(batch.signers),
-        load_settings(),
-        tmp_path / "out",
-        now=NOW,
-    )
+    batch, result = _run_asked(tmp_path, master, asked)
     decisions = pq.read_table(result.decisions).to_pylist()
     assert [(d["outcome"], d["matched_tin"]) for d in decisions] == [
         ("DISCLOSED", "045678912"),
