@@ -13,12 +13,12 @@ Layout under ``$IVS_HOME/index/<fingerprint>/``:
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
 - ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty), and the taxpayers
   withheld because an address row of theirs was set aside (kind ``master_defect``)
-
-In the taxpayers, addresses of record and restrictions, ``tin`` is the integer of the TIN's
-nine digits (match/tin_keys.py); in the last known addresses it is the TIN as filed.
 - ``index.json``          the fingerprint of the master files, counts, what was set aside
 - ``defects.csv``         every defect of the master, one line per field of a row: file, row,
   field, problem, action (``master_hygiene.py``)
+
+In the taxpayers, addresses of record and restrictions, ``tin`` is the integer of the TIN's
+nine digits (match/tin_keys.py); in the last known addresses it is the TIN as filed.
 
 The fingerprint hashes the master files' bytes, so an index is rebuilt whenever they change.
 """
