@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
 from tests.intake.batch_factory import BatchFiles, good_record, make_batch
 
-from ivs.formats import write_master_table
+from ivs.batch.run import RunResult, run_batch
+from ivs.domain.settings import load_settings
+from ivs.formats import read_signers, write_master_table
+
+# When the batches are submitted and run.
+NOW = datetime(2025, 6, 28, tzinfo=UTC)
 
 TAXPAYERS = [
     # tin, type, last, first, middle, suffix, dob
@@ -190,3 +195,19 @@ REQUESTS: list[tuple[dict[str, str], str, str]] = [
 
 def write_batch(folder: Path) -> BatchFiles:
     return make_batch(folder, [r for r, _, _ in REQUESTS])
+
+
+def run_asked(
+    tmp_path: Path, master: Path, asked: list[dict[str, str]]
+) -> tuple[BatchFiles, RunResult]:
+    """The batch of ``asked`` records, run against ``master``."""
+    batch = make_batch(tmp_path / "batch", asked)
+    result = run_batch(
+        batch.manifest,
+        master,
+        read_signers(batch.signers),
+        load_settings(),
+        tmp_path / "out",
+        now=NOW,
+    )
+    return batch, result

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from io import StringIO
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.intake.batch_factory import BatchFiles, make_batch
 from tests.recipients import opened_response
 
 from ivs.batch.index_step import ensure_index, fingerprint_beside
@@ -27,9 +26,7 @@ from ivs.formats import (
 )
 from ivs.ledger.keys import open_ledger
 
-from .small_world import REQUESTS, rec, write_batch, write_master
-
-NOW = datetime(2025, 6, 28, tzinfo=UTC)
+from .small_world import NOW, REQUESTS, rec, run_asked, write_batch, write_master
 
 pytestmark = pytest.mark.usefixtures("ledger_key")
 
@@ -154,7 +151,7 @@ def test_unusable_optional_fields_are_set_aside_and_said(tmp_path: Path) -> None
         middle_name="4",
         name_suffix="XQ",
     )
-    _, result = _run_asked(
+    _, result = run_asked(
         tmp_path, master, [record, rec(2, "Lopez", "Maria", "9 Birch Rd", "Phoenix", "AZ", "85004")]
     )
     response = opened_response(result.response, tmp_path / "opened").to_pylist()
@@ -227,24 +224,8 @@ def _household_master(
     return folder
 
 
-def _run_asked(
-    tmp_path: Path, master: Path, asked: list[dict[str, str]]
-) -> tuple[BatchFiles, RunResult]:
-    """The batch of ``asked`` records, run against ``master``."""
-    batch = make_batch(tmp_path / "batch", asked)
-    result = run_batch(
-        batch.manifest,
-        master,
-        read_signers(batch.signers),
-        load_settings(),
-        tmp_path / "out",
-        now=NOW,
-    )
-    return batch, result
-
-
 def _decided(tmp_path: Path, master: Path, asked: dict[str, dict[str, str]]) -> dict[str, tuple]:
-    _, result = _run_asked(tmp_path, master, list(asked.values()))
+    _, result = run_asked(tmp_path, master, list(asked.values()))
     return {
         d["request_id"]: (d["outcome"], d["decision_code"])
         for d in pq.read_table(result.decisions).to_pylist()
@@ -378,7 +359,7 @@ def test_a_tin_with_a_leading_zero_comes_back_whole(tmp_path: Path) -> None:
     master = write_master(tmp_path / "master")
     at = ("9 Birch Rd", "Phoenix", "AZ", "85004")
     asked = [rec(1, "Lopez", "Maria", *at, tin="045-67-8912"), rec(2, "Lopez", "Maria", *at)]
-    batch, result = _run_asked(tmp_path, master, asked)
+    batch, result = run_asked(tmp_path, master, asked)
     decisions = pq.read_table(result.decisions).to_pylist()
     assert [(d["outcome"], d["matched_tin"]) for d in decisions] == [
         ("DISCLOSED", "045678912"),

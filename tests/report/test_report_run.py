@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests.batch.small_world import REQUESTS, write_batch, write_master
+from tests.batch.small_world import REQUESTS, run_asked, write_master
 from typer.testing import CliRunner
 
-from ivs.batch.run import run_batch
 from ivs.cli import app
-from ivs.domain.settings import load_settings
-from ivs.formats import read_signers
 
 from .expected import batch_totals, read_export, report_totals, tree_root
 
@@ -21,15 +17,7 @@ pytestmark = pytest.mark.usefixtures("ledger_key")
 
 def test_batch_report_of_a_real_run_equals_the_export(tmp_path: Path) -> None:
     master = write_master(tmp_path / "master")
-    batch = write_batch(tmp_path / "batch")
-    result = run_batch(
-        batch.manifest,
-        master,
-        read_signers(batch.signers),
-        load_settings(),
-        tmp_path / "out",
-        now=datetime(2025, 6, 28, tzinfo=UTC),
-    )
+    _, result = run_asked(tmp_path, master, [r for r, _, _ in REQUESTS])
     runner = CliRunner()
     page, export = tmp_path / "report.html", tmp_path / "ledger.jsonl"
     made = runner.invoke(app, ["report", "batch", result.batch_id, "--out", str(page)])
