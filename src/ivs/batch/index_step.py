@@ -63,7 +63,7 @@ from ivs.formats.master import (
 from ivs.match.comparisons import functions_for
 from ivs.match.name_columns import WordIds, name_match_columns
 from ivs.match.street_ids import StreetIds
-from ivs.match.tin_keys import tin_keys, tin_text_sql
+from ivs.match.tin_keys import tin_keys, tin_text_sql, with_tin_keys
 from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
 
@@ -366,11 +366,8 @@ def build_index(
             withheld = pc.unique(pa.chunked_array(withheld.chunks + beyond.chunks))
         withheld = pc.take(withheld, pc.sort_indices(withheld))
         set_aside["withheld"] = len(withheld)
-        in_force = pa.concat_tables([restrictions, withheld_restrictions(withheld)])
         pq.write_table(
-            in_force.set_column(
-                in_force.column_names.index("tin"), "tin", tin_keys(in_force.column("tin"))
-            ),
+            with_tin_keys(pa.concat_tables([restrictions, withheld_restrictions(withheld)])),
             work / "restrictions.parquet",
         )
         counts = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["TIN_KEY", "tin_keys", "tin_text_sql"]
+__all__ = ["TIN_KEY", "tin_keys", "tin_text_sql", "with_tin_keys"]
 
 # Nine digits fit: 999,999,999 < 2^31.
 TIN_KEY = pa.int32()
@@ -24,6 +24,12 @@ def tin_keys(tins: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     can equal it: ``012345678`` and ``12345678`` must not meet)."""
     nine = pc.fill_null(pc.match_substring_regex(tins, r"^[0-9]{9}$"), False)
     return pc.cast(pc.if_else(nine, tins, pa.scalar(None, pa.string())), TIN_KEY)
+
+
+def with_tin_keys(table: pa.Table) -> pa.Table:
+    """``table`` with its ``tin`` column as :func:`tin_keys`."""
+    at = table.column_names.index("tin")
+    return table.set_column(at, "tin", tin_keys(table.column("tin")))
 
 
 def tin_text_sql(expr: str) -> str:

@@ -25,7 +25,7 @@ from ivs.domain.errors import ConfigError
 from ivs.match.comparisons import ADDRESS, COMPARISONS, NAME, TIN
 from ivs.match.model import LevelWeight, MatchModel
 from ivs.match.pipeline import blocking_steps, comparison_steps
-from ivs.match.tin_keys import tin_keys
+from ivs.match.tin_keys import with_tin_keys
 
 __all__ = ["train_model"]
 
@@ -99,10 +99,7 @@ def train_model(
         )
     )
     # Reviewers name taxpayers by their TINs' digits; the engine holds TINs as integers.
-    engine.register(
-        "review_labels",
-        labels.set_column(labels.column_names.index("tin"), "tin", tin_keys(labels.column("tin"))),
-    )
+    engine.register("review_labels", with_tin_keys(labels))
     labelled = SqlStep(
         "pairs",
         """
