@@ -103,6 +103,65 @@ def test_fast_and_slow_paths_agree_on_a_generated_corpus() -> None:
     assert disagreements == []
 
 
+# Streets whose names hold a suffix word (VISTA, LAKE, HILL, LA for LANE), a highway keyword
+# without its number (MARKET, COUNTY, STATE) or a unit designator that takes no number (FRONT,
+# REAR): common names, which the per-record parser reads as names too.
+_NAMES_WITH_KEYWORD_WORDS = [
+    "811 VISTA DEL MAR ST",
+    "5 BUENA VISTA AVE APT 103",
+    "22 LAKE SHORE DR E",
+    "685 GRANITE HILL RD",
+    "564 LA BREA AVE",
+    "117 MARKET ST",
+    "9 FARM MARKET RD",
+    "40 COUNTY LINE RD",
+    "12 STATE FAIR BLVD",
+    "74 FRONT ST # 3",
+    "8 REAR ADMIRAL WAY",
+    "300 PARK VIEW TER",
+    "1 OCEAN VIEW AVE SW",
+    "19 MILL CREEK RD UNIT 4",
+    "7 SPRING VALLEY CT",
+    "2 FOREST GLEN PKWY",
+]
+
+
+def test_names_with_suffix_highway_or_unit_words_take_the_fast_path_unchanged() -> None:
+    table = pa.table(
+        {
+            "street_address": _NAMES_WITH_KEYWORD_WORDS,
+            "unit": [None] * len(_NAMES_WITH_KEYWORD_WORDS),
+            "city": ["SEATTLE"] * len(_NAMES_WITH_KEYWORD_WORDS),
+            "state": ["WA"] * len(_NAMES_WITH_KEYWORD_WORDS),
+            "zip": ["98101"] * len(_NAMES_WITH_KEYWORD_WORDS),
+        }
+    )
+    fast = standardize_addresses(table)
+    slow = standardize_addresses(table, force_slow_path=True)
+    assert not any(fast.column("addr_slow_path").to_pylist())
+    assert (
+        fast.drop_columns(["addr_slow_path"]).to_pylist()
+        == slow.drop_columns(["addr_slow_path"]).to_pylist()
+    )
+    assert fast.column("addr_street_name").to_pylist()[:3] == [
+        "VISTA DEL MAR",
+        "BUENA VISTA",
+        "LAKE SHORE",
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["12 OLD NORTH RD", "12 APT B ST", "12 FIFTH AVE", "12 PO BOX ST", "12 ST JAMES PL"],
+)
+def test_a_word_whose_place_decides_its_reading_keeps_the_slow_path(line: str) -> None:
+    table = pa.table({"street_address": [line], "city": ["SEATTLE"], "state": ["WA"]})
+    fast = standardize_addresses(table)
+    slow = standardize_addresses(table, force_slow_path=True)
+    assert fast.column("addr_slow_path").to_pylist() == [True]
+    assert fast.drop_columns(["addr_slow_path"]).equals(slow.drop_columns(["addr_slow_path"]))
+
+
 def test_the_cheaper_street_regex_gives_the_original_groups() -> None:
     tricky = [
         "12 MAIN ST N",
@@ -322,3 +381,10 @@ def test_the_zips_judged_by_prefix_are_unknown_to_the_table() -> None:
     assert {"70046", "98789", "00012"}.isdisjoint(zip_states())
     assert zip_prefix_states()["700"] == {"LA"}
     assert {"987", "000"}.isdisjoint(zip_prefix_states())
+
+
+def test_a_street_named_after_a_city_keeps_its_whole_name() -> None:
+    # The per-record parser's tagger reads "LAKE CITY WAY" as a city written after the street.
+    row = standardize_address("123 Salt Lake City Way", None, "West Valley City", "UT", "84120")
+    assert (row["addr_street_name"], row["addr_suffix"]) == ("SALT LAKE CITY", "WAY")
+    assert row["addr_defect"] == "ADDRESS_CUSTODY_FACILITY"  # a listed facility's address

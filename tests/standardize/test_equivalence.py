@@ -27,8 +27,10 @@ from ivs.standardize.name_text import fold, fold_full
 ROOT = Path(__file__).resolve().parents[2]
 
 # sha256 of the standardized generated batch below, as produced before intake's speed work
-# (commit 88f660d). Change it only with a deliberate change to standardization's rules.
-GENERATED_BATCH_DIGEST = "b7c8d0a8f65d4029cfec14bbf539a70b1d1074bf3ca53801a3dbdb782df0bea0"
+# (commit 88f660d), without the column that says which parser read each line (the fast path
+# has since taken more shapes; the values are the same). Change it only with a deliberate
+# change to standardization's rules.
+GENERATED_BATCH_DIGEST = "76407258d9c62ac35a4aa738436e84302bccb495a27a1b41539338e01396d5b0"
 
 
 def _benchmark(name: str) -> ModuleType:
@@ -59,7 +61,7 @@ def _digest(table: pa.Table) -> str:
 @pytest.mark.parametrize("parallel", [False, True])
 def test_generated_batch_standardizes_exactly_as_before(parallel: bool) -> None:
     out = standardize_records(_generated_batch(12_000, seed=11), parallel=parallel)
-    assert _digest(out) == GENERATED_BATCH_DIGEST
+    assert _digest(out.drop_columns(["addr_slow_path"])) == GENERATED_BATCH_DIGEST
 
 
 def test_plain_text_shortcut_agrees_with_every_cleaning_step() -> None:
