@@ -388,3 +388,21 @@ def test_a_street_named_after_a_city_keeps_its_whole_name() -> None:
     row = standardize_address("123 Salt Lake City Way", None, "West Valley City", "UT", "84120")
     assert (row["addr_street_name"], row["addr_suffix"]) == ("SALT LAKE CITY", "WAY")
     assert row["addr_defect"] == "ADDRESS_CUSTODY_FACILITY"  # a listed facility's address
+
+
+@pytest.mark.parametrize(
+    ("street", "line"),
+    [
+        # The tagger reads SAN PEDRO as a city and ST as a state; the line had lost its street.
+        ("515 1/2 San Pedro St", "515 1/2 SAN PEDRO ST"),
+        ("17920 1/2 Los Robles Ct", "17920 1/2 LOS ROBLES CT"),
+        # A street without its suffix, read as a city: the record was rejected for no street.
+        ("11379 Elm", "11379 ELM"),
+        # A city and state written after a whole street are still dropped.
+        ("123 Main St Seattle WA", "123 MAIN ST"),
+    ],
+)
+def test_a_place_name_before_the_suffix_is_the_street(street: str, line: str) -> None:
+    row = standardize_address(street, None, "Houston", "TX", "77002")
+    assert row["addr_line"] == line
+    assert row["addr_defect"] is None

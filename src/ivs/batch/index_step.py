@@ -85,7 +85,8 @@ __all__ = [
 # 13: no pound sign left in a street when the last one's id is unusable. 14: TINs as integers
 # in the taxpayers, addresses of record and restrictions. 15: a street name with a suffix,
 # highway or unit word in it read whole (SALT LAKE CITY WAY, where the tagger took a place).
-INDEX_VERSION = 15
+# 16: no place name dropped before a street's suffix (515 1/2 SAN PEDRO ST had lost its street).
+INDEX_VERSION = 16
 # The taxpayers, address forms and addresses of record are read by most match steps of every
 # batch: LZ4 decompresses several times faster than zstd. A 1.28 M-request run at 10 M
 # taxpayers took 4-6 CPU seconds fewer (of 130-140), for files 30 % larger (1.53 GB against

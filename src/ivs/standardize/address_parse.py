@@ -240,7 +240,10 @@ _STREET_LABELS = {
     "StreetNamePostDirectional": "postdir",
 }
 # Labels that do not belong in a delivery line but may be tacked onto one (a city, a state, a
-# ZIP code, a country written after the street); they are dropped.
+# ZIP code, a country written after the street); they are dropped once the street has its
+# suffix. Before it they are the tagger's misreading of the street itself: it reads
+# "515 1/2 SAN PEDRO ST" as a house number, a city and a state (ST, CT and PL are state codes
+# to it), and "123 SALT LAKE CITY WAY" as "123 SALT" and a city.
 _IGNORED_LABELS = frozenset({"PlaceName", "StateName", "ZipCode", "CountryName"})
 
 
@@ -255,7 +258,7 @@ def _tagged_street(words: list[str]) -> AddressParts:
     for token, label in tokens:
         role = _STREET_LABELS.get(label)
         if role is None:
-            if label in _IGNORED_LABELS:
+            if label in _IGNORED_LABELS and groups["suffix"]:
                 continue
             # Anything else (recipient, landmark, a second unit) means the tagger did not read
             # this as one street line: our own rules decide instead.
