@@ -383,9 +383,17 @@ def test_the_zips_judged_by_prefix_are_unknown_to_the_table() -> None:
     assert {"987", "000"}.isdisjoint(zip_prefix_states())
 
 
-def test_a_street_named_after_a_city_keeps_its_whole_name() -> None:
+@pytest.mark.parametrize("force_slow_path", [False, True])
+def test_a_street_named_after_a_city_keeps_its_whole_name(force_slow_path: bool) -> None:
     # The per-record parser's tagger reads "LAKE CITY WAY" as a city written after the street.
-    row = standardize_address("123 Salt Lake City Way", None, "West Valley City", "UT", "84120")
+    row = standardize_address(
+        "123 Salt Lake City Way",
+        None,
+        "West Valley City",
+        "UT",
+        "84120",
+        force_slow_path=force_slow_path,
+    )
     assert (row["addr_street_name"], row["addr_suffix"]) == ("SALT LAKE CITY", "WAY")
     assert row["addr_defect"] == "ADDRESS_CUSTODY_FACILITY"  # a listed facility's address
 
