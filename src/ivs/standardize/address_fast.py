@@ -87,9 +87,6 @@ _KEYWORDS = (
     | {"GEN", "DELIVERY", "PSC", "CMR", "APO", "FPO", "DPO", "DRAWER", "ROUTE", "STAR"}
     # A suffix that also begins a highway's name (ST HWY, CO RD): ST in ST JAMES is a saint.
     | (set(STREET_SUFFIXES) & _HIGHWAY_WORDS)
-    # A word of two kinds that may stand in a name (a suffix that is also a unit designator).
-    | (set(STREET_SUFFIXES) & set(UNIT_DESIGNATORS))
-    | (_HIGHWAY_WORDS & set(UNIT_DESIGNATORS))
 )
 # The slow path reads a suffix, a highway keyword without its number, or a unit designator
 # that takes none, inside a street's name, as part of the name (the highway pattern needs a
