@@ -10,8 +10,6 @@ Layout under ``$IVS_HOME/index/<fingerprint>/``:
 - ``streets.parquet``     street_id, addr_street_name, addr_suffix: every street of the forms
 - ``addresses.parquet``   tin, tax_year, received_date, form_id (an address of record) and the
   form's ``addr_zip5``, which is all the comparisons read of an address far from the request's
-- ``address_zips.parquet`` tin, addr_zip5: each ZIP code a taxpayer has an address of record in,
-  once (whether a candidate has one in the request's ZIP code, found without grouping)
 - ``last_known.parquet``  tin and the last known address as filed (formats.md §2)
 - ``restrictions.parquet`` the 6103(i)(6) restrictions (possibly empty), and the taxpayers
   withheld because an address row of theirs was set aside (kind ``master_defect``)
@@ -88,8 +86,7 @@ __all__ = [
 # in the taxpayers, addresses of record and restrictions. 15: a street name with a suffix,
 # highway or unit word in it read whole (SALT LAKE CITY WAY, where the tagger took a place).
 # 16: no place name dropped before a street's suffix (515 1/2 SAN PEDRO ST had lost its street).
-# 17: each taxpayer's ZIP codes of record, once (address_zips.parquet).
-INDEX_VERSION = 17
+INDEX_VERSION = 16
 # The taxpayers, address forms and addresses of record are read by most match steps of every
 # batch: LZ4 decompresses several times faster than zstd. A 1.28 M-request run at 10 M
 # taxpayers took 4-6 CPU seconds fewer (of 130-140), for files 30 % larger (1.53 GB against
@@ -340,13 +337,6 @@ def build_index(
             ORDER BY a.tin, a.received_date, a.tax_year, f.form_id
             """,
             work / "addresses.parquet",
-            compression=HOT_COMPRESSION,
-        )
-        engine.load_parquet("addresses_of_record", work / "addresses.parquet")
-        engine.to_parquet(
-            """SELECT DISTINCT tin, addr_zip5 FROM addresses_of_record
-               WHERE addr_zip5 IS NOT NULL ORDER BY tin, addr_zip5""",
-            work / "address_zips.parquet",
             compression=HOT_COMPRESSION,
         )
         announce("choosing last known addresses")

@@ -60,7 +60,6 @@ _INDEX_TABLES = (
     ("forms", "address_forms"),
     ("streets", "streets"),
     ("addr", "addresses"),
-    ("addr_zips", "address_zips"),
     ("restr", "restrictions"),
     ("last_known", "last_known"),
 )
@@ -75,7 +74,7 @@ def load_index(
     taxpayers and their addresses to those TINs, for steps that pair by TIN alone; given
     ``read_by`` (the SQL to be run on them), only the columns it names are kept.
     """
-    narrowed = {"tp", "addr", "addr_zips", "forms"} if tins is not None else set()
+    narrowed = {"tp", "addr", "forms"} if tins is not None else set()
     for name, source in _INDEX_TABLES:
         engine.load_parquet(
             f"index_{name}" if name in narrowed else name, folder / f"{source}.parquet"
@@ -96,11 +95,6 @@ def load_index(
                 SqlStep(
                     "addr",
                     f"SELECT {named('addr', 'tin', 'form_id')} FROM index_addr "
-                    "WHERE tin IN (SELECT tin FROM tp)",
-                ),
-                SqlStep(
-                    "addr_zips",
-                    f"SELECT {named('addr_zips', 'tin', 'addr_zip5')} FROM index_addr_zips "
                     "WHERE tin IN (SELECT tin FROM tp)",
                 ),
                 SqlStep(

@@ -9,7 +9,6 @@ Input tables the engine must hold:
 - ``forms`` distinct address forms (form_id, standardized address columns, addr_street_id)
 - ``streets`` the forms' streets (street_id, addr_street_name, addr_suffix)
 - ``addr``  addresses of record (tin, tax_year, received_date, form_id, addr_zip5: the form's)
-- ``addr_zips`` each (tin, addr_zip5) of ``addr`` once
 - ``restr`` restrictions (tin, kind, since, until)
 
 Output, by request_key: ``pairs`` (one row per request and candidate, with the blocking rules
@@ -255,9 +254,8 @@ def comparison_steps(
     level for every pair. ``forms_found``: the engine already holds :func:`form_steps`'
     tables (blocking made them), which the address comparison reads. ``form_shown``: each pair
     also names the address form its address level was found at (``address_form_id``), for
-    ``ivs explain`` to show; nothing decided reads it, and finding it grades every address of
-    every candidate, which costs little for one record and a third more in ``pair_address``
-    for a batch."""
+    ``ivs explain`` to show; nothing decided reads it, and finding it costs a tenth of
+    ``pair_address`` at 10 M taxpayers."""
     labels = ADDRESS.labels()
     # An address level above same_zip needs the same delivery line in the same ZIP code or
     # city, or the house number and ZIP code with a street that may agree: the forms
@@ -290,62 +288,40 @@ def comparison_steps(
         JOIN forms f ON f.form_id = n.form_id
         """,
     )
-    # A pair's address level is the best of its taxpayer's addresses of record. Where the
-    # request names a form, only the near forms can be graded above same_zip, and a near form in
-    # the request's ZIP code grades at same_zip or above: so the level is the best near level of
-    # the taxpayer's near addresses, or same_zip where any address of theirs is in the request's
-    # ZIP code (addr_zips), or other. A pair whose taxpayer has no address of record is other.
-    same_zip, other = labels.index("same_zip"), labels.index("other")
-    near_pair_levels = SqlStep(
-        "near_pair_levels",
-        """SELECT n.request_key, a.tin, min(n.lvl) AS lvl
-           FROM near_levels n JOIN addr a ON a.form_id = n.form_id
-           GROUP BY n.request_key, a.tin""",
+    # Every pair, with its columns, its best address level and the form it holds at: a pair
+    # whose taxpayer has no address of record is "other", with no form. Carrying the pairs'
+    # columns here spares pair_levels a join of the pairs with their address levels (9.8 M
+    # rows each at 10 M taxpayers, 1.1 s).
+    # (request_key, tin) is a pair's key: its other columns are each the one value of the group.
+    carried_pair_columns = "".join(
+        f"any_value(p.{column}) AS {column}, "
+        for column in pair_columns
+        if column not in ("request_key", "tin")
     )
-    # Joined with the pairs by (tin, ZIP code) rather than grouped over every address of every
-    # candidate (30 M rows for 9.8 M pairs at 10 M taxpayers: 4.9 s against 3.4 s).
+    # Of equal levels, the lowest form: every run names the same address. Level and form packed
+    # in one integer (form ids, numbers of distinct address forms, stay below 2^40): a min over
+    # integers costs less than a min_by over rows.
+    packed = f"min(lvl * {_FORM_ID_SPAN} + form_id) % {_FORM_ID_SPAN}"
+    form_of_level = f", {packed} AS address_form_id" if form_shown else ""
+    form_column = ", a.form_id" if form_shown else ""
     best_address = SqlStep(
         "pair_address",
         f"""
-        SELECT p.*,
-               least(coalesce(n.lvl, {other}),
-                     CASE WHEN z.tin IS NULL THEN {other} ELSE {same_zip} END) AS address_level
-        FROM pairs p
-        JOIN req r ON r.request_key = p.request_key
-        LEFT JOIN addr_zips z ON z.tin = p.tin AND z.addr_zip5 = r.addr_zip5
-        LEFT JOIN near_pair_levels n ON n.request_key = p.request_key AND n.tin = p.tin
+        SELECT p.request_key, p.tin, {carried_pair_columns}
+               min(lvl) AS address_level{form_of_level}
+        FROM (
+            SELECT p.*{form_column},
+                   coalesce(n.lvl, CASE WHEN a.addr_zip5 = r.addr_zip5
+                                        THEN {labels.index("same_zip")}
+                                        ELSE {labels.index("other")} END) AS lvl
+            FROM pairs p
+            JOIN req r ON r.request_key = p.request_key
+            LEFT JOIN addr a ON a.tin = p.tin
+            LEFT JOIN near_levels n ON n.request_key = p.request_key AND n.form_id = a.form_id
+        ) p
+        GROUP BY p.request_key, p.tin
         """,
     )
-    if form_shown:
-        # Each pair also names the form its level holds at: every address of every candidate
-        # is graded, near ones by their near level, the others by their ZIP code. Of equal
-        # levels, the lowest form, so every run names the same address; level and form packed
-        # in one integer (form ids, numbers of distinct address forms, stay below 2^40).
-        # (request_key, tin) is a pair's key: its other columns are each the one value of the
-        # group.
-        carried_pair_columns = "".join(
-            f"any_value(p.{column}) AS {column}, "
-            for column in pair_columns
-            if column not in ("request_key", "tin")
-        )
-        best_address = SqlStep(
-            "pair_address",
-            f"""
-            SELECT p.request_key, p.tin, {carried_pair_columns}
-                   min(lvl) AS address_level,
-                   min(lvl * {_FORM_ID_SPAN} + form_id) % {_FORM_ID_SPAN} AS address_form_id
-            FROM (
-                SELECT p.*, a.form_id,
-                       coalesce(n.lvl, CASE WHEN a.addr_zip5 = r.addr_zip5 THEN {same_zip}
-                                            ELSE {other} END) AS lvl
-                FROM pairs p
-                JOIN req r ON r.request_key = p.request_key
-                LEFT JOIN addr a ON a.tin = p.tin
-                LEFT JOIN near_levels n ON n.request_key = p.request_key AND n.form_id = a.form_id
-            ) p
-            GROUP BY p.request_key, p.tin
-            """,
-        )
     # The typo-level name comparison is the costly one; it is tried only where the address
     # matches (conditions 2 and 3 must both hold for any disclosure).
     gate = f"c.address_level IN ({_in(ADDRESS_MATCH_LEVELS, ADDRESS.labels())})"
@@ -454,7 +430,6 @@ def comparison_steps(
         *found,
         near_forms,
         near_levels,
-        *([] if form_shown else [near_pair_levels]),
         best_address,
         pair_levels,
         pair_names,
