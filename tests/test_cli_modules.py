@@ -85,3 +85,12 @@ def _printed_after(which: str, args: tuple[str, ...]) -> list[str]:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     return out.strip().splitlines()
+
+
+@pytest.mark.parametrize("args", [("--help",), ("users", "--help"), ("serve", "--help")])
+def test_help_loads_neither_the_web_application_nor_the_charts(args: tuple[str, ...]) -> None:
+    """The web application (FastAPI and its pages) loads when ``ivs serve`` serves, and
+    matplotlib with the first chart drawn; neither is needed to answer the help."""
+    heavy = ("fastapi", "uvicorn", "matplotlib", "ivs.service.app")
+    loaded = _printed_after(f"m in {heavy!r}", args)[-1]
+    assert loaded == "[]"

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-import uvicorn
 from rich.table import Table
 
 from ivs.batch.roster import import_roster, stored_roster
@@ -16,7 +15,6 @@ from ivs.domain.errors import ConfigError
 from ivs.domain.settings import load_settings
 from ivs.formats.signers import read_signers
 from ivs.ledger.keys import open_ledger
-from ivs.service.app import create_app
 from ivs.service.context import Limits, open_context
 from ivs.service.users import Role, add_user, list_users, parse_expiry, revoke_user
 from ivs.store import open_store
@@ -176,6 +174,11 @@ def serve(
     context = open_context(
         load_settings(), master, model_path=model, limits=limits, batch_processes=batch_processes
     )
+    # The web application and its server load here, not for every command of this module.
+    import uvicorn  # noqa: PLC0415
+
+    from ivs.service.app import create_app  # noqa: PLC0415
+
     console.print(f"ivs service on http://{host}:{port} (API description at /openapi.json)")
     # Uvicorn's access log would print query strings, which may hold a TIN: ours is kept.
     # Forwarded headers are believed from the proxies of the trusted_proxies setting alone
