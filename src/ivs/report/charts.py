@@ -164,6 +164,8 @@ def time_series(
 ) -> str:
     """Each series over ``periods`` (labels on the x axis): lines, or grouped bars for
     small counts whose lines would hide one another."""
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
     figure = _figure(7.0, 2.8)
     axes = _axes(figure)
     with _style():
@@ -180,8 +182,6 @@ def time_series(
         axes.set_xticks(x[::step], list(periods)[::step], rotation=45, ha="right")
         axes.set_ylabel(ylabel)
         axes.set_ylim(bottom=0)
-        from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
-
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _svg(figure)
