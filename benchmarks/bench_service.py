@@ -34,7 +34,7 @@ from ivs.batch.roster import import_roster
 from ivs.domain.settings import load_settings
 from ivs.formats import read_signers
 from ivs.ledger.keys import create_ledger_key, ledger_key_path
-from ivs.service.context import open_context
+from ivs.service import open_context
 from ivs.service.users import add_user
 from ivs.store import close_stores
 

@@ -23,8 +23,7 @@ from ivs.batch.roster import import_roster
 from ivs.disclose.recipient_keys import import_recipient_keys
 from ivs.formats import read_signers
 from ivs.formats.signers import Signer
-from ivs.service.app import create_app
-from ivs.service.context import open_context
+from ivs.service import create_app, open_context
 
 from .conftest import wait_for
 from .world import NOW, OTHER_AGENCY, OWN_AGENCY, World, bearer, make_world, upload

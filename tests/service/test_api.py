@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from tests.intake.batch_factory import make_batch
 
 from ivs.domain import errors
-from ivs.service.app import create_app
-from ivs.service.context import Limits
+from ivs.service import Limits, create_app
 from ivs.service.errors import InternalError, InvalidRequest, MethodNotAllowed
 from ivs.store.service_tables import service_access
 

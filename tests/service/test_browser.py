@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from ivs.service.app import create_app
+from ivs.service import create_app
 
 from .world import bearer, make_world, running_server, upload
 

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from ivs.service.app import create_app
+from ivs.service import create_app
 from ivs.service.leases import process_alive
 from ivs.store.ledger_tables import ledger_entries
 from ivs.store.service_tables import service_jobs

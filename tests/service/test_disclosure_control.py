@@ -16,9 +16,8 @@ from tests.recipients import OTHER_IDENTITY, OTHER_PUBLIC_KEY, SMITH_KEY, plaint
 
 from ivs.disclose.recipient_keys import import_recipient_keys, revoke_recipient_key
 from ivs.domain.errors import PackageError
+from ivs.service import ServiceContext, create_app
 from ivs.service.api_reports import REPORT_POLICY
-from ivs.service.app import create_app
-from ivs.service.context import ServiceContext
 from ivs.store.ledger_tables import ledger_entries
 
 from .world import NOW, World, bearer, make_world, upload

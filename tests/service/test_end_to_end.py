@@ -17,7 +17,7 @@ from tests.recipients import opened_response
 
 from ivs.ledger.keys import ledger_key_path
 from ivs.ledger.proof_documents import check_proof_document
-from ivs.service.app import create_app
+from ivs.service import create_app
 from ivs.store.service_tables import service_jobs
 
 from .world import bearer, make_world, running_server, upload

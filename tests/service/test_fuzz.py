@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivs.service.app import ROUTERS, create_app
+from ivs.service import create_app
+from ivs.service.app import ROUTERS
 from ivs.store import close_stores
 
 from .world import bearer, make_world, upload

@@ -19,7 +19,7 @@ from tests.intake.batch_factory import make_batch
 
 from ivs.domain.ids import BatchKey
 from ivs.formats import file_sha256
-from ivs.service.app import create_app
+from ivs.service import create_app
 
 from .world import OTHER_AGENCY, World, bearer, make_world, upload
 

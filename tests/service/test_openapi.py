@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from ivs.service.app import create_app
+from ivs.service import create_app
 
 from .world import bearer, make_world, upload
 

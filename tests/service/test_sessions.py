@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from ivs.service.app import create_app
-from ivs.service.context import open_context
+from ivs.service import create_app, open_context
 from ivs.service.gate import ForwardedFor
 from ivs.service.users import add_user
 from ivs.store.service_tables import service_access

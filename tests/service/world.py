@@ -23,8 +23,7 @@ from ivs.disclose.recipient_keys import import_recipient_keys
 from ivs.domain.settings import Settings, load_settings
 from ivs.formats import read_signers
 from ivs.ledger.keys import create_ledger_key, ledger_key_path
-from ivs.service.app import create_app
-from ivs.service.context import Limits, ServiceContext, open_context
+from ivs.service import Limits, ServiceContext, create_app, open_context
 from ivs.service.users import add_user, revoke_user
 
 NOW = datetime(2025, 6, 28, 12, 0, tzinfo=UTC)
