@@ -41,23 +41,36 @@ def encode_column(column: pa.Array | pa.ChunkedArray) -> tuple[list[str | None],
 def distinct_codes(*codes: tuple[IntArray, int]) -> tuple[IntArray, IntArray]:
     """Distinct combinations of several code columns: (one row per combination, inverse).
 
-    Each argument is ``(codes, cardinality)``. Returns the representative row index of every
-    distinct combination and, for every row, the number of its combination. Codes are packed
-    pairwise into one int64 after each step's own ``np.unique``, so the product of
-    cardinalities never overflows.
+    Each argument is ``(codes, cardinality)``. Returns the first row of every distinct
+    combination and, for every row, the number of its combination, combinations numbered in
+    the order they first appear. Codes are packed pairwise into one int64 after each step's
+    own numbering, so the product of cardinalities never overflows. Numbered by hashing
+    (Arrow's dictionary encoding), not by sorting: a third of the time of ``np.unique`` on a
+    batch's names.
     """
     combined: IntArray | None = None
     for column, cardinality in codes:
         if combined is None:
             combined = column
             continue
-        _, combined_inverse = np.unique(combined, return_inverse=True)
         width = int(cardinality) + 1
-        combined = combined_inverse.astype(np.int64) * width + column
+        combined = _first_appearance_codes(combined) * width + column
     if combined is None:
         raise ValueError("distinct_codes needs at least one column")
-    _, first_rows, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    return first_rows.astype(np.int64), inverse.astype(np.int64).reshape(-1)
+    inverse = _first_appearance_codes(combined)
+    if not len(inverse):
+        return np.zeros(0, dtype=np.int64), inverse
+    # Numbered in order of first appearance, a row is its combination's first exactly where
+    # the running maximum of the numbers rises.
+    running = np.maximum.accumulate(inverse)
+    rises = np.concatenate(([True], running[1:] > running[:-1]))
+    return np.flatnonzero(rises).astype(np.int64), inverse
+
+
+def _first_appearance_codes(values: IntArray) -> IntArray:
+    """Each value's number among the distinct values, numbered as they first appear."""
+    encoded = pa.array(values, pa.int64()).dictionary_encode()
+    return to_numpy_int(encoded.indices)
 
 
 def concat_lists(left: pa.Array, right: pa.Array) -> pa.Array:
