@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ivs.batch.inputs import load_index, requests_table
 from ivs.batch.intake_step import IntakeOutcome, standardize_records
@@ -22,7 +21,6 @@ from ivs.engines.base import DUCKDB, EngineChoice
 from ivs.formats.manifest import Manifest
 from ivs.intake.record_checks import RecordContext, record_verdicts
 from ivs.match.model import MatchModel
-from ivs.match.name_columns import WordIds
 from ivs.match.pipeline import comparison_steps
 from ivs.match.tin_keys import tin_keys, tin_text_sql
 from ivs.review.explain import (
@@ -66,8 +64,7 @@ def _compared(
     request_key = request.records.column("_row")[0].as_py()
     with engine_choice.open() as engine:
         # The name ids the run gave this request: the index's, for words it knows.
-        words = WordIds.from_table(pq.read_table(index / "name_words.parquet"))
-        engine.register("req", requests_table(request, words))
+        engine.register("req", requests_table(request, index / "name_words.parquet"))
         engine.register(
             "pairs",
             pa.table(

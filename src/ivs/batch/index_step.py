@@ -49,6 +49,7 @@ from ivs.batch.master_hygiene import (
     withheld_sql,
 )
 from ivs.domain.engine import Compression, SqlStep
+from ivs.domain.errors import IvsError
 from ivs.domain.schema import ADDRESS_FIELDS
 from ivs.domain.settings import Settings
 from ivs.engines.base import DUCKDB, EngineChoice
@@ -70,9 +71,9 @@ from ivs.standardize.name import standardize_names
 __all__ = [
     "IndexInfo",
     "build_index",
+    "built_index",
     "ensure_index",
     "fingerprint_beside",
-    "index_words",
     "master_fingerprint",
 ]
 
@@ -121,11 +122,6 @@ class IndexInfo:
         return self.folder / f"{name}.parquet"
 
 
-def index_words(index: IndexInfo) -> WordIds:
-    """The ids the index gave its taxpayers' name words, for a batch's names to share."""
-    return WordIds.from_table(pq.read_table(index.path("name_words")))
-
-
 def master_fingerprint(files: MasterFiles) -> str:
     """SHA-256 over the master files' names and contents, and the index layout version."""
     digest = hashlib.sha256(f"ivs-index/{INDEX_VERSION}/{__version__}".encode())
@@ -168,6 +164,17 @@ def _read_info(folder: Path) -> IndexInfo | None:
         set_aside=data.get("set_aside", {}),
         defects=data.get("defects", []),
     )
+
+
+def built_index(settings: Settings, fingerprinted: Future[str]) -> IndexInfo | None:
+    """The index of the master ``fingerprinted`` hashes, if it is already built; None if not,
+    or if the master could not be hashed (``ensure_index`` raises that error again)."""
+    try:
+        fingerprint = fingerprinted.result()
+    except (IvsError, OSError):
+        return None
+    existing = _read_info(Path(settings.home) / "index" / fingerprint[:24])
+    return existing if existing is not None and existing.fingerprint == fingerprint else None
 
 
 def ensure_index(

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from ivs.batch.index_step import IndexInfo, index_words
+from ivs.batch.index_step import IndexInfo
 from ivs.batch.intake_step import IntakeOutcome
 from ivs.domain.engine import Engine, SqlStep, sql_names
 from ivs.formats.tabular import ROW_COLUMN
-from ivs.match.name_columns import WordIds, name_match_columns
+from ivs.match.name_columns import MATCH_COLUMNS, WordIds, name_match_columns
 from ivs.match.tin_keys import tin_keys
 
 __all__ = ["load_index", "load_inputs", "requests_table"]
@@ -39,10 +40,11 @@ _REQUEST_COLUMNS = (
 )
 
 
-def requests_table(intake: IntakeOutcome, words: WordIds) -> pa.Table:
-    """Every request, keyed by its row (``request_key``), with its name ids given by ``words``
-    (the index's), its TIN as an integer (``tin_norm``, as the index holds TINs) and whether
-    intake ``accepted`` it."""
+def requests_table(intake: IntakeOutcome, name_words: Path) -> pa.Table:
+    """Every request, keyed by its row (``request_key``), with its name ids given by the
+    index's ``name_words`` file (made in intake where it made them on that file's ids), its
+    TIN as an integer (``tin_norm``, as the index holds TINs) and whether intake ``accepted``
+    it."""
     columns = {c: intake.standardized.column(c) for c in _REQUEST_COLUMNS if c != "request_id"}
     columns["request_id"] = intake.records.column("request_id")
     columns["request_key"] = intake.records.column(ROW_COLUMN)
@@ -50,7 +52,11 @@ def requests_table(intake: IntakeOutcome, words: WordIds) -> pa.Table:
     columns["tin_norm"] = tin_keys(intake.verdicts.column("tin_norm"))
     for name in ("dob", "dob_aside"):
         columns[name] = intake.verdicts.column(name)
-    columns.update(name_match_columns(intake.standardized, words))
+    if intake.name_ids_from == name_words:
+        columns.update({c: intake.standardized.column(c) for c in MATCH_COLUMNS})
+    else:
+        words = WordIds.from_table(pq.read_table(name_words))
+        columns.update(name_match_columns(intake.standardized, words))
     columns["accepted"] = pc.is_null(intake.verdicts.column("rejection_code"))
     return pa.table(columns)
 
@@ -117,7 +123,7 @@ def load_inputs(
     counterfactual beside a run's ledger commit).
     """
     # Filtered as the engine copies them in: cheaper than filtering the Arrow table first.
-    engine.register("req", requests_table(intake, index_words(index)), where="accepted")
+    engine.register("req", requests_table(intake, index.path("name_words")), where="accepted")
     if narrowed_for is None:
         load_index(engine, index.folder)
     else:

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc
+import pyarrow.parquet as pq
 
 from ivs.domain.errors import BatchRejected, FormatError, FormatErrors
 from ivs.domain.ids import is_identifier
@@ -31,6 +32,7 @@ from ivs.formats.records import read_records
 from ivs.formats.signers import Signer
 from ivs.intake.authority import RecordsFileFacts, authority_problems, records_file_problems
 from ivs.intake.record_checks import RecordChecks, RecordContext, check_records, record_verdicts
+from ivs.match.name_columns import WordIds, with_name_match_columns
 from ivs.standardize.address import standardize_addresses
 from ivs.standardize.name import standardize_names
 from ivs.standardize.tables import load_tables
@@ -50,6 +52,9 @@ class IntakeOutcome:
     verdicts: pa.Table
     counts: dict[str, int]
     quarantine_reason: str | None
+    # The index's name words file whose ids the name match columns in ``standardized`` hold
+    # (match/name_columns.py); None where intake did not make them.
+    name_ids_from: Path | None = None
 
     @property
     def rejected(self) -> int:
@@ -86,25 +91,40 @@ _ADDRESS_INPUT = list(ADDRESS_FIELDS)
 _inherited: dict[str, pa.Table] = {}
 
 
-def _names_and_checks(names_path: str, context: RecordContext | None) -> RecordChecks | None:
+def _names(records: pa.Table, name_words: Path | None) -> pa.Table:
+    """The standardized names and, given the index's name words file, their match columns."""
+    names = standardize_names(records.select(_NAME_INPUT))
+    if name_words is None:
+        return names
+    return with_name_match_columns(names, WordIds.from_table(pq.read_table(name_words)))
+
+
+def _names_and_checks(
+    names_path: str, context: RecordContext | None, name_words: Path | None
+) -> RecordChecks | None:
     """The forked worker's share: names (written to an Arrow file, which the parent maps
     rather than unpickles) and, given a context, the checks that read only the records."""
     records = _inherited[names_path]
-    names = standardize_names(records.select(_NAME_INPUT))
+    names = _names(records, name_words)
     with pa.OSFile(names_path, "wb") as sink, pa.ipc.new_file(sink, names.schema) as writer:
         writer.write_table(names)
     return None if context is None else check_records(records, context)
 
 
 def _standardize(
-    records: pa.Table, context: RecordContext | None, *, parallel: bool | None
+    records: pa.Table,
+    context: RecordContext | None,
+    *,
+    parallel: bool | None,
+    name_words: Path | None = None,
 ) -> tuple[pa.Table, RecordChecks | None]:
-    """Standardized columns and, given a context, the record-only checks."""
+    """Standardized columns (with the names' match columns, given ``name_words``) and, given
+    a context, the record-only checks."""
     if parallel is None:
         parallel = records.num_rows >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1
     address_input = records.select(_ADDRESS_INPUT)
     if not parallel:
-        names = standardize_names(records.select(_NAME_INPUT))
+        names = _names(records, name_words)
         addresses = standardize_addresses(address_input)
         checks = None if context is None else check_records(records, context)
     else:
@@ -114,9 +134,16 @@ def _standardize(
             try:
                 context_fork = multiprocessing.get_context("fork")
                 with ProcessPoolExecutor(max_workers=2, mp_context=context_fork) as pool:
-                    pending = pool.submit(_names_and_checks, names_path, context)
+                    # The halves about even: a worker making the names' match columns too
+                    # leaves the checks to this process, after the addresses.
+                    checks_here = name_words is not None and context is not None
+                    pending = pool.submit(
+                        _names_and_checks, names_path, None if checks_here else context, name_words
+                    )
                     addresses = standardize_addresses(address_input, executor=pool)
-                    checks = pending.result()
+                    here = check_records(records, context) if checks_here and context else None
+                    from_worker = pending.result()  # raises what the worker raised
+                    checks = here if checks_here else from_worker
             finally:
                 del _inherited[names_path]
             # Mapped, not copied; the mapping outlives the file's removal.
@@ -167,8 +194,13 @@ def intake_batch(
     *,
     now: datetime,
     step: Step | None = None,
+    name_words: Callable[[], Path | None] | None = None,
 ) -> IntakeOutcome:
-    """Check a batch's authority and every record; ``BatchRejected`` lists all batch problems."""
+    """Check a batch's authority and every record; ``BatchRejected`` lists all batch problems.
+
+    ``name_words``, asked once the records are read, gives the index's name words file, if
+    there is one yet: the names' match columns are then made on its ids in the names worker,
+    beside the addresses, instead of after intake on the run's single path."""
     announce = step or (lambda _label: None)
     # Hashing and parsing the records file release the GIL, so the lookup tables that
     # standardization needs are built meanwhile.
@@ -223,8 +255,9 @@ def intake_batch(
     )
     announce("standardizing names and addresses, checking records")
     tables_loaded()  # before the standardization forks: no thread may be running then
+    words_file = name_words() if name_words else None
     # The checks that need no standardized value run in the names worker meanwhile.
-    standardized, checks = _standardize(records, context, parallel=None)
+    standardized, checks = _standardize(records, context, parallel=None, name_words=words_file)
     verdicts = record_verdicts(records, standardized, context, checks)
     tally = pc.value_counts(pc.drop_null(verdicts.column("rejection_code")))
     counts = {str(item["values"]): int(item["counts"]) for item in tally.to_pylist()}
@@ -243,6 +276,7 @@ def intake_batch(
         verdicts=verdicts,
         counts=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
         quarantine_reason=quarantine,
+        name_ids_from=words_file,
     )
 
 

@@ -9,6 +9,8 @@ counterfactual on the record with each batch (:func:`tin_only_disclosures`,
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -45,7 +47,7 @@ def without_intake(intake: IntakeOutcome) -> IntakeOutcome:
     # Impossible TINs were still "matched" in 2025 if they named a taxpayer: keep the raw TIN.
     raw_tin = pc.replace_substring_regex(intake.records.column("tin"), r"[\s-]", "")
     verdicts = verdicts.set_column(verdicts.column_names.index("tin_norm"), "tin_norm", raw_tin)
-    return IntakeOutcome(intake.manifest, intake.records, intake.standardized, verdicts, {}, None)
+    return replace(intake, verdicts=verdicts, counts={}, quarantine_reason=None)
 
 
 def policy_disclosures(
@@ -117,13 +119,13 @@ def tin_only_disclosures(
     from_run = named_by_tin.join(asked, keys=["request_id", "tin"], join_type="left semi")
     if not pc.any(remaining).as_py():
         return from_run
-    rest = IntakeOutcome(
-        intake.manifest,
-        intake.records.filter(remaining),
-        intake.standardized.filter(remaining),
-        intake.verdicts.filter(remaining),
-        {},
-        None,
+    rest = replace(
+        intake,
+        records=intake.records.filter(remaining),
+        standardized=intake.standardized.filter(remaining),
+        verdicts=intake.verdicts.filter(remaining),
+        counts={},
+        quarantine_reason=None,
     )
     matched_again = policy_disclosures(
         without_intake(rest), index, "tin-only", threads=1, engine_choice=engine_choice

@@ -48,7 +48,7 @@ from ivs.batch.decisions_file import (
     write_unpublished,
 )
 from ivs.batch.deliver_step import plan_delivery, write_package
-from ivs.batch.index_step import IndexInfo, ensure_index, fingerprint_beside
+from ivs.batch.index_step import IndexInfo, built_index, ensure_index, fingerprint_beside
 from ivs.batch.intake_step import intake_batch, request_states
 from ivs.batch.match_step import match_batch
 from ivs.batch.policies import counterfactual_totals, tin_only_disclosures
@@ -162,9 +162,22 @@ def run_batch(
     store = open_store(settings)
     ledger = Ledger(store, load_ledger_key(ledger_key_path(settings)))
     fingerprinted = fingerprint_beside(master)
+
+    def name_words() -> Path | None:
+        # With the index already built (as for every batch but the first of a master), the
+        # names' match columns are made in intake's names worker.
+        built = built_index(settings, fingerprinted)
+        return built.path("name_words") if built else None
+
     try:
         intake = intake_batch(
-            manifest, roster, settings, pilot_history(store), now=now, step=announce
+            manifest,
+            roster,
+            settings,
+            pilot_history(store),
+            now=now,
+            step=announce,
+            name_words=name_words,
         )
     except BatchRejected as e:
         record_refused(ledger, e.batch_id, manifest, e.problems)

@@ -25,11 +25,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ivs.match.name_masks import name_masks
+from ivs.match.name_masks import MASK_COLUMNS, name_masks
 
 __all__ = [
     "FIRST_ID_COLUMNS",
     "ID_COLUMNS",
+    "MATCH_COLUMNS",
     "TEXT_COLUMNS",
     "WordIds",
     "name_match_columns",
@@ -57,6 +58,8 @@ TEXT_COLUMNS: dict[str, str] = {
     "name_first_given": "the first given token",
     "name_first_surname": "the first surname token",
 }
+# Every column name_match_columns makes.
+MATCH_COLUMNS: tuple[str, ...] = (*MASK_COLUMNS, *ID_COLUMNS, *FIRST_ID_COLUMNS, *TEXT_COLUMNS)
 _IDS = pa.list_(pa.int64())
 
 
