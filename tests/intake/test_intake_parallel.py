@@ -87,7 +87,7 @@ def test_names_match_columns_made_in_intake_are_those_made_after_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel_min_rows: int
 ) -> None:
     """Given the index's name words, intake's names carry their match columns on those ids
-    (in the names worker when parallel), the checks move but decide the same, and the
+    (in the names worker when parallel), the verdicts stay the same, and the
     requests table reads the columns from intake instead of making them again."""
     rows = _rows(330)
     for i, row in enumerate(rows):

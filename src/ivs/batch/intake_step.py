@@ -99,16 +99,17 @@ def _names(records: pa.Table, name_words: Path | None) -> pa.Table:
     return with_name_match_columns(names, WordIds.from_table(pq.read_table(name_words)))
 
 
-def _names_and_checks(
-    names_path: str, context: RecordContext | None, name_words: Path | None
-) -> RecordChecks | None:
-    """The forked worker's share: names (written to an Arrow file, which the parent maps
-    rather than unpickles) and, given a context, the checks that read only the records."""
-    records = _inherited[names_path]
-    names = _names(records, name_words)
+def _names_worker(names_path: str, name_words: Path | None) -> None:
+    """A forked worker's names, written to an Arrow file (which the parent maps rather than
+    unpickles)."""
+    names = _names(_inherited[names_path], name_words)
     with pa.OSFile(names_path, "wb") as sink, pa.ipc.new_file(sink, names.schema) as writer:
         writer.write_table(names)
-    return None if context is None else check_records(records, context)
+
+
+def _checks_worker(names_path: str, context: RecordContext) -> RecordChecks:
+    """A forked worker's checks that read only the records."""
+    return check_records(_inherited[names_path], context)
 
 
 def _standardize(
@@ -134,16 +135,13 @@ def _standardize(
             try:
                 context_fork = multiprocessing.get_context("fork")
                 with ProcessPoolExecutor(max_workers=2, mp_context=context_fork) as pool:
-                    # The halves about even: a worker making the names' match columns too
-                    # leaves the checks to this process, after the addresses.
-                    checks_here = name_words is not None and context is not None
-                    pending = pool.submit(
-                        _names_and_checks, names_path, None if checks_here else context, name_words
-                    )
+                    # Two tasks, taken by whichever worker is free, as are the address
+                    # parser's lines: the work spreads over both cores as it comes.
+                    named = pool.submit(_names_worker, names_path, name_words)
+                    checked = pool.submit(_checks_worker, names_path, context) if context else None
                     addresses = standardize_addresses(address_input, executor=pool)
-                    here = check_records(records, context) if checks_here and context else None
-                    from_worker = pending.result()  # raises what the worker raised
-                    checks = here if checks_here else from_worker
+                    named.result()
+                    checks = checked.result() if checked else None
             finally:
                 del _inherited[names_path]
             # Mapped, not copied; the mapping outlives the file's removal.
