@@ -254,7 +254,7 @@ def intake_batch(
     announce("standardizing names and addresses, checking records")
     tables_loaded()  # before the standardization forks: no thread may be running then
     words_file = name_words() if name_words else None
-    # The checks that need no standardized value run in the names worker meanwhile.
+    # The checks that need no standardized value run in a forked worker meanwhile.
     standardized, checks = _standardize(records, context, parallel=None, name_words=words_file)
     verdicts = record_verdicts(records, standardized, context, checks)
     tally = pc.value_counts(pc.drop_null(verdicts.column("rejection_code")))
