@@ -173,6 +173,11 @@ def built_index(settings: Settings, fingerprinted: Future[str]) -> IndexInfo | N
         fingerprint = fingerprinted.result()
     except (IvsError, OSError):
         return None
+    return _index_of(settings, fingerprint)
+
+
+def _index_of(settings: Settings, fingerprint: str) -> IndexInfo | None:
+    """The built index of the master files ``fingerprint`` hashes, if there is one."""
     existing = _read_info(Path(settings.home) / "index" / fingerprint[:24])
     return existing if existing is not None and existing.fingerprint == fingerprint else None
 
@@ -191,8 +196,8 @@ def ensure_index(
     files = locate_master(master)
     (step or (lambda _s: None))("fingerprinting master files")
     fingerprint = fingerprinted.result() if fingerprinted else master_fingerprint(files)
-    existing = _read_info(Path(settings.home) / "index" / fingerprint[:24])
-    if existing is not None and existing.fingerprint == fingerprint:
+    existing = _index_of(settings, fingerprint)
+    if existing is not None:
         return existing
     return build_index(
         master, settings, step=step, fingerprint=fingerprint, engine_choice=engine_choice

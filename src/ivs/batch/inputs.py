@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from ivs.batch.index_step import IndexInfo
 from ivs.batch.intake_step import IntakeOutcome
@@ -55,7 +54,7 @@ def requests_table(intake: IntakeOutcome, name_words: Path) -> pa.Table:
     if intake.name_ids_from == name_words:
         columns.update({c: intake.standardized.column(c) for c in MATCH_COLUMNS})
     else:
-        words = WordIds.from_table(pq.read_table(name_words))
+        words = WordIds.read(name_words)
         columns.update(name_match_columns(intake.standardized, words))
     columns["accepted"] = pc.is_null(intake.verdicts.column("rejection_code"))
     return pa.table(columns)

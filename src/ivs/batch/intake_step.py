@@ -20,7 +20,6 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc
-import pyarrow.parquet as pq
 
 from ivs.domain.errors import BatchRejected, FormatError, FormatErrors
 from ivs.domain.ids import is_identifier
@@ -96,7 +95,7 @@ def _names(records: pa.Table, name_words: Path | None) -> pa.Table:
     names = standardize_names(records.select(_NAME_INPUT))
     if name_words is None:
         return names
-    return with_name_match_columns(names, WordIds.from_table(pq.read_table(name_words)))
+    return with_name_match_columns(names, WordIds.read(name_words))
 
 
 def _names_worker(names_path: str, name_words: Path | None) -> None:

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from ivs.match.name_masks import MASK_COLUMNS, name_masks
 
@@ -105,6 +107,11 @@ class WordIds:
     def from_table(cls, table: pa.Table) -> WordIds:
         words, ids = table.column("word").to_pylist(), table.column("id").to_pylist()
         return cls(dict(zip(words, ids, strict=True)))
+
+    @classmethod
+    def read(cls, path: Path) -> WordIds:
+        """The ids of a words file as :meth:`table` gives them (an index's ``name_words``)."""
+        return cls.from_table(pq.read_table(path))
 
 
 def _list_ids(lists: pa.Array, words: WordIds) -> pa.Array:
