@@ -81,6 +81,19 @@ def test_non_utf8_byte_names_its_line(tmp_path: Path) -> None:
     assert "UTF-8" in str(info.value)
 
 
+def test_a_ragged_row_that_is_not_utf8_names_its_line_without_a_traceback(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """pyarrow fails to hand such a row to the ragged-row handler; the failure is neither
+    printed nor lost (an ignored exception also fails this test: warnings are errors)."""
+    path = write(tmp_path, "r.csv", f"{HEADER}\n{GOOD_ROW}\n".encode() + b"R2,\xd5X,THREE\n")
+    with pytest.raises(FormatErrors) as info:
+        read_records(path)
+    assert info.value.problems[0].line == 3
+    assert "UTF-8" in info.value.problems[0].message
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_empty_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="empty"):
         read_records(write(tmp_path, "r.csv", b""))

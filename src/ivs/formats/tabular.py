@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +148,18 @@ def _read_csv(path: Path, known: Mapping[str, str]) -> tuple[pa.Table, list[str]
         bad_rows.append(row)
         return "skip"
 
+    # A ragged row that is not UTF-8 fails in pyarrow as it makes the row's text for the
+    # handler; Python would print that as an ignored exception's traceback. It is counted as a
+    # bad row instead, which the diagnosis below names by line.
+    printed = sys.unraisablehook
+
+    def on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+        if unraisable.object is on_invalid and isinstance(unraisable.exc_value, UnicodeError):
+            bad_rows.append(unraisable.exc_value)
+        else:
+            printed(unraisable)
+
+    sys.unraisablehook = on_unraisable
     try:
         table = pacsv.read_csv(
             path,
@@ -168,6 +181,8 @@ def _read_csv(path: Path, known: Mapping[str, str]) -> tuple[pa.Table, list[str]
         if problems:
             raise FormatErrors(problems) from e
         raise FormatError(str(path), f"unreadable CSV ({e})") from e
+    finally:
+        sys.unraisablehook = printed
     if bad_rows:
         raise FormatErrors(_diagnose_csv(path, len(header)) or [Problem(str(path), "ragged rows")])
     return table, header
